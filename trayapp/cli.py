@@ -1,0 +1,57 @@
+"""The ``trayapp`` command: no subcommand starts the tray; each subcommand lives in trayapp.commands.
+
+Every command module exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``. Modules are imported only when their command runs, so ``trayapp`` with
+no arguments starts the tray without importing the network stack first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from trayapp import __version__
+
+# subcommand name -> (module, one-line help); the order is the order of `trayapp --help`
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("trayapp.commands.check", "check services once and print their state"),
+    "detect": ("trayapp.commands.detect", "tell which status format a URL speaks"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trayapp",
+        description="Watch the status of the services you depend on. "
+        "With no command, starts the tray icon.",
+    )
+    parser.add_argument("--version", action="version", version=f"trayapp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.set_defaults(_module=module_name)
+        importlib.import_module(module_name).add_arguments(command_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from trayapp.ui.app import run_tray  # noqa: PLC0415 - the tray imports Qt; commands don't
+
+        return run_tray()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return importlib.import_module(args._module).run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

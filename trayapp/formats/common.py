@@ -1,0 +1,139 @@
+"""Helpers every format parser shares: strict JSON/XML loading, timestamps and the severity rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from trayapp.model import Component, Incident, Reading, Severity, worst
+
+
+class FormatError(ValueError):
+    """The payload is not what this format promises; the message is a one-line reason."""
+
+
+def load_json(body: bytes, *, encoding: str | None = None) -> Any:
+    """Decode and parse JSON, turning every failure into a FormatError with a plain reason."""
+    if not body.strip():
+        raise FormatError("empty response body")
+    head = body.lstrip()[:1]
+    if head == b"<":
+        raise FormatError("expected JSON but got HTML or XML (an error page?)")
+    try:
+        text = body.decode(encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise FormatError(f"response is not valid {encoding or 'UTF-8'} text") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"invalid or truncated JSON ({exc.msg} at char {exc.pos})") from exc
+
+
+def load_xml(body: bytes) -> ElementTree.Element:
+    """Parse XML (feeds), refusing DTDs so no entity tricks can expand."""
+    if not body.strip():
+        raise FormatError("empty response body")
+    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body[:4096].upper():
+        raise FormatError("XML with a DTD is not accepted")
+    try:
+        return ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise FormatError(f"invalid or truncated XML ({exc})") from exc
+
+
+def expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    """Return ``value`` if it is of ``kind``; otherwise a FormatError naming ``what``."""
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise FormatError(f"{what} should be {names}, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any, what: str) -> list[Any]:
+    """A JSON array that may also be null or missing (incident.io, Instatus): None → []."""
+    if value is None:
+        return []
+    return expect(value, list, what)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 (with Z or an offset) or epoch seconds → aware UTC datetime; None if unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+            number = float(value)
+            if number > 1e11:  # milliseconds
+                number /= 1000
+            return datetime.fromtimestamp(number, UTC)
+        if isinstance(value, str):
+            text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+            parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def lookup(mapping: Mapping[str, Severity], raw: Any, what: str) -> Severity:
+    """Map a format's own word to a Severity; an unseen word is a FormatError, not a guess."""
+    key = str(raw).strip().lower() if raw is not None else ""
+    try:
+        return mapping[key]
+    except KeyError:
+        raise FormatError(f"unrecognised {what} {raw!r}") from None
+
+
+def rollup(
+    *,
+    format: str,
+    indicator: Severity | None = None,
+    components: Iterable[Component] = (),
+    incidents: Iterable[Incident] = (),
+    page_name: str | None = None,
+) -> Reading:
+    """Build a Reading with the page severity rule from FORMATS.md.
+
+    Severity = worst of the page indicator, every component, every open incident's impact, and
+    'maintenance' for any maintenance in progress. A payload that gives none of these is unreadable,
+    never an implicit all-clear.
+    """
+    components = tuple(components)
+    incidents = tuple(incidents)
+    parts: list[Severity] = [c.severity for c in components]
+    for incident in incidents:
+        if not incident.open:
+            continue
+        if incident.kind == "maintenance":
+            parts.append(Severity.MAINTENANCE)
+        else:
+            parts.append(incident.severity)
+    if indicator is not None:
+        parts.append(indicator)
+    if not parts and not incidents:
+        return Reading.unknown(format, "payload carries no status: no indicator, components or incidents")
+    return Reading(
+        format=format,
+        severity=worst(parts),
+        components=components,
+        incidents=incidents,
+        page_name=page_name,
+    )
+
+
+def text(value: Any) -> str:
+    """A display string from a value that may be a str, an i18n dict ({'default': ...}) or None."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        for key in ("default", "en", "en-US", "en_US"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        first = next((v for v in value.values() if isinstance(v, str)), "")
+        return first
+    return str(value)
