@@ -80,13 +80,20 @@ def parse_time(value: Any) -> datetime | None:
     return None
 
 
-def lookup(mapping: Mapping[str, Severity], raw: Any, what: str) -> Severity:
-    """Map a format's own word to a Severity; an unseen word is a FormatError, not a guess."""
+def lookup(
+    mapping: Mapping[str, Severity], raw: Any, what: str, default: Severity | None = None
+) -> Severity:
+    """Map a format's own word to a Severity.
+
+    An unseen word gives ``default`` when one is given (typically UNKNOWN for one component, so a
+    new vocabulary word greys out that component instead of the whole page); else a FormatError.
+    """
     key = str(raw).strip().lower() if raw is not None else ""
-    try:
+    if key in mapping:
         return mapping[key]
-    except KeyError:
-        raise FormatError(f"unrecognised {what} {raw!r}") from None
+    if default is not None:
+        return default
+    raise FormatError(f"unrecognised {what} {raw!r}")
 
 
 def rollup(
