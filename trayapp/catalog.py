@@ -1,0 +1,97 @@
+"""The built-in catalog of services (resources/catalog.toml), and lookups by name, id or alias."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from trayapp.formats import FORMAT_NAMES
+from trayapp.model import Watch
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    id: str
+    name: str
+    category: str
+    page: str
+    format: str
+    endpoint: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+    interval: float | None = None
+    default: bool = False
+    verified: bool = True
+
+    def watch(self) -> Watch:
+        """The entry as a watch with the catalog's own settings."""
+        return Watch(
+            name=self.name,
+            url=self.endpoint,
+            format=self.format,
+            page_url=self.page,
+            category=self.category,
+            interval=self.interval,
+            params=self.params,
+        )
+
+    def matches(self, query: str) -> bool:
+        wanted = query.strip().lower()
+        return wanted in (self.id, self.name.lower(), *self.aliases)
+
+
+class CatalogError(ValueError):
+    """The shipped catalog is malformed: a packaging bug, reported with the entry at fault."""
+
+
+@cache
+def entries() -> tuple[CatalogEntry, ...]:
+    """All catalog entries, in file order (read once, on first use)."""
+    raw = resources.files("trayapp.resources").joinpath("catalog.toml").read_bytes()
+    return parse(raw.decode("utf-8"))
+
+
+def parse(text: str) -> tuple[CatalogEntry, ...]:
+    """Parse catalog TOML; every entry must name a known format and an http(s) endpoint."""
+    data = tomllib.loads(text)
+    result: list[CatalogEntry] = []
+    for index, item in enumerate(data.get("service", []), start=1):
+        where = f"catalog service #{index} ({item.get('id', '?')})"
+        try:
+            entry = CatalogEntry(
+                id=str(item["id"]).lower(),
+                name=str(item["name"]),
+                category=str(item["category"]),
+                page=str(item["page"]),
+                format=str(item["format"]),
+                endpoint=str(item["endpoint"]),
+                aliases=tuple(str(a).lower() for a in item.get("aliases", ())),
+                params=tuple((str(k), str(v)) for k, v in item.get("params", {}).items()),
+                interval=float(item["interval"]) if "interval" in item else None,
+                default=bool(item.get("default", False)),
+                verified=bool(item.get("verified", True)),
+            )
+        except KeyError as exc:
+            raise CatalogError(f"{where}: missing key {exc}") from None
+        if entry.format not in FORMAT_NAMES:
+            raise CatalogError(f"{where}: unknown format {entry.format!r}")
+        if not entry.endpoint.startswith(("https://", "http://")):
+            raise CatalogError(f"{where}: endpoint must be an http(s) URL")
+        result.append(entry)
+    return tuple(result)
+
+
+def find(query: str) -> CatalogEntry | None:
+    """The entry whose id, name or alias is ``query`` (case-insensitive), if any."""
+    return next((e for e in entries() if e.matches(query)), None)
+
+
+def defaults() -> tuple[CatalogEntry, ...]:
+    """The services watched when the user has configured nothing."""
+    return tuple(e for e in entries() if e.default)
+
+
+def in_category(category: str) -> tuple[CatalogEntry, ...]:
+    return tuple(e for e in entries() if e.category == category)
