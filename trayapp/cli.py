@@ -1,4 +1,4 @@
-"""The ``trayapp`` command: no subcommand starts the tray; each subcommand lives in trayapp.commands.
+"""The ``trayapp`` command: no subcommand starts the tray; subcommands live in trayapp.commands.
 
 Every command module exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their command runs, so ``trayapp`` with
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        from trayapp.ui.app import run_tray  # noqa: PLC0415 - the tray imports Qt; commands don't
+        from trayapp.ui.app import run_tray  # Qt is imported only for the tray
 
         return run_tray()
     parser = build_parser()

@@ -1,7 +1,7 @@
 """The one HTTP edge of the core: a shared client and a size-capped GET with plain-word errors.
 
 Everything that talks to the network (``trayapp check``, detection, the engine, probes) goes
-through here, so timeouts, the size cap, TLS verification and the User-Agent are the same everywhere.
+through here: timeouts, the size cap, TLS verification and the User-Agent are the same everywhere.
 """
 
 from __future__ import annotations
@@ -83,13 +83,19 @@ async def get(
         async with client.stream("GET", url, headers=dict(headers or {})) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError("too_large", f"response of {int(declared):,} bytes is over the {max_bytes:,}-byte cap", connected=True)
+                raise FetchError(
+                    "too_large",
+                    f"response of {int(declared):,} bytes is over the {max_bytes:,}-byte cap",
+                    connected=True,
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchError("too_large", f"response is over the {max_bytes:,}-byte cap", connected=True)
+                    raise FetchError(
+                        "too_large", f"response is over the {max_bytes:,}-byte cap", connected=True
+                    )
                 chunks.append(chunk)
             return Response(
                 url=str(response.url),
@@ -99,9 +105,13 @@ async def get(
                 elapsed=time.monotonic() - started,
             )
     except httpx.TooManyRedirects as exc:
-        raise FetchError("redirects", "too many redirects (a redirect loop?)", connected=True) from exc
+        raise FetchError(
+            "redirects", "too many redirects (a redirect loop?)", connected=True
+        ) from exc
     except httpx.UnsupportedProtocol as exc:
-        raise FetchError("scheme", f"redirected to a URL that is not http(s): {exc}", connected=True) from exc
+        raise FetchError(
+            "scheme", f"redirected to a URL that is not http(s): {exc}", connected=True
+        ) from exc
     except httpx.ConnectTimeout as exc:
         raise FetchError("timeout", "timed out connecting") from exc
     except httpx.TimeoutException as exc:
@@ -109,7 +119,11 @@ async def get(
     except httpx.ConnectError as exc:
         raise classify_connect_error(exc) from exc
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        raise FetchError("protocol", f"connection broken mid-response ({exc or type(exc).__name__})", connected=True) from exc
+        raise FetchError(
+            "protocol",
+            f"connection broken mid-response ({exc or type(exc).__name__})",
+            connected=True,
+        ) from exc
     except httpx.HTTPError as exc:
         raise FetchError("http", f"{type(exc).__name__}: {exc}") from exc
 
@@ -118,7 +132,16 @@ def classify_connect_error(exc: httpx.ConnectError) -> FetchError:
     """Tell DNS and TLS failures from a refused connection: they mean different things to a user."""
     message = str(exc)
     lowered = message.lower()
-    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "temporary failure in name resolution", "getaddrinfo failed", "no address associated")):
+    if any(
+        s in lowered
+        for s in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "getaddrinfo failed",
+            "no address associated",
+        )
+    ):
         return FetchError("dns", f"could not resolve the host name ({message})")
     if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
         return FetchError("tls", f"TLS handshake failed ({message})")

@@ -123,7 +123,9 @@ def rollup(
     if indicator is not None:
         parts.append(indicator)
     if not parts and not incidents:
-        return Reading.unknown(format, "payload carries no status: no indicator, components or incidents")
+        return Reading.unknown(
+            format, "payload carries no status: no indicator, components or incidents"
+        )
     return Reading(
         format=format,
         severity=worst(parts),

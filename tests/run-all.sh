@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what the test suite needs and run all of it, as CI does:
+#   bash tests/run-all.sh [PYTEST ARGS...]
+# Debian/Ubuntu packages come from tests/desktop/apt-packages.txt (apt-get as root, or sudo);
+# Python packages go into ./.venv. The tests run inside a private headless desktop (Xvfb, D-Bus,
+# dunst, an SNI tray host, gnome-keyring) started and torn down by tests/desktop/with-desktop.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=$(grep -v '^#' tests/desktop/apt-packages.txt | tr '\n' ' ')
+missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $packages 2>/dev/null \
+  | awk '$1 != "ii" {print $2}'; for p in $packages; do
+    dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [[ -n "${missing// /}" ]]; then
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+.venv/bin/ruff check trayapp tests benchmarks
+.venv/bin/ruff format --check trayapp tests benchmarks
+exec tests/desktop/with-desktop.sh .venv/bin/python -m pytest "$@"
