@@ -8,10 +8,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=$(grep -v '^#' tests/desktop/apt-packages.txt | tr '\n' ' ')
-missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $packages 2>/dev/null \
-  | awk '$1 != "ii" {print $2}'; for p in $packages; do
-    dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
-if [[ -n "${missing// /}" ]]; then
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing="$missing $p"
+done
+if [[ -n "$missing" ]]; then
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq

@@ -1,0 +1,528 @@
+"""The polling engine: one asyncio task per watched source, polite by construction.
+
+What makes it polite (a status tray must never join a retry storm):
+
+- each source has its own timer at its own interval, with ±jitter so clients never synchronise;
+- conditional requests (ETag / Last-Modified → 304) so an unchanged page costs a few bytes;
+- failures back off exponentially with full jitter over [interval, interval·2ⁿ] (capped), and
+  ``Retry-After`` / ``retry-after-ms`` are honoured: a 429 or 503 never makes it poll sooner;
+- concurrency is bounded overall and per host; responses are size-capped; only http(s);
+- a connectivity witness is consulted only when a source fails to connect: if the reference
+  hosts fail too (or every source fails at once) the verdict is "you are offline", one state for
+  everything, instead of a page of false outages;
+- after a sleep/resume, failures in the first seconds are not held against anyone.
+
+Nothing ticks: between polls every task sleeps until its own deadline. Readings go through the
+pure tracker; the engine hands out events and per-source snapshots through callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from trayapp import fetch, poll, tracker
+from trayapp.model import Event, Reading, Severity, Watch
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REFERENCE_URLS = (
+    "https://connectivitycheck.gstatic.com/generate_204",
+    "https://www.cloudflare.com/cdn-cgi/trace",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Every timing the engine uses, so tests and demos can compress hours into seconds."""
+
+    interval: float = 120.0  # seconds between polls of a healthy source
+    problem_interval: float = 60.0  # while a source is degraded or worse
+    min_public_interval: float = 30.0  # floor for any public host
+    min_loopback_interval: float = 1.0  # floor for 127.0.0.0/8, ::1, localhost
+    jitter: float = 0.2  # ±20 %
+    backoff_cap: float = 900.0  # 15 min
+    retry_after_cap: float = 6 * 3600.0  # a server asking for more is clamped, not obeyed forever
+    max_concurrency: int = 10
+    per_host: int = 2
+    timeout: float = 10.0
+    connect_timeout: float = 5.0
+    max_bytes: int = fetch.MAX_BYTES
+    reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS
+    witness_timeout: float = 4.0
+    witness_cache: float = 15.0  # seconds a witness verdict is reused by other failing sources
+    offline_recheck: float = 15.0  # first recheck of connectivity while offline (then backs off)
+    resume_grace: float = 10.0  # after a resume, polls wait this long and failures don't count
+    first_round_spread: float = 2.0  # the first polls are spread over this many seconds
+    tracker: tracker.TrackerConfig = field(default_factory=tracker.TrackerConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A snapshot of one source for the UI and the CLI (published after every poll)."""
+
+    watch: Watch
+    state: tracker.SourceState
+    reading: Reading | None  # the last readable reading (components, incidents to show)
+    last_checked: datetime | None
+    failures: int
+    next_check_in: float | None  # seconds, when known
+
+    @property
+    def severity(self) -> Severity:
+        return self.state.display_severity
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counters for benchmarks and for tests that assert "no retry storm"."""
+
+    requests: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    failures: int = 0
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_retry_after(headers: dict[str, str] | None, now: datetime) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` in seconds or
+    as an HTTP date), or None."""
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms", "").strip()
+    try:
+        if millis:
+            return max(0.0, float(millis) / 1000)
+    except ValueError:
+        pass
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+@dataclass(slots=True)
+class _Source:
+    watch: Watch
+    state: tracker.SourceState = field(default_factory=tracker.SourceState)
+    reading: Reading | None = None  # last readable reading
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    transport_failed: bool = False  # the latest poll could not reach the server
+    last_checked: datetime | None = None
+    next_delay: float | None = None
+    reschedule: float | None = None  # a new delay requested while sleeping (None: poll now)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+EventCallback = Callable[[Event], None]
+StatusCallback = Callable[[SourceStatus], None]
+
+
+class Engine:
+    """Polls every watch until ``stop()``; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        watches: Iterable[Watch],
+        settings: EngineSettings | None = None,
+        *,
+        on_event: EventCallback | None = None,
+        on_status: StatusCallback | None = None,
+        client: httpx.AsyncClient | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        self._watches = list(watches)
+        self._on_event = on_event or (lambda event: None)
+        self._on_status = on_status or (lambda status: None)
+        self._client = client
+        self._own_client = client is None
+        self._rng = rng or random.Random()
+        self._sources: dict[str, _Source] = {}
+        self._stop = asyncio.Event()
+        self._unpaused = asyncio.Event()
+        self._unpaused.set()
+        self._global: asyncio.Semaphore | None = None
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._offline = False
+        self._witness_lock = asyncio.Lock()
+        self._witness_at = -1e9
+        self._witness_ok = True
+        self._offline_task: asyncio.Task[None] | None = None
+        self._grace_until = 0.0
+        self.stats = EngineStats()
+
+    # ------------------------------------------------------------------ commands (UI → engine)
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    def statuses(self) -> dict[str, SourceStatus]:
+        return {name: self._snapshot(src) for name, src in self._sources.items()}
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def check_now(self, name: str | None = None) -> None:
+        """Poll one source (or all) now, unless it is backing off after failures."""
+        for src in self._selected(name):
+            if src.failures == 0:
+                self._wake(src, None)
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self._unpaused.clear()
+        else:
+            self._unpaused.set()
+
+    def network_changed(self) -> None:
+        """The OS says the network changed: recheck connectivity and failing sources soon."""
+        self._witness_at = -1e9
+        for src in self._sources.values():
+            if src.transport_failed or self._offline:
+                self._wake(src, self._rng.uniform(0.5, 3.0))
+
+    def resumed_from_sleep(self) -> None:
+        """After a resume the network needs a moment: poll after a grace period, ignore failures
+        until then."""
+        grace = self.settings.resume_grace
+        self._grace_until = time.monotonic() + grace
+        self._witness_at = -1e9
+        log.info("resumed from sleep: polling again in %.0f s", grace)
+        for src in self._sources.values():
+            self._wake(src, grace + self._rng.uniform(0, 3.0))
+
+    def set_watches(self, watches: Iterable[Watch]) -> None:
+        """Replace the watched set; unchanged sources keep their state and schedule."""
+        self._watches = list(watches)
+        if self._global is None:  # not running yet
+            return
+        wanted = {w.name: w for w in self._watches}
+        for name in list(self._sources):
+            src = self._sources[name]
+            if name not in wanted or wanted[name] != src.watch:
+                if src.task:
+                    src.task.cancel()
+                del self._sources[name]
+        for name, watch in wanted.items():
+            if name not in self._sources:
+                self._start_source(watch)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> None:
+        """Poll until ``stop()``; then cancel every task and close the client it opened."""
+        self._stop.clear()
+        self._global = asyncio.Semaphore(self.settings.max_concurrency)
+        if self._client is None:
+            self._client = fetch.make_client(
+                timeout=self.settings.timeout,
+                connect_timeout=self.settings.connect_timeout,
+                max_connections=self.settings.max_concurrency * 2,
+            )
+        try:
+            for watch in self._watches:
+                self._start_source(watch)
+            await self._stop.wait()
+        finally:
+            tasks = [s.task for s in self._sources.values() if s.task]
+            if self._offline_task:
+                tasks.append(self._offline_task)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._own_client:
+                await self._client.aclose()
+                self._client = None
+
+    def _start_source(self, watch: Watch) -> None:
+        src = _Source(watch=watch)
+        self._sources[watch.name] = src
+        src.task = asyncio.get_running_loop().create_task(
+            self._run_source(src), name=f"poll {watch.name}"
+        )
+
+    async def _run_source(self, src: _Source) -> None:
+        delay = self._rng.uniform(0, self.settings.first_round_spread)
+        while True:
+            await self._sleep(src, delay)
+            await self._unpaused.wait()
+            try:
+                delay = await self._poll(src)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not silently end this source's polling
+                log.exception("polling %s failed unexpectedly", src.watch.name)
+                src.failures += 1
+                delay = self._backoff(src)
+            src.next_delay = delay
+
+    async def _sleep(self, src: _Source, delay: float) -> None:
+        """Sleep ``delay`` seconds or until woken; a wake may carry a new delay instead."""
+        while True:
+            src.wake.clear()
+            wall, mono = time.time(), time.monotonic()
+            try:
+                await asyncio.wait_for(src.wake.wait(), timeout=max(0.0, delay))
+            except TimeoutError:
+                self._detect_resume(wall, mono)
+                return
+            if src.reschedule is None:
+                return
+            delay, src.reschedule = src.reschedule, None
+
+    def _wake(self, src: _Source, delay: float | None) -> None:
+        src.reschedule = delay
+        src.wake.set()
+
+    def _detect_resume(self, wall: float, mono: float) -> None:
+        """The monotonic clock stops during suspend, the wall clock does not: a gap means resume."""
+        gap = (time.time() - wall) - (time.monotonic() - mono)
+        if gap > 30 and time.monotonic() > self._grace_until:
+            self.resumed_from_sleep()
+
+    # ------------------------------------------------------------------ one poll
+
+    async def _poll(self, src: _Source) -> float:
+        watch = src.watch
+        assert self._client is not None and self._global is not None
+        headers = {}
+        if src.reading is not None:
+            if src.etag:
+                headers["If-None-Match"] = src.etag
+            if src.last_modified:
+                headers["If-Modified-Since"] = src.last_modified
+        host = urlsplit(watch.url).netloc
+        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        now = datetime.now(UTC)
+        async with self._global, per_host:
+            self.stats.requests += 1
+            try:
+                response = await fetch.get(
+                    self._client, watch.url, headers=headers, max_bytes=self.settings.max_bytes
+                )
+            except fetch.FetchError as exc:
+                return await self._failed(src, exc, now)
+        self.stats.bytes += len(response.body)
+        src.transport_failed = False
+        src.last_checked = now
+        if self._offline:
+            self._set_offline(False, now)
+
+        if response.status == 304 and src.reading is not None:
+            self.stats.not_modified += 1
+            reading = replace(src.reading, fetched_at=now)
+        else:
+            reading = replace(poll.interpret(watch, response), fetched_at=now)
+            if 200 <= response.status < 300 and reading.error is None:
+                src.etag = response.headers.get("etag")
+                src.last_modified = response.headers.get("last-modified")
+
+        retry_after = parse_retry_after(dict(response.headers), now)
+        if response.status == 429 or response.status >= 500:
+            src.failures += 1
+            self.stats.failures += 1
+            delay = max(self._backoff(src), min(retry_after or 0.0, self.settings.retry_after_cap))
+        else:
+            src.failures = 0
+            delay = self._interval(src)
+            if retry_after:  # e.g. a 200/304 that still asks for patience
+                delay = max(delay, min(retry_after, self.settings.retry_after_cap))
+        self._feed(src, reading, now)
+        return delay
+
+    async def _failed(self, src: _Source, exc: fetch.FetchError, now: datetime) -> float:
+        src.failures += 1
+        src.last_checked = now
+        self.stats.failures += 1
+        in_grace = time.monotonic() < self._grace_until
+        if not exc.connected:
+            src.transport_failed = True
+            if in_grace or not await self._connectivity_ok():
+                if not in_grace:
+                    self._set_offline(True, now)
+                self._publish(src)
+                return self._backoff(src)
+        else:
+            src.transport_failed = False
+        if in_grace:
+            self._publish(src)
+            return self._backoff(src)
+        self._feed(src, replace(Reading.unknown(src.watch.format, str(exc)), fetched_at=now), now)
+        return self._backoff(src)
+
+    def _feed(self, src: _Source, reading: Reading, now: datetime) -> None:
+        src.state, events = tracker.step(
+            src.state, src.watch.name, reading, now, self.settings.tracker
+        )
+        if reading.error is None:
+            src.reading = reading
+        self._publish(src)
+        for event in events:
+            self._emit(event)
+
+    # ------------------------------------------------------------------ connectivity witness
+
+    async def _connectivity_ok(self) -> bool:
+        """True unless the reference hosts fail too, or every source fails to connect at once."""
+        sources = list(self._sources.values())
+        hosts = {urlsplit(s.watch.url).netloc for s in sources}
+        if len(hosts) >= 2 and all(s.transport_failed for s in sources):
+            return False
+        if not self.settings.reference_urls:
+            return True
+        async with self._witness_lock:
+            if time.monotonic() - self._witness_at < self.settings.witness_cache:
+                return self._witness_ok
+            self._witness_ok = await self._probe_references()
+            self._witness_at = time.monotonic()
+            return self._witness_ok
+
+    async def _probe_references(self) -> bool:
+        assert self._client is not None
+
+        async def reachable(url: str) -> bool:
+            try:
+                await asyncio.wait_for(
+                    fetch.get(self._client, url, max_bytes=64 * 1024),
+                    timeout=self.settings.witness_timeout,
+                )
+            except (fetch.FetchError, TimeoutError):
+                return False
+            return True  # any HTTP answer proves the network works
+
+        results = await asyncio.gather(*(reachable(u) for u in self.settings.reference_urls))
+        return any(results)
+
+    def _set_offline(self, offline: bool, now: datetime) -> None:
+        if offline == self._offline:
+            return
+        self._offline = offline
+        if offline:
+            self._emit(
+                Event(
+                    time=now,
+                    service="",
+                    kind="offline",
+                    severity=Severity.UNKNOWN,
+                    message="You are offline: neither the status pages nor the reference hosts "
+                    "answer",
+                )
+            )
+            self._offline_task = asyncio.get_running_loop().create_task(self._await_online())
+        else:
+            self._emit(
+                Event(
+                    time=now,
+                    service="",
+                    kind="online",
+                    severity=Severity.UNKNOWN,
+                    message="Back online",
+                )
+            )
+            for src in self._sources.values():
+                if src.transport_failed:
+                    src.failures = 0
+                    self._wake(src, self._rng.uniform(0.2, 2.0))
+
+    async def _await_online(self) -> None:
+        """While offline, recheck the reference hosts with capped, jittered backoff."""
+        wait = self.settings.offline_recheck
+        while self._offline:
+            await asyncio.sleep(self._rng.uniform(wait * 0.8, wait * 1.2))
+            if not self._offline:
+                return
+            self._witness_at = -1e9
+            if self.settings.reference_urls and await self._probe_references():
+                self._set_offline(False, datetime.now(UTC))
+                return
+            wait = min(wait * 2, self.settings.backoff_cap / 3)
+
+    # ------------------------------------------------------------------ timing
+
+    def _floor(self, watch: Watch) -> float:
+        if is_loopback(watch.url):
+            return self.settings.min_loopback_interval
+        return self.settings.min_public_interval
+
+    def _base_interval(self, src: _Source) -> float:
+        base = src.watch.interval or self.settings.interval
+        if src.state.display_severity.is_problem:
+            base = min(base, self.settings.problem_interval)
+        return max(base, self._floor(src.watch))
+
+    def _interval(self, src: _Source) -> float:
+        jitter = self.settings.jitter
+        return self._base_interval(src) * self._rng.uniform(1 - jitter, 1 + jitter)
+
+    def _backoff(self, src: _Source) -> float:
+        """Full jitter over [interval, interval·2ⁿ], capped: never sooner than a normal poll."""
+        base = self._base_interval(src)
+        upper = min(self.settings.backoff_cap, base * 2 ** min(src.failures, 16))
+        return self._rng.uniform(base, max(base, upper))
+
+    # ------------------------------------------------------------------ output
+
+    def _selected(self, name: str | None) -> list[_Source]:
+        if name is None:
+            return list(self._sources.values())
+        return [self._sources[name]] if name in self._sources else []
+
+    def _snapshot(self, src: _Source) -> SourceStatus:
+        return SourceStatus(
+            watch=src.watch,
+            state=src.state,
+            reading=src.reading,
+            last_checked=src.last_checked,
+            failures=src.failures,
+            next_check_in=src.next_delay,
+        )
+
+    def _publish(self, src: _Source) -> None:
+        try:
+            self._on_status(self._snapshot(src))
+        except Exception:
+            log.exception("status callback failed")
+
+    def _emit(self, event: Event) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("event callback failed")
