@@ -126,6 +126,8 @@ def rollup(
         return Reading.unknown(
             format, "payload carries no status: no indicator, components or incidents"
         )
+    if parts and all(p is Severity.UNKNOWN for p in parts):
+        return Reading.unknown(format, "no status word in the payload was recognised")
     return Reading(
         format=format,
         severity=worst(parts),
