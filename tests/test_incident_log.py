@@ -1,0 +1,525 @@
+"""The incident log on real SQLite files: schema, migrations, damage, timelines and uptime math."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sqlite3
+import threading
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from trayapp import incident_log
+from trayapp.incident_log import (
+    SCHEMA_VERSION,
+    DayBar,
+    IncidentLog,
+    IncidentLogError,
+    LoggedEvent,
+    to_json_rows,
+    write_csv,
+)
+from trayapp.model import Component, Event, Incident, Reading, Severity
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+OP, MAINT, DEG = Severity.OPERATIONAL, Severity.MAINTENANCE, Severity.DEGRADED
+PARTIAL, MAJOR, UNKNOWN = Severity.PARTIAL_OUTAGE, Severity.MAJOR_OUTAGE, Severity.UNKNOWN
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def status(hours: float, severity: Severity, service: str = "github") -> Event:
+    return Event(time=at(hours), service=service, kind="status", severity=severity)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> IncidentLog:
+    with incident_log.open(tmp_path / "data" / "incidents.db") as opened:
+        yield opened
+
+
+# --- opening, schema -----------------------------------------------------------------------------
+
+
+def test_open_creates_a_wal_database_at_the_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "incidents.db"
+    with incident_log.open(path) as log:
+        assert log.recovered_from is None and log.backup is None and log.notice is None
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "events_service_time" in indexes
+    conn.close()
+    assert sorted(p.name for p in path.parent.iterdir() if "bak" in p.name) == []
+
+
+def test_constructor_refuses_a_missing_file_or_an_old_schema(tmp_path: Path) -> None:
+    with pytest.raises(IncidentLogError, match="cannot open"):
+        IncidentLog(tmp_path / "missing.db")
+    assert list(tmp_path.iterdir()) == []  # and did not create it
+    _make_v1(tmp_path / "old.db", with_event=False)
+    with pytest.raises(IncidentLogError, match="open"):
+        IncidentLog(tmp_path / "old.db")
+
+
+# The v1 schema exactly as v1 wrote it: migrations must keep reading files like this one.
+V1_SCHEMA = """
+CREATE TABLE incidents (service TEXT NOT NULL, incident_id TEXT NOT NULL, kind TEXT NOT NULL,
+    title TEXT NOT NULL, url TEXT, first_seen TEXT NOT NULL, page_started TEXT, page_updated TEXT,
+    resolved_at TEXT, status TEXT NOT NULL, severity TEXT NOT NULL, worst_severity TEXT NOT NULL,
+    components TEXT NOT NULL DEFAULT '[]', open INTEGER NOT NULL,
+    PRIMARY KEY (service, incident_id));
+CREATE INDEX incidents_open ON incidents(open, service);
+CREATE TABLE events (id INTEGER PRIMARY KEY, time TEXT NOT NULL, service TEXT NOT NULL,
+    kind TEXT NOT NULL, severity TEXT NOT NULL, previous TEXT, message TEXT NOT NULL DEFAULT '',
+    incident_id TEXT, components TEXT NOT NULL DEFAULT '[]',
+    FOREIGN KEY (service, incident_id) REFERENCES incidents(service, incident_id));
+CREATE INDEX events_service_time ON events(service, time);
+CREATE INDEX events_time ON events(time);
+CREATE TABLE incident_updates (id INTEGER PRIMARY KEY, service TEXT NOT NULL,
+    incident_id TEXT NOT NULL, seen_at TEXT NOT NULL, page_time TEXT, status TEXT NOT NULL,
+    text TEXT, FOREIGN KEY (service, incident_id) REFERENCES incidents(service, incident_id));
+CREATE INDEX incident_updates_incident ON incident_updates(service, incident_id, id);
+CREATE TABLE component_states (id INTEGER PRIMARY KEY, service TEXT NOT NULL,
+    group_name TEXT NOT NULL DEFAULT '', component TEXT NOT NULL, time TEXT NOT NULL,
+    severity TEXT NOT NULL);
+CREATE INDEX component_states_key ON component_states(service, group_name, component, time);
+PRAGMA user_version = 1;
+"""
+
+
+def _make_v1(path: Path, *, with_event: bool) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    if with_event:
+        conn.execute(
+            "INSERT INTO events (time, service, kind, severity, message) VALUES (?, ?, ?, ?, ?)",
+            ("2025-01-02T03:04:05.000000+00:00", "github", "status", "major_outage", "down"),
+        )
+    conn.commit()
+    conn.close()
+
+
+def test_migrating_a_v1_file_backs_it_up_first_and_keeps_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    _make_v1(path, with_event=True)
+    with incident_log.open(path) as log:
+        backup = log.backup
+        assert backup is not None and backup.exists()
+        assert backup.name.startswith("incidents.db.v1.bak-")
+        [event] = log.history()
+        assert (event.service, event.severity, event.message) == ("github", MAJOR, "down")
+        assert event.time == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+        log.heartbeat(T0)  # the v2 tables exist and work
+    old = sqlite3.connect(backup)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT message FROM events").fetchall() == [("down",)]
+    assert old.execute("SELECT count(*) FROM sqlite_master WHERE name='observed'").fetchone() == (
+        0,
+    )
+    old.close()
+    new = sqlite3.connect(path)
+    assert new.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    new.close()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_an_empty_v1_file_migrates_without_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    _make_v1(path, with_event=False)
+    with incident_log.open(path) as log:
+        assert log.backup is None
+    assert [p.name for p in tmp_path.iterdir() if ".bak-" in p.name] == []
+
+
+def test_a_file_from_a_newer_trayapp_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(IncidentLogError, match="newer trayapp"):
+        incident_log.open(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.db"]
+
+
+# --- damage --------------------------------------------------------------------------------------
+
+
+def _assert_moved_aside(
+    log: IncidentLog, path: Path, original: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    moved = log.recovered_from
+    assert moved is not None and moved.read_bytes() == original
+    assert moved.name.startswith("incidents.db.corrupt-") and moved.parent == path.parent
+    assert log.notice is not None and str(moved) in log.notice and str(path) in log.notice
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert str(moved) in warning.getMessage() and str(path) in warning.getMessage()
+    log.record([status(0, MAJOR)])  # the new log works
+    assert [e.severity for e in log.history()] == [MAJOR]
+
+
+def test_garbage_is_moved_aside_and_a_new_log_started(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "incidents.db"
+    garbage = b"this is not a database, just some text that got here somehow\n" * 64
+    path.write_bytes(garbage)
+    Path(f"{path}-wal").write_bytes(b"stale wal")
+    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+        log = incident_log.open(path)
+    with log:
+        _assert_moved_aside(log, path, garbage, caplog)
+        assert log.recovery_reason and "not a database" in log.recovery_reason
+        assert Path(f"{log.recovered_from}-wal").read_bytes() == b"stale wal"
+
+
+def test_a_database_with_damaged_pages_is_moved_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "incidents.db"
+    with incident_log.open(path) as log:
+        log.record([status(h, OP if h % 2 else MAJOR) for h in range(400)])
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 6 * page_size
+    for page in range(2, len(data) // page_size):  # scribble over every page but the header
+        data[page * page_size : page * page_size + 64] = b"\xa5" * 64
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+        log = incident_log.open(path)
+    with log:
+        _assert_moved_aside(log, path, bytes(data), caplog)
+
+
+def test_someone_elses_database_is_moved_aside_not_written_into(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text)")
+    conn.execute("INSERT INTO notes VALUES ('mine')")
+    conn.commit()
+    conn.close()
+    original = path.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+        log = incident_log.open(path)
+    with log:
+        _assert_moved_aside(log, path, original, caplog)
+
+
+# --- events and incidents ------------------------------------------------------------------------
+
+
+def test_history_round_trips_events_and_filters(log: IncidentLog) -> None:
+    ids = log.record(
+        [
+            Event(at(0), "github", "status", MAJOR, OP, "GitHub is down", components=("API",)),
+            Event(at(1), "", "offline", UNKNOWN, message="You are offline"),
+            Event(at(2), "slack", "unreadable", UNKNOWN, OP, "could not read"),
+            Event(at(3), "github", "status", OP, MAJOR, "GitHub is back"),
+        ]
+    )
+    assert len(ids) == 4 and len(set(ids)) == 4
+    everything = log.history()
+    assert [e.time for e in everything] == [at(0), at(1), at(2), at(3)]
+    first = everything[0]
+    assert first == LoggedEvent(
+        ids[0], at(0), "github", "status", MAJOR, OP, "GitHub is down", None, None, ("API",)
+    )
+    assert [e.message for e in log.history("github")] == ["GitHub is down", "GitHub is back"]
+    assert [e.service for e in log.history(since=at(1.5))] == ["slack", "github"]
+    assert [e.time for e in log.history(limit=2)] == [at(2), at(3)]
+    assert [e.kind for e in log.history(kinds=["offline"])] == ["offline"]
+    assert log.services() == ["github", "slack"]
+
+
+def test_naive_and_offset_times_are_stored_as_utc(log: IncidentLog) -> None:
+    eastern = datetime(2025, 3, 1, 7, 0, tzinfo=timezone(timedelta(hours=-5)))
+    log.record(
+        [Event(eastern, "a", "status", OP), Event(datetime(2025, 3, 1, 13), "a", "status", OP)]
+    )
+    assert [e.time for e in log.history()] == [
+        datetime(2025, 3, 1, 12, tzinfo=UTC),
+        datetime(2025, 3, 1, 13, tzinfo=UTC),
+    ]
+
+
+def test_json_and_csv_exports(log: IncidentLog) -> None:
+    log.record([Event(at(0), "github", "status", MAJOR, OP, "down, badly", components=("A", "B"))])
+    [row] = to_json_rows(log.history())
+    assert row["time"] == "2025-03-01T00:00:00+00:00"
+    assert datetime.fromisoformat(row["time"]) == at(0)
+    assert (row["service"], row["kind"], row["severity"], row["previous"]) == (
+        "github",
+        "status",
+        "major_outage",
+        "operational",
+    )
+    assert row["components"] == ["A", "B"]
+    out = io.StringIO()
+    write_csv(log.history(), out, LoggedEvent.COLUMNS)
+    [parsed] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert parsed["message"] == "down, badly" and parsed["components"] == "A; B"
+    assert parsed["previous"] == "operational" and parsed["incident"] == ""
+    empty = io.StringIO()
+    write_csv([], empty, LoggedEvent.COLUMNS)
+    assert empty.getvalue().strip() == ",".join(LoggedEvent.COLUMNS)
+
+
+def _incident(status: str, text: str, *, open: bool = True, **kw: object) -> Incident:
+    fields: dict[str, object] = {
+        "id": "inc-1",
+        "title": "Elevated errors",
+        "status": status,
+        "open": open,
+        "severity": PARTIAL,
+        "url": "https://status.example/incidents/1",
+        "started": at(-0.5),
+        "updated": at(0),
+        "latest_update": text,
+        "components": ("API",),
+    }
+    fields.update(kw)
+    return Incident(**fields)  # type: ignore[arg-type]
+
+
+def test_incident_lifecycle_keeps_a_timeline_and_a_duration(log: IncidentLog) -> None:
+    opened = _incident("investigating", "We are looking into it.")
+    log.record([Event(at(0), "github", "incident_opened", PARTIAL, incident=opened)])
+    same = _incident("investigating", "We are looking into it.", updated=at(0))
+    log.record([Event(at(0.25), "github", "incident_updated", PARTIAL, incident=same)])
+    worse = _incident(
+        "identified", "Found it.", severity=MAJOR, updated=at(0.5), components=("Git",)
+    )
+    log.record([Event(at(0.6), "github", "incident_updated", MAJOR, incident=worse)])
+    [still_open] = log.open_incidents("github")
+    assert (still_open.status, still_open.worst_severity, still_open.open) == (
+        "identified",
+        MAJOR,
+        True,
+    )
+    assert still_open.duration is None and still_open.components == ("API", "Git")
+    done = _incident(
+        "resolved", "Fixed.", open=False, severity=OP, updated=at(2), title="Errors (fixed)"
+    )
+    log.record([Event(at(2.1), "github", "incident_resolved", OP, incident=done)])
+
+    assert log.open_incidents() == []
+    record = log.incident("github", "inc-1")
+    assert record is not None
+    assert (record.title, record.status, record.severity, record.worst_severity) == (
+        "Errors (fixed)",
+        "resolved",
+        OP,
+        MAJOR,
+    )
+    assert record.first_seen == at(0) and record.page_started == at(-0.5)
+    assert record.resolved_at == at(2)  # the page's own resolution time
+    assert record.duration == timedelta(hours=2.5)
+    assert record.to_json_row()["duration_seconds"] == 9000.0
+    timeline = log.incident_timeline("github", "inc-1")
+    assert [(u.status, u.text) for u in timeline] == [
+        ("investigating", "We are looking into it."),
+        ("identified", "Found it."),
+        ("resolved", "Fixed."),
+    ]
+    assert [u.seen_at for u in timeline] == [at(0), at(0.6), at(2.1)]
+    assert [u.page_time for u in timeline] == [at(0), at(0.5), at(2)]
+    titles = {e.kind: e.incident_title for e in log.history("github")}
+    assert titles["incident_opened"] == "Errors (fixed)"
+    assert log.incidents("github", since=at(3)) == []
+    assert len(log.incidents("github", since=at(1))) == 1
+
+
+def test_an_incident_resolved_by_vanishing_uses_our_time_and_can_reopen(log: IncidentLog) -> None:
+    inc = _incident("investigating", "Looking.", started=None)
+    log.record([Event(at(0), "x", "incident_opened", PARTIAL, incident=inc)])
+    log.record([Event(at(1), "x", "incident_resolved", OP, incident=inc)])  # gone from the page
+    record = log.incident("x", "inc-1")
+    assert record is not None and record.resolved_at == at(1) and not record.open
+    assert record.duration == timedelta(hours=1)  # from first_seen, no page start given
+    again = _incident("investigating", "Back again.", started=None)
+    log.record([Event(at(2), "x", "incident_updated", PARTIAL, incident=again)])
+    [reopened] = log.open_incidents("x")
+    assert reopened.resolved_at is None and reopened.first_seen == at(0)
+
+
+# --- uptime --------------------------------------------------------------------------------------
+
+
+def test_one_hour_major_outage_in_a_day(log: IncidentLog) -> None:
+    log.record([status(0, OP), status(10, MAJOR), status(11, OP)])
+    up = log.uptime("github", timedelta(hours=24), at(24))
+    assert up.percent == pytest.approx(95.8333, abs=1e-3)
+    assert up.observed == timedelta(hours=24) and up.coverage == 1.0
+    assert up.to_json_row()["down_seconds"] == 3600.0
+
+
+def test_degraded_and_maintenance_count_as_up_partial_as_down(log: IncidentLog) -> None:
+    log.record([status(0, DEG), status(6, MAINT), status(12, PARTIAL), status(18, OP)])
+    assert log.uptime("github", timedelta(hours=24), at(24)).fraction == pytest.approx(0.75)
+
+
+def test_unknown_time_is_left_out_and_reported_as_coverage(log: IncidentLog) -> None:
+    log.record(
+        [
+            status(0, OP),
+            Event(at(6), "github", "unreadable", OP, OP, "could not read"),  # severity ignored
+            Event(at(12), "github", "stable", MAJOR),
+            status(18, OP),
+        ]
+    )
+    up = log.uptime("github", timedelta(hours=24), at(24))
+    assert up.observed == timedelta(hours=18) and up.coverage == pytest.approx(0.75)
+    assert up.fraction == pytest.approx(12 / 18)
+
+
+def test_offline_spells_apply_to_every_service(log: IncidentLog) -> None:
+    log.record(
+        [
+            status(0, OP),
+            status(0, MAJOR, "slack"),
+            Event(at(4), "", "offline", UNKNOWN),
+            Event(at(10), "", "online", UNKNOWN),
+        ]
+    )
+    for service, fraction in (("github", 1.0), ("slack", 0.0)):
+        up = log.uptime(service, timedelta(hours=24), at(24))
+        assert up.observed == timedelta(hours=18)
+        assert up.fraction == fraction
+
+
+def test_state_before_the_window_carries_in_and_history_limits_the_window(
+    log: IncidentLog,
+) -> None:
+    log.record([status(0, MAJOR), status(30, OP)])
+    up = log.uptime("github", timedelta(hours=24), at(48))  # window 24h..48h
+    assert up.fraction == pytest.approx(18 / 24)
+    young = log.uptime("github", timedelta(days=7), at(48))  # nothing known before hour 0
+    assert young.observed == timedelta(hours=48) and young.coverage == pytest.approx(48 / 168)
+
+
+def test_no_observations_means_none_not_a_perfect_score(log: IncidentLog) -> None:
+    up = log.uptime("nobody", timedelta(days=7), at(0))
+    assert up.fraction is None and up.percent is None and up.coverage == 0.0
+    log.record([Event(at(0), "only-unknown", "unreadable", UNKNOWN)])
+    assert log.uptime("only-unknown", timedelta(days=1), at(24)).fraction is None
+    windows = log.uptimes("nobody", at(0))
+    assert list(windows) == ["24h", "7d", "30d", "90d"]
+    assert all(u.fraction is None for u in windows.values())
+
+
+def test_time_the_app_was_not_running_is_not_observed(log: IncidentLog) -> None:
+    log.record([status(0, OP), status(2, MAJOR)])
+    for minutes in range(0, 4 * 60 + 1, 5):  # running 0h-4h, polling every 5 minutes
+        log.heartbeat(at(minutes / 60))
+    # closed from 4h to 20h (no heartbeats), still "major" in the log; running again 20h-24h
+    log.record([status(21, OP)])
+    for minutes in range(20 * 60, 24 * 60 + 1, 5):
+        log.heartbeat(at(minutes / 60))
+    up = log.uptime("github", timedelta(hours=24), at(24))
+    assert up.observed == timedelta(hours=8)
+    assert up.fraction == pytest.approx((2 + 3) / 8)
+
+
+def test_per_component_uptime_from_component_readings(log: IncidentLog) -> None:
+    def reading(api: Severity, git: Severity | None) -> Reading:
+        parts = [Component("API", api, group="Core")]
+        if git is not None:
+            parts.append(Component("Git", git))
+        return Reading("statuspage", OP, tuple(parts))
+
+    assert log.record_components("github", reading(OP, OP), at(0)) == 2
+    assert log.record_components("github", reading(OP, OP), at(1)) == 0  # no change, no row
+    assert log.record_components("github", reading(MAJOR, OP), at(6)) == 1
+    assert log.record_components("github", reading(OP, None), at(12)) == 2  # Git vanished
+    log.record_components("github", Reading.unknown("statuspage", "HTTP 503"), at(18))
+    log.record_components("github", reading(OP, OP), at(21))
+    for minutes in range(0, 24 * 60 + 1, 10):  # keep the app "running" the whole day
+        log.heartbeat(at(minutes / 60))
+
+    assert log.components("github") == [(None, "Git"), ("Core", "API")]
+    api = log.uptime("github", timedelta(hours=24), at(24), component="API", group="Core")
+    assert api.observed == timedelta(hours=21) and api.fraction == pytest.approx(15 / 21)
+    git = log.uptime("github", timedelta(hours=24), at(24), component="Git")
+    assert git.observed == timedelta(hours=15) and git.fraction == 1.0
+    assert log.uptime("github", timedelta(hours=24), at(24), component="API").fraction is None
+    count = sqlite3.connect(log.path).execute("SELECT count(*) FROM component_states").fetchone()
+    assert count == (8,)
+
+
+def test_daily_bars(log: IncidentLog) -> None:
+    # day 1 (Mar 1): all up; day 2: 6h major; day 3: unknown all day; day 4 (today): up to 12:00
+    log.record(
+        [
+            status(0, OP),
+            status(24 + 6, MAJOR),
+            status(24 + 12, DEG),
+            Event(at(48), "github", "unreadable", UNKNOWN),
+            status(72, OP),
+        ]
+    )
+    bars = log.daily("github", days=5, now=at(84))
+    assert bars == [
+        DayBar(date(2025, 2, 28), None, None),
+        DayBar(date(2025, 3, 1), OP, 1.0),
+        DayBar(date(2025, 3, 2), MAJOR, 0.75),
+        DayBar(date(2025, 3, 3), None, None),
+        DayBar(date(2025, 3, 4), OP, 1.0),
+    ]
+    day, worst, fraction = bars[2]
+    assert (day, worst, fraction) == (date(2025, 3, 2), MAJOR, 0.75)
+
+
+def test_daily_bars_follow_the_given_time_zone(log: IncidentLog) -> None:
+    plus2 = timezone(timedelta(hours=2))
+    log.record([status(0, OP), status(22, MAJOR)])  # 22:00 UTC is midnight at +02:00
+    assert log.daily("github", days=2, now=at(36), tz=plus2) == [
+        DayBar(date(2025, 3, 1), OP, 1.0),
+        DayBar(date(2025, 3, 2), MAJOR, 0.0),
+    ]
+    with pytest.raises(ValueError):
+        log.daily("github", days=0, now=at(36))
+
+
+def test_a_second_thread_uses_its_own_connection(log: IncidentLog) -> None:
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with IncidentLog(log.path) as mine:
+                mine.record([status(h, OP, "threaded") for h in range(50)])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    log.record([status(h, MAJOR, "main") for h in range(50)])
+    thread.join(timeout=10)
+    assert errors == []
+    assert len(log.history("threaded")) == 50 and len(log.history("main")) == 50
+    misuse: list[BaseException] = []
+
+    def read_from_another_thread() -> None:
+        try:
+            log.history()
+        except sqlite3.ProgrammingError as exc:
+            misuse.append(exc)
+
+    other = threading.Thread(target=read_from_another_thread)
+    other.start()
+    other.join(timeout=10)
+    assert len(misuse) == 1  # sqlite3 keeps each connection to its own thread
