@@ -12,7 +12,7 @@ import trayapp
 def _core_modules() -> list[str]:
     names = []
     for info in pkgutil.walk_packages(trayapp.__path__, "trayapp."):
-        if not info.name.startswith("trayapp.ui"):
+        if not info.name.startswith("trayapp.ui") and info.name != "trayapp.__main__":
             names.append(info.name)
     return names
 
