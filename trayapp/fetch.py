@@ -6,6 +6,7 @@ through here: timeouts, the size cap, TLS verification and the User-Agent are th
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Mapping
@@ -129,25 +130,37 @@ async def get(
 
 
 def classify_connect_error(exc: httpx.ConnectError) -> FetchError:
-    """Tell DNS and TLS failures from a refused connection: they mean different things to a user."""
-    message = str(exc)
-    lowered = message.lower()
-    if any(
-        s in lowered
-        for s in (
-            "name or service not known",
-            "nodename nor servname",
-            "temporary failure in name resolution",
-            "getaddrinfo failed",
-            "no address associated",
-        )
-    ):
-        return FetchError("dns", f"could not resolve the host name ({message})")
-    if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
-        return FetchError("tls", f"TLS handshake failed ({message})")
-    if "refused" in lowered:
+    """Tell DNS and TLS failures from a refused connection: they mean different things to a user.
+
+    httpx wraps the OS error (sometimes as "All connection attempts failed"), so the whole
+    exception chain is searched for the real cause.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " | ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(s in text for s in _DNS_WORDS):
+        return FetchError("dns", f"could not resolve the host name ({exc})")
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
+        return FetchError("tls", f"TLS handshake failed ({_last_words(chain)})")
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
         return FetchError("connect", "connection refused")
-    return FetchError("connect", f"could not connect ({message or 'no route'})")
+    return FetchError("connect", f"could not connect ({exc or 'no route'})")
+
+
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo failed",
+    "no address associated",
+)
+
+
+def _last_words(chain: list[BaseException]) -> str:
+    return str(chain[-1]) or type(chain[-1]).__name__
 
 
 def urlsplit_scheme(url: str) -> str:

@@ -1,0 +1,301 @@
+"""The engine against a real loopback replay server: timelines, faults, politeness, offline.
+
+Timings are compressed (loopback sources may be polled many times a second here); everything
+else is real: the httpx client, the parsers, the tracker and a SQLite incident log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from trayapp import incident_log, payloads
+from trayapp.engine import Engine, EngineSettings, parse_retry_after
+from trayapp.model import Event, Severity, Watch
+from trayapp.replay import Reply, ReplayServer, Request, in_turn, refused_url
+from trayapp.tracker import TrackerConfig
+
+SUMMARY = "/api/v2/summary.json"
+OK_BODY = payloads.statuspage_summary("Example", {"API": Severity.OPERATIONAL})
+MAJOR_BODY = payloads.statuspage_summary("Example", {"API": Severity.MAJOR_OUTAGE})
+
+
+def fast(**overrides: object) -> EngineSettings:
+    """Settings that compress minutes into tenths of a second, with no randomness in timing."""
+    base: dict[str, object] = {
+        "interval": 0.1,
+        "problem_interval": 0.1,
+        "min_loopback_interval": 0.05,
+        "jitter": 0.0,
+        "backoff_cap": 0.4,
+        "timeout": 1.0,
+        "connect_timeout": 1.0,
+        "first_round_spread": 0.0,
+        "reference_urls": (),
+        "offline_recheck": 0.2,
+        "tracker": TrackerConfig(confirm_worse=1, confirm_better=1),
+    }
+    base.update(overrides)
+    return EngineSettings(**base)  # type: ignore[arg-type]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def kinds(self, service: str | None = None) -> list[str]:
+        return [e.kind for e in self.events if service is None or e.service == service]
+
+
+@contextlib.asynccontextmanager
+async def running(engine: Engine) -> AsyncIterator[Engine]:
+    task = asyncio.create_task(engine.run())
+    try:
+        yield engine
+    finally:
+        engine.stop()
+        await asyncio.wait_for(task, timeout=5)
+
+
+async def until(predicate: Callable[[], object], timeout: float = 8.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the engine")
+        await asyncio.sleep(0.01)
+
+
+def watch(url: str, name: str = "Example") -> Watch:
+    return Watch(name=name, url=url, format="statuspage")
+
+
+# --------------------------------------------------------------------------- the outage timeline
+
+
+async def test_outage_timeline_gives_exactly_the_expected_events_and_incident_rows(
+    tmp_path: Path,
+) -> None:
+    timeline = payloads.outage_timeline("Example", path=SUMMARY)
+    log = incident_log.open(tmp_path / "incidents.sqlite3")
+    recorder = Recorder()
+
+    def record(event: Event) -> None:
+        recorder(event)
+        log.record([event])
+
+    # compressed into seconds, four real changes would look like flapping: not here
+    settings = fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2, flap_threshold=9))
+    with ReplayServer(timeline, speed=0) as server:
+        engine = Engine([watch(server.url(SUMMARY))], settings, on_event=record)
+        async with running(engine):
+            for step, expected in enumerate(payloads.OUTAGE_SEVERITIES):
+                server.set_step(step)
+                polled = server.stats.requests
+                # two readings of this step confirm it (confirm = 2)
+                await until(lambda p=polled: server.stats.requests >= p + 3)
+                status = engine.statuses()["Example"]
+                assert status.severity is expected, f"step {step}"
+
+    # incident events are not confirmed (the page said something definite); severity changes
+    # need two readings, so each incident event comes one poll before its status change
+    assert [(e.kind, e.severity) for e in recorder.events] == [
+        ("status", Severity.OPERATIONAL),  # first sight
+        ("incident_opened", Severity.OPERATIONAL),  # investigating
+        ("status", Severity.DEGRADED),
+        ("incident_updated", Severity.DEGRADED),  # identified
+        ("status", Severity.MAJOR_OUTAGE),
+        ("incident_updated", Severity.MAJOR_OUTAGE),  # monitoring, components back
+        ("status", Severity.DEGRADED),
+        ("incident_resolved", Severity.DEGRADED),
+        ("status", Severity.OPERATIONAL),
+    ]
+    (row,) = log.incidents("Example")
+    assert row.title == "Elevated errors on API"
+    assert not row.open
+    assert row.worst_severity is Severity.MAJOR_OUTAGE
+    assert row.duration is not None and row.duration > timedelta(0)
+    statuses = [u.status for u in log.incident_timeline("Example", row.id)]
+    assert statuses[:3] == ["investigating", "identified", "monitoring"]
+    log.close()
+
+
+# --------------------------------------------------------------------------- conditional requests
+
+
+async def test_steady_state_polls_are_answered_304() -> None:
+    with ReplayServer({SUMMARY: Reply(body=OK_BODY, etag=True)}, speed=0) as server:
+        engine = Engine([watch(server.url(SUMMARY))], fast())
+        async with running(engine):
+            await until(lambda: server.stats.requests >= 20)
+        stats = server.stats
+    assert stats.not_modified_share >= 0.9
+    assert engine.statuses()["Example"].severity is Severity.OPERATIONAL
+
+
+# --------------------------------------------------------------------------- the fault matrix
+
+FAULTS: dict[str, Reply] = {
+    "timeout": Reply(hang=True),
+    "http 500": Reply(status=500, body="Internal Server Error", content_type="text/plain"),
+    "http 503 retry-after": Reply(status=503, body="busy", retry_after=1),
+    "http 429": Reply(status=429, body='{"error":"rate limited"}'),
+    "html error page with 200": Reply(
+        body="<html><body><h1>Hmm... something seems to have gone wrong</h1></body></html>",
+        content_type="text/html",
+    ),
+    "truncated json": Reply(body=OK_BODY, truncate=40),
+    "50 MB body": Reply(body=OK_BODY, huge=50 * 1024 * 1024),
+    "invalid utf-8": Reply(body=b'{"page": {"name": "\xff\xfe bad"}, "components": []}'),
+    "redirect loop": Reply(status=302, redirect=SUMMARY),
+    "redirect to another scheme": Reply(status=302, redirect="ftp://127.0.0.1/summary.json"),
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_each_fault_reads_unknown_with_a_reason_and_never_an_outage(fault: str) -> None:
+    recorder = Recorder()
+    with ReplayServer({SUMMARY: FAULTS[fault]}, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))], fast(timeout=0.5), on_event=recorder
+        )
+        async with running(engine):
+            await until(lambda: "unreadable" in recorder.kinds(), timeout=10)
+        status = engine.statuses()["Example"]
+    assert status.severity is Severity.UNKNOWN
+    assert status.state.last_error
+    assert recorder.kinds() == ["unreadable"]  # no status event: no outage, no all-clear
+
+
+@pytest.mark.parametrize(
+    ("fault", "url_for"),
+    [
+        ("connection refused", lambda server: refused_url(SUMMARY)),
+        ("tls failure", lambda server: server.url(SUMMARY).replace("http://", "https://")),
+        ("dns failure", lambda server: "http://status.dns-fails.test" + SUMMARY),
+    ],
+)
+async def test_transport_faults_with_the_network_up_read_unknown(
+    fault: str, url_for: Callable[[ReplayServer], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+
+    def resolver(host: object, *args: object, **kwargs: object) -> object:
+        if host == "status.dns-fails.test":  # the OS resolver saying "no such host"
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    recorder = Recorder()
+    with ReplayServer({SUMMARY: Reply(body=OK_BODY), "/ping": Reply(status=204)}) as server:
+        settings = fast(reference_urls=(server.url("/ping"),))
+        engine = Engine([watch(url_for(server))], settings, on_event=recorder)
+        async with running(engine):
+            await until(lambda: "unreadable" in recorder.kinds())
+    reason = engine.statuses()["Example"].state.last_error or ""
+    expected = {"connection refused": "refused", "tls failure": "TLS", "dns failure": "resolve"}
+    assert expected[fault] in reason
+    assert "offline" not in recorder.kinds()
+
+
+# --------------------------------------------------------------------------- politeness
+
+
+async def test_retry_after_is_honoured() -> None:
+    with ReplayServer({SUMMARY: Reply(status=503, retry_after=1.5)}, speed=0) as server:
+        engine = Engine([watch(server.url(SUMMARY))], fast())
+        async with running(engine):
+            await until(lambda: server.stats.requests >= 1)
+            await asyncio.sleep(1.2)
+            assert server.stats.requests == 1  # asked to wait 1.5 s: not a single early retry
+            await until(lambda: server.stats.requests >= 2, timeout=3)
+
+
+async def test_constant_503s_back_off_far_below_a_fixed_interval_poller() -> None:
+    with ReplayServer({SUMMARY: Reply(status=503)}, speed=0) as server:
+        settings = fast(interval=0.05, problem_interval=0.05, backoff_cap=0.8)
+        engine = Engine([watch(server.url(SUMMARY))], settings)
+        async with running(engine):
+            await asyncio.sleep(3.0)
+        requests = server.stats.requests
+    naive = 3.0 / 0.05  # a fixed-interval poller: 60 requests
+    assert 2 <= requests <= naive / 4
+
+
+def test_parse_retry_after_forms() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 2, 3, 12, 0, tzinfo=UTC)
+    assert parse_retry_after({"retry-after": "120"}, now) == 120
+    assert parse_retry_after({"retry-after-ms": "1500"}, now) == 1.5
+    assert parse_retry_after({"retry-after": "Tue, 03 Feb 2026 12:01:00 GMT"}, now) == 60
+    assert parse_retry_after({"retry-after": "soon"}, now) is None
+    assert parse_retry_after({}, now) is None
+
+
+# --------------------------------------------------------------------------- offline, flapping
+
+
+async def test_offline_spell_is_one_offline_verdict_then_online() -> None:
+    recorder = Recorder()
+    with ReplayServer({"/ping": Reply(reset=True)}) as reference:
+        settings = fast(reference_urls=(reference.url("/ping"),))
+        engine = Engine(
+            [watch(refused_url(SUMMARY), "A"), watch(refused_url(SUMMARY), "B")],
+            settings,
+            on_event=recorder,
+        )
+        async with running(engine):
+            await until(lambda: engine.offline)
+            await asyncio.sleep(1.0)  # several failed rounds while offline
+            assert recorder.kinds() == ["offline"]
+            reference.set_route("/ping", Reply(status=204))
+            await until(lambda: not engine.offline, timeout=5)
+    assert recorder.kinds() == ["offline", "online"]
+
+
+async def test_flapping_source_gives_one_flapping_state() -> None:
+    def alternate(request: Request) -> Reply:
+        return Reply(body=OK_BODY if (request.count // 2) % 2 else MAJOR_BODY)
+
+    recorder = Recorder()
+    tracker = TrackerConfig(
+        confirm_worse=1, confirm_better=1, flap_threshold=4, flap_window=timedelta(minutes=5)
+    )
+    with ReplayServer({SUMMARY: alternate}, speed=0) as server:
+        engine = Engine([watch(server.url(SUMMARY))], fast(tracker=tracker), on_event=recorder)
+        async with running(engine):
+            await until(lambda: server.stats.requests >= 40)
+    kinds = recorder.kinds()
+    assert kinds.count("flapping") == 1
+    assert kinds.count("status") <= 4  # the changes before flapping was recognised, no more
+
+
+async def test_unreadable_spell_never_reads_as_recovered() -> None:
+    replies = in_turn(
+        Reply(body=MAJOR_BODY),
+        Reply(body="<html>oops</html>", content_type="text/html"),
+        Reply(body="<html>oops</html>", content_type="text/html"),
+        Reply(body=OK_BODY),
+    )
+    recorder = Recorder()
+    with ReplayServer({SUMMARY: replies}, speed=0) as server:
+        engine = Engine([watch(server.url(SUMMARY))], fast(), on_event=recorder)
+        async with running(engine):
+            await until(lambda: server.stats.requests >= 6)
+    status_events = [e for e in recorder.events if e.kind in ("status", "unreadable")]
+    assert [e.kind for e in status_events] == ["status", "unreadable", "status"]
+    assert status_events[-1].previous is Severity.UNKNOWN  # never "major → operational"
+    assert all(
+        not (e.previous is Severity.MAJOR_OUTAGE and e.severity is Severity.OPERATIONAL)
+        for e in recorder.events
+    )
