@@ -18,6 +18,13 @@ from trayapp import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("trayapp.commands.check", "check services once and print their state"),
     "detect": ("trayapp.commands.detect", "tell which status format a URL speaks"),
+    "watch": (
+        "trayapp.commands.watch",
+        "add, remove or list watched services; with no action, watch them in the terminal",
+    ),
+    "log": ("trayapp.commands.log", "show the incident log's history"),
+    "uptime": ("trayapp.commands.uptime", "show uptime over 24 h, 7 d, 30 d and 90 d"),
+    "secret": ("trayapp.commands.secret", "store API tokens in the system keyring"),
 }
 
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from trayapp import fetch, poll, tracker
+from trayapp import fetch, formats, poll, tracker
 from trayapp.model import Event, Reading, Severity, Watch
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ def parse_retry_after(headers: dict[str, str] | None, now: datetime) -> float | 
 
 @dataclass(slots=True)
 class _Source:
-    watch: Watch
+    configured: Watch  # as the user configured it (format may be "auto")
+    watch: Watch  # as polled: the format and endpoint detected for an "auto" watch
     state: tracker.SourceState = field(default_factory=tracker.SourceState)
     reading: Reading | None = None  # last readable reading
     etag: str | None = None
@@ -237,7 +238,7 @@ class Engine:
         wanted = {w.name: w for w in self._watches}
         for name in list(self._sources):
             src = self._sources[name]
-            if name not in wanted or wanted[name] != src.watch:
+            if name not in wanted or wanted[name] != src.configured:
                 if src.task:
                     src.task.cancel()
                 del self._sources[name]
@@ -273,7 +274,7 @@ class Engine:
                 self._client = None
 
     def _start_source(self, watch: Watch) -> None:
-        src = _Source(watch=watch)
+        src = _Source(configured=watch, watch=watch)
         self._sources[watch.name] = src
         src.task = asyncio.get_running_loop().create_task(
             self._run_source(src), name=f"poll {watch.name}"
@@ -321,8 +322,10 @@ class Engine:
     # ------------------------------------------------------------------ one poll
 
     async def _poll(self, src: _Source) -> float:
-        watch = src.watch
         assert self._client is not None and self._global is not None
+        if src.watch.format == formats.AUTO and not await self._detect(src):
+            return self._backoff(src)
+        watch = src.watch
         headers = {}
         if src.reading is not None:
             if src.etag:
@@ -367,6 +370,27 @@ class Engine:
                 delay = max(delay, min(retry_after, self.settings.retry_after_cap))
         self._feed(src, reading, now)
         return delay
+
+    async def _detect(self, src: _Source) -> bool:
+        """Find the format of an "auto" watch once; a failure reads unknown and backs off."""
+        from trayapp.discovery import DetectionError, discover
+
+        assert self._client is not None and self._global is not None
+        now = datetime.now(UTC)
+        async with self._global:
+            try:
+                found = await discover(self._client, src.watch.page_url or src.watch.url)
+            except DetectionError as exc:
+                src.failures += 1
+                reason = f"could not detect the status format: {exc}"
+                self._feed(src, replace(Reading.unknown("", reason), fetched_at=now), now)
+                return False
+        params = dict(found.params) | src.watch.param_map
+        src.watch = replace(
+            src.watch, url=found.endpoint, format=found.format, params=tuple(params.items())
+        )
+        log.info("%s: detected %s at %s", src.watch.name, found.format, found.endpoint)
+        return True
 
     async def _failed(self, src: _Source, exc: fetch.FetchError, now: datetime) -> float:
         src.failures += 1

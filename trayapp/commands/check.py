@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from trayapp import catalog, formats
+from trayapp.config import AUTO_FORMAT
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Reading, Severity, Watch
 
@@ -72,12 +73,12 @@ def resolve_targets(targets: list[str], format: str | None) -> list[Watch]:
 
 
 def _configured_watches() -> tuple[Watch, ...]:
-    try:
-        from trayapp import config, paths
+    from trayapp import config, paths
 
+    try:
         return config.load(paths.config_file()).watches
-    except ImportError:  # pragma: no cover - config arrives with the engine
-        return tuple(e.watch() for e in catalog.defaults())
+    except config.ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 async def _check_all(watches: list[Watch], timeout: float) -> list[tuple[Watch, Reading]]:
@@ -88,7 +89,7 @@ async def _check_all(watches: list[Watch], timeout: float) -> list[tuple[Watch, 
     async with make_client(timeout=timeout) as client:
 
         async def one(watch: Watch) -> tuple[Watch, Reading]:
-            if not watch.format:
+            if watch.format in ("", AUTO_FORMAT):
                 watch, failure = await _detected(client, watch)
                 if failure is not None:
                     return watch, failure

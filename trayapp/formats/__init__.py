@@ -35,6 +35,8 @@ FORMAT_NAMES: tuple[str, ...] = (
     "cstate",
 )
 
+AUTO = "auto"  # a watch whose format is detected on its first poll
+
 
 @dataclass(frozen=True, slots=True)
 class ParseContext:

@@ -1,0 +1,388 @@
+"""The config file: defaults, validation with file and line, last-good retention, safe edits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from trayapp import catalog, config
+from trayapp.config import ConfigError, ConfigStore
+from trayapp.model import Severity
+
+FULL = """\
+# my trayapp setup
+[polling]
+interval = 90
+problem_interval = 45
+jitter = 0.1
+confirm_worse = 3
+reference_urls = ["http://127.0.0.1:9/ok"]
+
+[notifications]
+quiet_hours = "22:30-07:00"
+min_severity = "partial outage"
+on_maintenance = true
+
+[[watch]]
+service = "github"
+components = ["API Requests", "Git Operations"]
+interval = 300
+
+[[watch]]
+service = "aws"
+name = "AWS Frankfurt"
+params = { region = "eu-central-1" }
+
+# a local test page
+[[watch]]
+url = "http://127.0.0.1:8765/api/v2/summary.json"
+format = "statuspage"
+interval = 1
+token = "local-status"
+
+[[watch]]
+url = "https://status.example.com"
+format = "statuspage"
+name = "Example"
+category = "Internal"
+
+[[watch]]
+url = "https://status.example.org/feed.rss"
+"""
+
+
+def test_missing_file_gives_the_catalog_defaults(tmp_path: Path) -> None:
+    loaded = config.load(tmp_path / "nope.toml")
+    assert loaded.path is None
+    assert [w.name for w in loaded.watches] == [e.name for e in catalog.defaults()]
+    assert loaded.watches and loaded.watches[0] == catalog.defaults()[0].watch()
+    assert loaded.polling == config.PollingSettings()
+    assert loaded.notifications == config.NotificationSettings()
+
+
+def test_an_existing_file_means_exactly_what_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("# nothing watched on purpose\n[polling]\ninterval = 300\n")
+    loaded = config.load(path)
+    assert loaded.watches == ()
+    assert loaded.polling.interval == 300
+    assert loaded.path == path
+
+
+def test_full_file(tmp_path: Path) -> None:
+    loaded = config.loads(FULL, tmp_path / "config.toml")
+    github, aws, local, example, feed = loaded.watches
+    assert github.name == "GitHub" and github.format == "statuspage"
+    assert github.url == catalog.find("github").endpoint
+    assert github.components == ("API Requests", "Git Operations")
+    assert github.interval == 300
+    assert aws.name == "AWS Frankfurt" and aws.param_map["region"] == "eu-central-1"
+    assert local.interval == 1 and local.name == "127.0.0.1:8765"
+    assert local.page_url == "http://127.0.0.1:8765"
+    assert example.url == "https://status.example.com/api/v2/summary.json"  # base URL expanded
+    assert example.page_url == "https://status.example.com"
+    assert example.category == "Internal" and example.interval is None
+    assert feed.format == config.AUTO_FORMAT and feed.name == "status.example.org"
+    assert loaded.tokens == (("127.0.0.1:8765", "local-status"),)
+    assert loaded.token_for("127.0.0.1:8765") == "local-status"
+    assert loaded.watch("aws frankfurt") is aws
+    polling = loaded.polling
+    assert (polling.interval, polling.problem_interval, polling.jitter) == (90, 45, 0.1)
+    assert polling.confirm_worse == 3 and polling.confirm_better == 2
+    assert polling.reference_urls == ("http://127.0.0.1:9/ok",)
+    notes = loaded.notifications
+    assert notes.quiet_hours == (time(22, 30), time(7, 0))
+    assert notes.min_severity is Severity.PARTIAL_OUTAGE
+    assert notes.on_maintenance and notes.on_recovery and notes.enabled
+
+
+def test_quiet_hours_wrap_past_midnight() -> None:
+    night = config.NotificationSettings(quiet_hours=(time(22, 0), time(7, 0)))
+    assert night.is_quiet(time(23, 59)) and night.is_quiet(time(0, 0)) and night.is_quiet(time(6))
+    assert not night.is_quiet(time(7, 0)) and not night.is_quiet(time(12))
+    lunch = config.NotificationSettings(quiet_hours=(time(12, 0), time(13, 0)))
+    assert lunch.is_quiet(time(12, 30)) and not lunch.is_quiet(time(13, 0))
+    assert not config.NotificationSettings().is_quiet(time(3))
+
+
+def test_defaults_are_sensible() -> None:
+    polling = config.PollingSettings()
+    assert (polling.interval, polling.problem_interval, polling.min_public_interval) == (
+        120,
+        60,
+        30,
+    )
+    assert polling.jitter == 0.2 and polling.confirm_worse == polling.confirm_better == 2
+    from trayapp import fetch
+
+    assert polling.max_bytes == fetch.MAX_BYTES
+    assert len(polling.reference_urls) >= 2
+    assert all(u.startswith("https://") for u in polling.reference_urls)
+
+
+BROKEN = [
+    # (text, line, words in the problem)
+    ("[polling]\ninterval = \n", 2, "TOML syntax error"),
+    ('[[watch]]\nservice = "github\n', 2, "TOML syntax error"),
+    ("[polling]\ninterval = 60\ninterval = 70\n", 3, "TOML syntax error"),
+    ("[polling]\nintervall = 100\n", 2, "did you mean 'interval'"),
+    ("[notifications]\nquiet_hour = '22:00-07:00'\n", 2, "did you mean 'quiet_hours'"),
+    ('[[watch]]\nservice = "github"\ncomponent = ["API"]\n', 3, "did you mean 'components'"),
+    ("[probe]\nurl = 'x'\n", 1, "unknown key 'probe'"),
+    ("[polling]\ninterval = 10\n", 2, "below the 30 s floor for public hosts"),
+    ("[polling]\nmin_public_interval = 5\n", 2, "between 30"),
+    ('\n[[watch]]\nservice = "github"\ninterval = 5\n', 4, "below the 30 s floor"),
+    ('[[watch]]\nurl = "http://127.0.0.1:8000/s.json"\ninterval = 0.5\n', 3, "1 s floor"),
+    ('[[watch]]\nurl = "http://localhost/s.json"\ninterval = "fast"\n', 3, "must be a number"),
+    ('[[watch]]\nservice = "githb"\n', 2, "did you mean 'github'"),
+    ('[[watch]]\nurl = "https://x.example/s.json"\nformat = "statuspag"\n', 3, "'statuspage'"),
+    ('[[watch]]\nurl = "ftp://x.example/s.json"\n', 2, "http:// or https://"),
+    ('[[watch]]\nservice = "github"\nurl = "https://x.example/"\n', 3, "does not go with"),
+    ('[[watch]]\nname = "x"\n', 1, "needs service"),
+    ('[[watch]]\nservice = "github"\n\n[[watch]]\nservice = "GitHub"\n', 4, "line 1"),
+    ('[[watch]]\nurl = "https://x.example/"\nformat = "uptimekuma"\n', 2, "full API URL"),
+    ("[notifications]\nquiet_hours = '25:00-07:00'\n", 2, "22:00-07:00"),
+    ("[notifications]\nmin_severity = 'bad'\n", 2, "min_severity must be one of"),
+    ("[notifications]\nenabled = 'yes'\n", 2, "true or false"),
+    ("[polling]\nconfirm_worse = 1.5\n", 2, "whole number"),
+    ("watch = 3\n", 1, "[[watch]]"),
+    ("polling = 3\n", 1, "must be a table"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), BROKEN)
+def test_errors_name_file_line_and_problem(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    error = caught.value
+    assert (error.path, error.line) == (path, line), str(error)
+    assert words in error.problem
+    assert str(error) == f"{path}:{line}: {error.problem}"
+
+
+SECRET = "s3cr3tVALUE-9f8e7d6c5b4a39281706"
+
+SECRETS_IN_CONFIG = [
+    (f'[[watch]]\nurl = "https://x.example/s.json"\ntoken = "{SECRET}"\n', 3),
+    (f'[[watch]]\nurl = "https://x.example/s.json"\ntoken = "sk-{SECRET}"\n', 3),
+    (f'[[watch]]\nservice = "github"\napi_key = "{SECRET}"\n', 3),
+    (f'[[watch]]\nurl = "https://x.example/s.json"\npassword = "{SECRET}"\n', 3),
+    (f'password = "{SECRET}"\n', 1),
+    (f'[polling]\nSecret = "{SECRET}"\n', 2),
+    (f'[[watch]]\nurl = "https://bot:{SECRET}@x.example/s.json"\n', 2),
+    (f'[[watch]]\nurl = "https://x.example/s.json?api_key={SECRET}"\n', 2),
+    (f'[[watch]]\nurl = "https://x.example/s.json"\nparams = {{ token = "{SECRET}" }}\n', 3),
+    (f'[[watch]]\nurl = "https://x.example/s.json"\n[watch.params]\nproduct = "{SECRET}"\n', 4),
+]
+
+
+@pytest.mark.parametrize(("text", "line"), SECRETS_IN_CONFIG)
+def test_secrets_in_the_file_are_refused_without_repeating_them(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.loads(text, tmp_path / "config.toml")
+    assert caught.value.line == line, str(caught.value)
+    assert "trayapp secret set" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_a_token_must_be_an_entry_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="keyring entry"):
+        config.loads('[[watch]]\nservice = "github"\ntoken = "has spaces"\n', "c.toml")
+    ok = config.loads('[[watch]]\nservice = "github"\ntoken = "github-token"\n', "c.toml")
+    assert ok.token_for("GitHub") == "github-token"
+
+
+def test_loopback_hosts_may_poll_every_second() -> None:
+    for url in (
+        "http://127.0.0.1:1/",
+        "http://127.8.0.2/x",
+        "http://[::1]:80/",
+        "http://localhost/",
+    ):
+        assert config.is_loopback(url), url
+        text = f'[[watch]]\nurl = "{url}"\nformat = "auto"\ninterval = 1\n'
+        assert config.loads(text).watches[0].interval == 1
+    assert not config.is_loopback("http://128.0.0.1/")
+    assert not config.is_loopback("https://localhost.example.com/")
+
+
+def test_a_raised_floor_also_lifts_catalog_intervals() -> None:
+    text = "[polling]\nmin_public_interval = 600\ninterval = 600\nproblem_interval = 600\n"
+    text += '[[watch]]\nservice = "gemini"\n'  # the catalog polls it every 300 s
+    assert config.loads(text).watches[0].interval == 600
+
+
+def test_unreadable_files_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"[polling]\ninterval = 60\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match="UTF-8") as caught:
+        config.load(path)
+    assert caught.value.line == 3
+    directory = tmp_path / "dir.toml"
+    directory.mkdir()
+    with pytest.raises(ConfigError, match=str(directory)):
+        config.load(directory)
+
+
+# --------------------------------------------------------------------------- the live config
+
+
+def test_store_keeps_the_last_good_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    store = ConfigStore(path)
+    assert store.current.watches == config.default_config().watches  # before any load
+    path.write_text('[[watch]]\nservice = "github"\n')
+    good = store.reload()
+    assert [w.name for w in good.watches] == ["GitHub"] and store.current is good
+    assert not store.changed()
+
+    path.write_text('[[watch]]\nservice = "github"\ninterval = 2\n')
+    assert store.changed()
+    with pytest.raises(ConfigError) as caught:
+        store.reload()
+    assert store.current is good and store.error is caught.value
+    assert caught.value.line == 3
+    assert not store.changed()  # the broken version was seen; no reload loop on it
+
+    path.write_text('[[watch]]\nservice = "slack"\n')
+    os.utime(path, ns=(1, 1))  # a different stamp even on coarse-mtime filesystems
+    assert store.changed()
+    assert [w.name for w in store.reload().watches] == ["Slack"]
+    assert store.error is None
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def test_add_to_a_missing_file_writes_the_defaults_too(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config.toml"
+    result = config.add_watch(path, service="slack", interval=600)
+    text = path.read_text()
+    assert text.startswith("# trayapp configuration")
+    names = [w.name for w in result.watches]
+    assert names == [e.name for e in catalog.defaults()] + ["Slack"]
+    assert config.load(path).watches == result.watches
+    assert result.watches[-1].interval == 600
+    assert "interval = 600\n" in text  # written as a whole number
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temp file left
+
+
+def test_add_keeps_comments_and_layout(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(FULL)
+    result = config.add_watch(
+        path,
+        url="http://127.0.0.1:9999/api/v2/summary.json",
+        format="statuspage",
+        name='Lab "B"',
+        components=["API"],
+        params={"product": "abc"},
+        token="lab-token",
+    )
+    text = path.read_text()
+    assert text.startswith(FULL.rstrip("\n"))  # everything before is untouched, comments too
+    added = result.watches[-1]
+    assert added.name == 'Lab "B"' and added.components == ("API",)
+    assert added.param_map == {"product": "abc"} and result.token_for('Lab "B"') == "lab-token"
+    assert 'params = {product = "abc"}' in text or 'params = { product = "abc" }' in text
+
+
+def test_add_refuses_duplicates_and_bad_entries_without_touching_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(FULL)
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="already"):
+        config.add_watch(path, service="GITHUB")
+    with pytest.raises(ConfigError, match="already"):
+        config.add_watch(path, url="https://other.example/x.json", name="example")
+    with pytest.raises(ConfigError, match="floor") as caught:
+        config.add_watch(path, service="slack", interval=5)
+    assert caught.value.line is None and str(caught.value).startswith(f"{path}: ")
+    with pytest.raises(ConfigError, match="secret set"):
+        config.add_watch(path, service="slack", token="ghp_0123456789abcdefghijABCDEFGHIJ")
+    with pytest.raises(ConfigError, match="unknown service"):
+        config.add_watch(path, service="nope-not-a-service")
+    assert path.read_bytes() == before
+
+
+def test_add_refuses_to_edit_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[polling\n")
+    with pytest.raises(ConfigError) as caught:
+        config.add_watch(path, service="slack")
+    assert caught.value.line == 1
+    assert path.read_text() == "[polling\n"
+
+
+REMOVABLE = """\
+# header stays
+
+[[watch]]
+service = "github"
+
+# about slack: goes with it
+[[watch]]
+service = "slack"
+# interval = 60  (a disabled setting inside the slack table: goes too)
+
+# about zoom: stays
+[[watch]]
+service = "zoom"
+"""
+
+
+def test_remove_takes_the_table_and_its_own_comments(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(REMOVABLE)
+    result = config.remove_watch(path, "Slack")
+    assert [w.name for w in result.watches] == ["GitHub", "Zoom"]
+    text = path.read_text()
+    assert "slack" not in text.lower()
+    assert "# header stays" in text and "# about zoom: stays" in text
+    assert "\n\n\n" not in text
+    assert config.load(path).watches == result.watches
+
+
+def test_remove_by_alias_and_down_to_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(REMOVABLE)
+    config.remove_watch(path, "github")
+    config.remove_watch(path, "zoom")
+    result = config.remove_watch(path, "slack")
+    assert result.watches == ()
+    assert config.load(path).watches == ()  # an emptied file stays empty, no defaults
+    assert "# header stays" in path.read_text()
+    with pytest.raises(ConfigError, match="no watch named 'github'"):
+        config.remove_watch(path, "github")
+
+
+def test_remove_from_a_missing_file_keeps_the_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    first, *rest = catalog.defaults()
+    result = config.remove_watch(path, first.name)
+    assert [w.name for w in result.watches] == [e.name for e in rest]
+    assert path.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_edits_write_through_a_symlinked_config(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "trayapp.toml"
+    real.parent.mkdir()
+    real.write_text('[[watch]]\nservice = "github"\n')
+    real.chmod(0o640)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    config.add_watch(link, service="slack")
+    assert link.is_symlink()
+    assert "slack" in real.read_text()
+    assert real.stat().st_mode & 0o777 == 0o640

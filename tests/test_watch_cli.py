@@ -1,0 +1,185 @@
+"""``trayapp watch add|remove|list`` in a real process, against a config in tmp_path.
+
+URLs are detected over loopback only: a small http.server speaks a Statuspage summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import StaticServer
+from trayapp import catalog
+from trayapp.commands import watch as watch_command
+
+SUMMARY = {
+    "page": {
+        "id": "lab0page0id",
+        "name": "Lab Status",
+        "url": "http://127.0.0.1",
+        "time_zone": "Etc/UTC",
+        "updated_at": "2024-05-02T10:00:00.000Z",
+    },
+    "status": {"indicator": "minor", "description": "Minor Service Outage"},
+    "components": [
+        {
+            "id": "c1",
+            "name": "API",
+            "status": "degraded_performance",
+            "group": False,
+            "group_id": None,
+            "position": 1,
+        },
+        {
+            "id": "c2",
+            "name": "Dashboard",
+            "status": "operational",
+            "group": False,
+            "group_id": None,
+            "position": 2,
+        },
+    ],
+    "incidents": [
+        {
+            "id": "i1",
+            "name": "Slow API responses",
+            "status": "investigating",
+            "impact": "minor",
+            "created_at": "2024-05-02T09:50:00.000Z",
+            "updated_at": "2024-05-02T10:00:00.000Z",
+            "shortlink": "http://127.0.0.1/i1",
+            "incident_updates": [],
+            "components": [],
+        }
+    ],
+    "scheduled_maintenances": [],
+}
+
+
+def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trayapp", "watch", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def listed(env: dict[str, str]) -> dict[str, Any]:
+    done = trayapp(env, "list", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def config_file(env: dict[str, str]) -> Path:
+    return Path(env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+
+
+def test_list_without_a_config_shows_the_defaults(trayapp_env: dict[str, str]) -> None:
+    document = listed(trayapp_env)
+    assert document["config_file"] == str(config_file(trayapp_env))
+    assert document["exists"] is False
+    assert [w["name"] for w in document["watches"]] == [e.name for e in catalog.defaults()]
+    done = trayapp(trayapp_env, "list")
+    assert "built-in defaults" in done.stdout and str(config_file(trayapp_env)) in done.stdout
+    assert not config_file(trayapp_env).exists()  # listing writes nothing
+
+
+def test_add_and_remove_catalog_services(trayapp_env: dict[str, str]) -> None:
+    path = config_file(trayapp_env)
+    done = trayapp(trayapp_env, "add", "slack", "--interval", "600", "--component", "Messaging")
+    assert done.returncode == 0, done.stderr
+    assert "Slack" in done.stdout and str(path) in done.stdout
+    watches = {w["name"]: w for w in listed(trayapp_env)["watches"]}
+    assert watches["Slack"]["interval"] == 600
+    assert watches["Slack"]["components"] == ["Messaging"]
+    assert set(watches) >= {e.name for e in catalog.defaults()}  # the defaults were kept
+
+    again = trayapp(trayapp_env, "add", "Slack")
+    assert again.returncode == 1 and "already" in again.stderr
+
+    done = trayapp(trayapp_env, "remove", "slack")
+    assert done.returncode == 0, done.stderr
+    assert "Slack" not in [w["name"] for w in listed(trayapp_env)["watches"]]
+    missing = trayapp(trayapp_env, "remove", "slack")
+    assert missing.returncode == 1 and "no watch named 'slack'" in missing.stderr
+
+
+def test_add_refuses_what_the_config_would_reject(trayapp_env: dict[str, str]) -> None:
+    done = trayapp(trayapp_env, "add", "slack", "--interval", "5")
+    assert done.returncode == 1 and "30 s floor" in done.stderr
+    done = trayapp(trayapp_env, "add", "slak")
+    assert done.returncode == 2 and "did you mean 'slack'" in done.stderr
+    done = trayapp(trayapp_env, "add", "slack", "--format", "statuspage")
+    assert done.returncode == 2 and "only for URLs" in done.stderr
+    assert not config_file(trayapp_env).exists()
+
+
+def test_add_a_url_runs_detection_first(trayapp_env: dict[str, str], tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "api" / "v2").mkdir(parents=True)
+    (site / "api" / "v2" / "summary.json").write_text(json.dumps(SUMMARY))
+    (site / "index.html").write_text(
+        "<!doctype html><html><head><title>Lab Status</title></head>"
+        "<body><h1>Lab Status</h1></body></html>"
+    )
+    with StaticServer(site) as server:
+        page = server.url("/").rstrip("/")
+        done = trayapp(trayapp_env, "add", page, "--name", "Lab", "--interval", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "statuspage" in done.stdout
+    lab = next(w for w in listed(trayapp_env)["watches"] if w["name"] == "Lab")
+    assert lab["format"] == "statuspage"
+    assert lab["url"] == f"{page}/api/v2/summary.json"
+    assert lab["interval"] == 1  # loopback: no public floor
+
+
+def test_add_a_url_with_format_skips_detection(trayapp_env: dict[str, str]) -> None:
+    # nothing listens on this port: with --format no request is made
+    url = "http://127.0.0.1:9/api/v2/summary.json"
+    done = trayapp(trayapp_env, "add", url, "--format", "statuspage")
+    assert done.returncode == 0, done.stderr
+    added = next(w for w in listed(trayapp_env)["watches"] if w["url"] == url)
+    assert added["name"] == "127.0.0.1:9" and added["format"] == "statuspage"
+
+
+def test_detection_failure_saves_nothing(trayapp_env: dict[str, str], tmp_path: Path) -> None:
+    site = tmp_path / "plain"
+    site.mkdir()
+    (site / "index.html").write_text("<html><body>just a page</body></html>")
+    with StaticServer(site) as server:
+        done = trayapp(trayapp_env, "add", server.url("/"))
+    assert done.returncode == 1
+    assert "--format" in done.stderr
+    assert not config_file(trayapp_env).exists()
+
+
+def test_broken_config_is_reported_with_file_and_line(trayapp_env: dict[str, str]) -> None:
+    path = config_file(trayapp_env)
+    path.parent.mkdir(parents=True)
+    path.write_text('[[watch]]\nservice = "github"\nintervall = 300\n')
+    done = trayapp(trayapp_env, "list")
+    assert done.returncode == 1
+    assert f"{path}:3: unknown key 'intervall'" in done.stderr
+    assert "did you mean 'interval'" in done.stderr
+    done = trayapp(trayapp_env, "add", "slack")
+    assert done.returncode == 1 and f"{path}:3:" in done.stderr
+    assert "slack" not in path.read_text()
+
+
+def test_no_action_means_the_engine_with_its_options() -> None:
+    parser = argparse.ArgumentParser()
+    watch_command.add_arguments(parser)
+    args = parser.parse_args(["--for", "2.5", "-v"])
+    assert (args.action, args.duration, args.verbose) == (None, 2.5, 1)
+    args = parser.parse_args([])
+    assert (args.action, args.duration, args.verbose) == (None, None, 0)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["add", "x", "--format", "nonsense"])

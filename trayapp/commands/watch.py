@@ -1,0 +1,216 @@
+"""``trayapp watch``: edit the watched services in the config file, or run the engine in a terminal.
+
+``add`` takes a catalog name or a URL (detected over the network unless ``--format`` is given),
+``remove`` a watch's name, ``list`` shows what is watched. With no action, the engine runs here
+until Ctrl-C (or ``--for SECONDS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from trayapp.config import Config
+    from trayapp.detect import Detection
+
+NAME = "watch"
+HELP = "add, remove or list watched services; with no action, watch them in the terminal"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from trayapp.formats import FORMAT_NAMES  # light: names only, no parser is imported
+
+    parser.add_argument(
+        "--for",
+        dest="duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: run until Ctrl-C)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+
+    add = actions.add_parser(
+        "add",
+        help="watch a catalog service or a status page URL",
+        description="Watch a catalog service (by name) or a status page URL. A URL is probed "
+        "to find its format unless --format is given.",
+    )
+    add.add_argument("target", metavar="URL|NAME", help="a catalog name or a status page URL")
+    add.add_argument("--name", help="the name shown in the tray (default: the catalog's or host)")
+    add.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: the URL speaks this")
+    add.add_argument("--interval", type=float, metavar="SECONDS", help="poll every SECONDS")
+    add.add_argument(
+        "--component",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this component matters (repeatable; default: all of them)",
+    )
+
+    remove = actions.add_parser("remove", help="stop watching a service")
+    remove.add_argument("name", metavar="NAME", help="the watch's name (see `trayapp watch list`)")
+
+    show = actions.add_parser("list", help="show the watched services")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action is None:
+        from trayapp.commands.watch_run import run_engine
+
+        return run_engine(args)
+
+    from trayapp import config, paths
+
+    path = paths.config_file()
+    try:
+        if args.action == "add":
+            return _add(args, path)
+        if args.action == "remove":
+            found = config.find_watch(config.load(path), args.name)
+            config.remove_watch(path, args.name)
+            print(f"Stopped watching {found.name if found else args.name}.")
+            print(f"Config file: {path}")
+            return 0
+        return _list(config.load(path), path, as_json=args.json)
+    except config.ConfigError as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return 1
+
+
+def _add(args: argparse.Namespace, path: Path) -> int:
+    from trayapp import catalog, config
+
+    components = tuple(args.component)
+    entry = catalog.find(args.target)
+    if entry is not None:
+        if args.format:
+            print(
+                f"trayapp: {entry.name} is a catalog service (format {entry.format}); "
+                "--format is only for URLs",
+                file=sys.stderr,
+            )
+            return 2
+        result = config.add_watch(
+            path, service=entry.id, name=args.name, interval=args.interval, components=components
+        )
+        watch = result.watches[-1]
+        print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
+        print(f"Config file: {path}")
+        return 0
+
+    url = _as_url(args.target)
+    if url is None:
+        print(
+            f"trayapp: {args.target!r} is neither a catalog service nor a URL{_close(args.target)}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.format:
+        fields: dict[str, Any] = {"url": url, "format": args.format}
+    else:
+        found = _detect(url)
+        if found is None:
+            return 1
+        print(f"Found: {found.format} at {found.endpoint}")
+        print(f"  because {found.evidence}")
+        fields = {
+            "url": found.endpoint,
+            "format": found.format,
+            "page": found.page_url,
+            "params": dict(found.params) or None,
+        }
+    result = config.add_watch(
+        path, name=args.name, interval=args.interval, components=components, **fields
+    )
+    watch = result.watches[-1]
+    print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
+    print(f"Config file: {path}")
+    return 0
+
+
+def _detect(url: str) -> Detection | None:
+    """Run discovery; None (after saying why) when nothing at ``url`` fits a known format."""
+    import asyncio
+
+    from trayapp import discovery, fetch
+
+    async def detect() -> Detection:
+        async with fetch.make_client() as client:
+            return await discovery.discover(client, url)
+
+    print(f"Looking at {url} ...")
+    try:
+        return asyncio.run(detect())
+    except discovery.DetectionError as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        print("Pass --format FORMAT if you know what the page speaks.", file=sys.stderr)
+        return None
+
+
+def _as_url(target: str) -> str | None:
+    """``target`` as an http(s) URL; a bare host ('status.example.com') gets https://."""
+    from urllib.parse import urlsplit
+
+    text = target.strip()
+    if "://" not in text:
+        if " " in text or "." not in text.split("/")[0]:
+            return None
+        text = "https://" + text
+    parts = urlsplit(text)
+    return text if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _close(target: str) -> str:
+    import difflib
+
+    from trayapp import catalog
+
+    names = {e.id: e.id for e in catalog.entries()}
+    names |= {alias: e.id for e in catalog.entries() for alias in (e.name.lower(), *e.aliases)}
+    close = difflib.get_close_matches(target.strip().lower(), list(names), n=1, cutoff=0.6)
+    return f" (did you mean {names[close[0]]!r}?)" if close else ""
+
+
+def _list(cfg: Config, path: Path, *, as_json: bool) -> int:
+    if as_json:
+        import json
+
+        rows = [
+            {
+                "name": w.name,
+                "format": w.format,
+                "url": w.url,
+                "page_url": w.page_url,
+                "category": w.category,
+                "interval": w.interval,
+                "components": list(w.components),
+                "params": dict(w.params),
+                "token": cfg.token_for(w.name),
+            }
+            for w in cfg.watches
+        ]
+        document = {"config_file": str(path), "exists": cfg.path is not None, "watches": rows}
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    if not cfg.watches:
+        print("Nothing is watched. Add a service with `trayapp watch add NAME|URL`.")
+    else:
+        default = f"{cfg.polling.interval:g}s"
+        table = [("NAME", "FORMAT", "EVERY", "SOURCE")] + [
+            (w.name, w.format, f"{w.interval:g}s" if w.interval else default, w.url)
+            for w in cfg.watches
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        for row in table:
+            cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+            print("  ".join([*cells, row[3]]))
+    where = "" if cfg.path is not None else " (not written yet: these are the built-in defaults)"
+    print(f"\nConfig file: {path}{where}")
+    return 0

@@ -1,0 +1,88 @@
+"""``trayapp watch [--for SECONDS]``: run the engine in the terminal and print events as they come.
+
+The same Monitor as the tray: events are recorded in the incident log exactly as the tray would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from trayapp import config, incident_log, paths, summary
+from trayapp.engine import SourceStatus
+from trayapp.model import Event
+from trayapp.monitor import Monitor
+
+
+def run_engine(args: argparse.Namespace) -> int:
+    try:
+        cfg = config.load(paths.config_file())
+    except config.ConfigError as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return 2
+    if not cfg.watches:
+        print("Nothing to watch: add a service with `trayapp watch add NAME|URL`.", file=sys.stderr)
+        return 1
+    log = incident_log.open(paths.database_file(ensure=True))
+    if log.notice:
+        print(f"trayapp: {log.notice}", file=sys.stderr)
+    monitor = Monitor(cfg, log)
+    printer = Printer(sys.stdout, total=len(cfg.watches), verbose=args.verbose)
+    monitor.event_listeners.append(printer.event)
+    monitor.status_listeners.append(printer.status)
+    print(
+        f"Watching {len(cfg.watches)} services; events go to {paths.database_file()}. "
+        + ("" if args.duration else "Ctrl-C stops."),
+        flush=True,
+    )
+    try:
+        asyncio.run(_run(monitor, args.duration))
+    finally:
+        log.close()
+    return 0
+
+
+async def _run(monitor: Monitor, seconds: float | None) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(sig, monitor.stop)
+    if seconds is not None:
+        loop.call_later(seconds, monitor.stop)
+    await monitor.run()
+
+
+class Printer:
+    """Prints a progress line during the first round, then one line per event."""
+
+    def __init__(self, out: TextIO, *, total: int, verbose: bool = False) -> None:
+        self.out = out
+        self.total = total
+        self.verbose = verbose
+        self.seen: set[str] = set()
+
+    def status(self, status: SourceStatus) -> None:
+        name = status.watch.name
+        now = datetime.now().astimezone()
+        if name not in self.seen:
+            self.seen.add(name)
+            if self.out.isatty():
+                end = "\n" if len(self.seen) == self.total else ""
+                self.out.write(f"\rfirst round: {len(self.seen)}/{self.total} checked{end}")
+            elif len(self.seen) == self.total:
+                self.out.write(f"first round: {self.total}/{self.total} checked\n")
+        elif self.verbose:
+            self.out.write(f"{now:%H:%M:%S}  {summary.row_text(status, now)}\n")
+        self.out.flush()
+
+    def event(self, event: Event) -> None:
+        stamp = event.time.astimezone().strftime("%H:%M:%S")
+        who = event.service or "network"
+        prefix = "\n" if self.out.isatty() and len(self.seen) < self.total else ""
+        self.out.write(f"{prefix}{stamp}  {who}: {event.message or event.kind}\n")
+        self.out.flush()

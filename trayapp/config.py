@@ -1,0 +1,779 @@
+"""The user's config file (TOML, human-edited): watched services, polling and notification settings.
+
+A missing file means the built-in defaults (the catalog's default services); an existing file means
+exactly what it says. Every problem is a ``ConfigError`` reading ``<path>:<line>: <problem>``, and
+unknown keys are errors, so a typo never silently changes behaviour. Secrets are never stored here:
+a watch names a keyring entry (``token = "NAME"``) and ``trayapp secret set NAME`` fills it.
+
+Edits (``add_watch``, ``remove_watch``) splice the text, so the user's comments and layout
+survive, and are written atomically after the result has been validated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, urlsplit
+
+from trayapp import catalog, formats, paths
+from trayapp.model import Severity, Watch
+from trayapp.secrets import check_name, looks_like_secret
+
+AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
+PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever the file says
+LOOPBACK_FLOOR = 1.0  # local test servers and demos may be polled every second
+MAX_INTERVAL = 86_400.0
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # same cap as trayapp.fetch.MAX_BYTES
+# Connectivity witness: tiny, highly available endpoints of three unrelated operators.
+DEFAULT_REFERENCE_URLS = (
+    "https://www.gstatic.com/generate_204",
+    "https://www.cloudflare.com/cdn-cgi/trace",
+    "https://detectportal.firefox.com/success.txt",
+)
+# Key names that can only mean a credential; they are refused wherever they appear.
+# fmt: off
+SECRET_KEYS = frozenset({
+    "password", "passwd", "secret", "api_key", "apikey", "api-key", "access_token", "auth_token",
+    "client_secret", "private_key", "bearer", "authorization", "credentials",
+})
+# fmt: on
+_SECRET_QUERY = SECRET_KEYS | {"token", "key", "auth", "private_token", "sig", "signature"}
+_SECRET_HINT = (
+    "secrets never go in the config file: store it with `trayapp secret set NAME` "
+    'and write token = "NAME" in the watch'
+)
+
+_ROOT_KEYS = ("polling", "notifications", "watch")
+_SERVICE_KEYS = ("service", "name", "interval", "components", "params", "token")
+_URL_KEYS = ("url", "format", "page", "category", *_SERVICE_KEYS[1:])
+_NOTIFY_LEVELS = tuple(s for s in Severity if s not in (Severity.OPERATIONAL, Severity.UNKNOWN))
+
+NEW_FILE_HEADER = """\
+# trayapp configuration. Edit freely: trayapp checks it and keeps the last good version.
+# A watch is `service = "<catalog name>"` or `url = "..."` (+ format, name, page, interval,
+# components, params). Tokens never go here: run `trayapp secret set NAME`, then token = "NAME".
+# Settings go in [polling] and [notifications]; `trayapp watch add|remove|list` edit the watches.
+"""
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class PollingSettings:
+    """How often and how carefully sources are polled (seconds, counts, bytes)."""
+
+    interval: float = 120.0  # a healthy source
+    problem_interval: float = 60.0  # a source with a problem, to see recovery sooner
+    min_public_interval: float = PUBLIC_FLOOR  # floor for any non-loopback host
+    jitter: float = 0.2  # +/- fraction of the interval, so polls never line up
+    confirm_worse: int = 2  # readings in a row before a worse state is believed
+    confirm_better: int = 2  # readings in a row before a better state is believed
+    timeout: float = 10.0
+    max_bytes: int = DEFAULT_MAX_BYTES
+    reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS  # connectivity witness
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    """When a change becomes a desktop notification."""
+
+    enabled: bool = True
+    quiet_hours: tuple[time, time] | None = None  # (start, end), may wrap past midnight
+    group_window: float = 30.0  # seconds: changes this close together make one notification
+    min_severity: Severity = Severity.DEGRADED
+    on_recovery: bool = True
+    on_maintenance: bool = False
+    on_unreadable: bool = False
+
+    def is_quiet(self, at: time) -> bool:
+        """True when ``at`` falls in the quiet hours (start inclusive, end exclusive)."""
+        if self.quiet_hours is None:
+            return False
+        start, end = self.quiet_hours
+        return start <= at < end if start < end else at >= start or at < end
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the file says; ``path`` is None for the built-in defaults (no file yet)."""
+
+    watches: tuple[Watch, ...] = ()
+    polling: PollingSettings = PollingSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    tokens: tuple[tuple[str, str], ...] = ()  # watch name -> keyring entry name
+    path: Path | None = field(default=None, compare=False)
+
+    def watch(self, name: str) -> Watch | None:
+        wanted = name.casefold()
+        return next((w for w in self.watches if w.name.casefold() == wanted), None)
+
+    def token_for(self, name: str) -> str | None:
+        """The keyring entry holding the token for watch ``name``, if it has one."""
+        return dict(self.tokens).get(name)
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used: which file, which line (when known), what is wrong."""
+
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+def default_config() -> Config:
+    """What runs before the user has written a config: the catalog's default services."""
+    return Config(watches=tuple(e.watch() for e in catalog.defaults()))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config file; a missing file gives the defaults."""
+    path = path or paths.config_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return default_config()
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, line, "the file is not UTF-8 text") from None
+    return loads(text, path)
+
+
+def loads(text: str, path: Path | str = "<config>") -> Config:
+    """Validate config ``text``; ``path`` only names the source in errors and in the result."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, path, text) from None
+    config = _Reader(Path(path), _Layout.scan(text)).config(data)
+    return replace(config, path=Path(path))
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, path: Path | str, text: str) -> ConfigError:
+    message = str(exc)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match:
+        problem = f"TOML syntax error: {message[: match.start()]} (column {match.group(2)})"
+        return ConfigError(path, int(match.group(1)), problem)
+    end = re.search(r"\s*\(at end of document\)$", message)
+    if end:
+        line = max(1, len(text.splitlines()))
+        return ConfigError(path, line, f"TOML syntax error: {message[: end.start()]} (at the end)")
+    return ConfigError(path, None, f"TOML syntax error: {message}")
+
+
+_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*[.=]""")
+
+
+@dataclass(slots=True)
+class _Layout:
+    """Where things are in the text, for error lines and edits (a scan, not a second parser)."""
+
+    sections: dict[tuple[str, int], int] = field(default_factory=dict)  # (table, n) -> line
+    keys: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (table, n, key) -> line
+    headers: list[int] = field(default_factory=list)  # every table header line
+    watch_headers: list[int] = field(default_factory=list)  # each [[watch]] header line
+
+    @classmethod
+    def scan(cls, text: str) -> _Layout:
+        layout = cls()
+        arrays: dict[str, int] = {}
+        section, index = "", 0
+        open_quote: str | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if open_quote:
+                if open_quote in line:
+                    open_quote = None
+                continue
+            header = _HEADER.match(line)
+            if header:
+                name = re.sub(r"""["'\s]""", "", header.group(2))
+                top, _, sub = name.partition(".")
+                layout.headers.append(number)
+                if header.group(1) == "[[":
+                    section, index = name, arrays.get(name, 0)
+                    arrays[name] = index + 1
+                    if name == "watch":
+                        layout.watch_headers.append(number)
+                elif sub and top in arrays:  # [watch.params]: a sub-table of the latest [[watch]]
+                    section, index = name, arrays[top] - 1
+                    layout.keys.setdefault((top, index, sub.split(".")[0]), number)
+                else:
+                    section, index = name, 0
+                layout.sections.setdefault((section, index), number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                layout.keys.setdefault((section, index, key.group(1).strip("\"'")), number)
+            for quote in ('"""', "'''"):
+                if line.count(quote) % 2 == 1:
+                    open_quote = quote
+                    break
+        return layout
+
+    def line(self, section: str, index: int = 0, key: str | None = None) -> int | None:
+        """The line of ``key`` in a table, else the table's header, else where the table began."""
+        candidates = [self.keys.get((section, index, key))] if key else []
+        if key and not section:  # a top-level table or array of tables
+            candidates.append(self.sections.get((key, 0)))
+        candidates += [self.sections.get((section, index)), self.keys.get(("", 0, section))]
+        return next((c for c in candidates if c), None)
+
+
+class _Reader:
+    """Turns parsed TOML into a Config, failing at the first problem with its line.
+
+    ``at`` is the table being read, (section, index), so errors land on the right line.
+    """
+
+    def __init__(self, path: Path, layout: _Layout, polling: PollingSettings | None = None):
+        self.path = path
+        self.layout = layout
+        self.polling = polling or PollingSettings()
+        self.at: tuple[str, int] = ("", 0)
+
+    def fail(self, problem: str, key: str | None = None) -> NoReturn:
+        raise ConfigError(self.path, self.layout.line(*self.at, key), problem)
+
+    # ----- structure
+
+    def config(self, data: dict[str, Any]) -> Config:
+        self.keys(data, _ROOT_KEYS, "at the top level")
+        self.polling = self.polling_settings(self.table(data, "polling"))
+        notifications = self.notification_settings(self.table(data, "notifications"))
+        self.at = ("", 0)
+        entries = data.get("watch", [])
+        if not isinstance(entries, list):
+            self.fail("'watch' must be written as [[watch]] tables", "watch")
+        watches: list[Watch] = []
+        tokens: list[tuple[str, str]] = []
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            watch, token = self.watch(entry, index)
+            other = seen.setdefault(watch.name.casefold(), index)
+            if other != index:
+                first = self.layout.line("watch", other)
+                where = f" (the other at line {first})" if first else ""
+                self.fail(f"two watches are named {watch.name!r}{where}: rename one", "name")
+            watches.append(watch)
+            if token:
+                tokens.append((watch.name, token))
+        return Config(tuple(watches), self.polling, notifications, tuple(tokens))
+
+    def table(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
+        self.at = ("", 0)
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.fail(f"'{name}' must be a table: [{name}]", name)
+        self.at = (name, 0)
+        return value
+
+    def keys(self, table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+        """Refuse secret-named keys, then unknown ones (with a 'did you mean' for typos)."""
+        self.no_secret_keys(table)
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.fail(f"unknown key '{key}' {where}{hint}; known: {', '.join(allowed)}", key)
+
+    def no_secret_keys(self, table: Mapping[str, Any]) -> None:
+        for key in table:
+            if key.lower() in SECRET_KEYS:
+                self.fail(f"'{key}' would hold a secret; {_SECRET_HINT}", key)
+
+    # ----- settings
+
+    def polling_settings(self, table: dict[str, Any]) -> PollingSettings:
+        self.keys(table, [f.name for f in fields(PollingSettings)], "in [polling]")
+        d = PollingSettings()
+        floor = self.number(table, "min_public_interval", d.min_public_interval, PUBLIC_FLOOR)
+        return PollingSettings(
+            interval=self.interval(table, "interval", d.interval, floor),
+            problem_interval=self.interval(table, "problem_interval", d.problem_interval, floor),
+            min_public_interval=floor,
+            jitter=self.number(table, "jitter", d.jitter, 0.0, 1.0),
+            confirm_worse=self.integer(table, "confirm_worse", d.confirm_worse, 1, 20),
+            confirm_better=self.integer(table, "confirm_better", d.confirm_better, 1, 20),
+            timeout=self.number(table, "timeout", d.timeout, 1.0, 120.0),
+            max_bytes=self.integer(table, "max_bytes", d.max_bytes, 64 * 1024, 100 * 1024 * 1024),
+            reference_urls=self.reference_urls(table, d.reference_urls),
+        )
+
+    def reference_urls(self, table: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+        urls = self.strings(table, "reference_urls")
+        return default if urls is None else tuple(self.url(u, "reference_urls") for u in urls)
+
+    def notification_settings(self, table: dict[str, Any]) -> NotificationSettings:
+        self.keys(table, [f.name for f in fields(NotificationSettings)], "in [notifications]")
+        d = NotificationSettings()
+        return NotificationSettings(
+            enabled=self.boolean(table, "enabled", d.enabled),
+            quiet_hours=self.quiet_hours(table.get("quiet_hours", False)),
+            group_window=self.number(table, "group_window", d.group_window, 0.0, 3600.0),
+            min_severity=self.severity(table.get("min_severity", d.min_severity.value)),
+            on_recovery=self.boolean(table, "on_recovery", d.on_recovery),
+            on_maintenance=self.boolean(table, "on_maintenance", d.on_maintenance),
+            on_unreadable=self.boolean(table, "on_unreadable", d.on_unreadable),
+        )
+
+    def quiet_hours(self, value: Any) -> tuple[time, time] | None:
+        if value is False or value == "":
+            return None
+        pattern = r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*"
+        match = re.fullmatch(pattern, value) if isinstance(value, str) else None
+        problem = 'quiet_hours must look like "22:00-07:00" (or "" for none)'
+        if not match:
+            self.fail(problem, "quiet_hours")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) == (h2, m2):
+            self.fail(problem, "quiet_hours")
+        return time(h1, m1), time(h2, m2)
+
+    def severity(self, value: Any) -> Severity:
+        words = [s.value for s in _NOTIFY_LEVELS]
+        word = value.strip().lower().replace(" ", "_") if isinstance(value, str) else None
+        if word not in words:
+            self.fail(f"min_severity must be one of {', '.join(words)}", "min_severity")
+        return Severity(word)
+
+    # ----- watches
+
+    def watch(self, entry: Any, index: int) -> tuple[Watch, str | None]:
+        """One [[watch]] table as a Watch, plus its keyring token reference."""
+        self.at = ("watch", index)
+        if not isinstance(entry, dict):
+            self.fail("each watch must be a table ([[watch]])")
+        self.no_secret_keys(entry)
+        if "service" in entry:
+            for key in ("url", "format", "page", "category"):
+                if key in entry:
+                    self.fail(
+                        f"'{key}' does not go with service = ... (a catalog service brings its "
+                        "own); write url = ... instead for a source of your own",
+                        key,
+                    )
+            self.keys(entry, _SERVICE_KEYS, "in a [[watch]] with service = ...")
+            watch = self.service_watch(entry)
+        elif "url" in entry:
+            self.keys(entry, _URL_KEYS, "in a [[watch]] with url = ...")
+            watch = self.url_watch(entry)
+        else:
+            self.fail('a watch needs service = "<catalog name>" or url = "<page or API URL>"')
+        floor = LOOPBACK_FLOOR if is_loopback(watch.url) else self.polling.min_public_interval
+        interval = self.interval(entry, "interval", watch.interval, floor)
+        if interval is not None:  # a catalog interval obeys a raised floor too
+            interval = max(interval, floor)
+        components = self.strings(entry, "components")
+        watch = replace(
+            watch,
+            interval=interval,
+            components=watch.components if components is None else components,
+            params=self.params(entry, watch.params),
+        )
+        return watch, self.token(entry)
+
+    def service_watch(self, entry: dict[str, Any]) -> Watch:
+        query = entry["service"]
+        if not isinstance(query, str) or not query.strip():
+            self.fail('service must be a catalog name, e.g. service = "github"', "service")
+        found = catalog.find(query)
+        if found is None:
+            self.fail(f"unknown service {query!r}{_suggest(query)}", "service")
+        name = self.name(entry)
+        return replace(found.watch(), name=name) if name else found.watch()
+
+    def url_watch(self, entry: dict[str, Any]) -> Watch:
+        url = self.url(entry["url"], "url")
+        fmt = entry.get("format", AUTO_FORMAT)
+        if fmt != AUTO_FORMAT and fmt not in formats.FORMAT_NAMES:
+            close = difflib.get_close_matches(str(fmt), formats.FORMAT_NAMES, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            known = ", ".join(formats.FORMAT_NAMES)
+            self.fail(f"unknown format {fmt!r}{hint}; known: {known}, or {AUTO_FORMAT}", "format")
+        endpoint = url
+        parts = urlsplit(url)
+        if fmt != AUTO_FORMAT and parts.path in ("", "/") and not parts.query:
+            if not formats.module(fmt).DEFAULT_PATH:
+                self.fail(f"format {fmt} needs the full API URL, not the page's", "url")
+            endpoint = formats.endpoint(fmt, url)
+        page = entry.get("page")
+        page = _origin(url) if page is None else self.url(page, "page")
+        category = entry.get("category")
+        if category is not None and (not isinstance(category, str) or not category.strip()):
+            self.fail("category must be a non-empty string", "category")
+        name = self.name(entry) or _host_name(page)
+        return Watch(name=name, url=endpoint, format=fmt, page_url=page, category=category)
+
+    def name(self, entry: dict[str, Any]) -> str | None:
+        name = entry.get("name")
+        if name is not None and (
+            not isinstance(name, str) or not name.strip() or len(name) > 80 or "\n" in name
+        ):
+            self.fail("name must be one line of 1-80 characters", "name")
+        return name.strip() if name else None
+
+    def url(self, value: Any, key: str) -> str:
+        """An http(s) URL without credentials in it (errors never echo the URL)."""
+        if not isinstance(value, str):
+            self.fail(f"{key} must be a string holding an http(s) URL", key)
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.fail(f"{key} must be an http:// or https:// URL with a host", key)
+        if parts.username or parts.password:
+            self.fail(f"{key} holds a user name or password; {_SECRET_HINT}", key)
+        if any(k.lower() in _SECRET_QUERY for k, _ in parse_qsl(parts.query)):
+            self.fail(f"{key} carries a credential in its query; {_SECRET_HINT}", key)
+        return value.strip()
+
+    def params(
+        self, entry: dict[str, Any], base: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, str], ...]:
+        """Format filters (gcp product, aws region...), merged over the catalog's."""
+        if "params" not in entry:
+            return base
+        table = entry["params"]
+        if not isinstance(table, dict):
+            self.fail('params must be a table, e.g. params = { region = "eu-west-1" }', "params")
+        merged = dict(base)
+        for key, value in table.items():
+            line = self.layout.keys.get(("watch.params", self.at[1], key))
+            line = line or self.layout.line(*self.at, "params")
+            if key.lower() in _SECRET_QUERY or (
+                isinstance(value, str) and looks_like_secret(value)
+            ):
+                raise ConfigError(
+                    self.path, line, f"params.{key} looks like a secret; {_SECRET_HINT}"
+                )
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ConfigError(self.path, line, f"params.{key} must be a string")
+            merged[key] = str(value)
+        return tuple(merged.items())
+
+    def token(self, entry: dict[str, Any]) -> str | None:
+        """The keyring entry name; a value shaped like the secret itself is refused."""
+        if "token" not in entry:
+            return None
+        value = entry["token"]
+        if not isinstance(value, str) or looks_like_secret(value):
+            self.fail(
+                f"token must name a keyring entry, not hold the secret; {_SECRET_HINT}", "token"
+            )
+        try:
+            return check_name(value)
+        except ValueError as exc:
+            self.fail(f"token must name a keyring entry: {exc}", "token")
+
+    # ----- scalars
+
+    def interval(
+        self, table: Mapping[str, Any], key: str, default: float | None, floor: float
+    ) -> float | None:
+        if key not in table:
+            return default
+        value = self.real(table[key], key)
+        if value < floor:
+            who = "loopback hosts" if floor == LOOPBACK_FLOOR else "public hosts"
+            self.fail(f"{key} = {value:g} s is below the {floor:g} s floor for {who}", key)
+        if value > MAX_INTERVAL:
+            self.fail(f"{key} = {value:g} s is over a day ({MAX_INTERVAL:g} s)", key)
+        return value
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        default: float,
+        low: float,
+        high: float = MAX_INTERVAL,
+    ) -> float:
+        value = self.real(table[key], key) if key in table else default
+        if not low <= value <= high:
+            self.fail(f"{key} must be between {low:g} and {high:g}", key)
+        return value
+
+    def integer(self, table: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{key} must be a whole number", key)
+        if not low <= value <= high:
+            self.fail(f"{key} must be between {low} and {high}", key)
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{key} must be true or false", key)
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f'{key} must be a list of non-empty strings: ["a", "b"]', key)
+        return tuple(v.strip() for v in value)
+
+    def real(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"{key} must be a number", key)
+        return float(value)
+
+
+def is_loopback(url: str) -> bool:
+    """True for URLs on this machine (127.0.0.0/8, ::1, localhost): no floor protects them."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _host_name(url: str) -> str:
+    """A watch's default name: the page's host (with a non-default port, so loopbacks differ)."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
+
+
+def _suggest(query: str) -> str:
+    words: list[str] = []
+    for entry in catalog.entries():
+        words += [entry.id, entry.name.lower(), *entry.aliases]
+    close = difflib.get_close_matches(query.strip().lower(), words, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{hint}; for a page that is not in the catalog, write url = ... instead"
+
+
+# --------------------------------------------------------------------------- the live config
+
+
+class ConfigStore:
+    """The config in use: reloads keep the last good version when the file turns out broken."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.config_file()
+        self.error: ConfigError | None = None
+        self._current: Config | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    @property
+    def current(self) -> Config:
+        """The last config that loaded; the built-in defaults before any has."""
+        return self._current or default_config()
+
+    def reload(self) -> Config:
+        """Read the file again; on error raise ConfigError and keep ``current`` as it was."""
+        self._stamp = self._stat()
+        try:
+            config = load(self.path)
+        except ConfigError as exc:
+            self.error = exc
+            raise
+        self._current, self.error = config, None
+        return config
+
+    def changed(self) -> bool:
+        """True when the file changed (or appeared, or vanished) since the last reload."""
+        return self._stat() != self._stamp
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+
+# --------------------------------------------------------------------------- editing
+
+
+def add_watch(
+    path: Path,
+    *,
+    service: str | None = None,
+    url: str | None = None,
+    name: str | None = None,
+    format: str | None = None,
+    page: str | None = None,
+    interval: float | None = None,
+    components: Iterable[str] = (),
+    params: Mapping[str, str] | None = None,
+    token: str | None = None,
+) -> Config:
+    """Append a [[watch]] to the file (creating it with the defaults if missing); return the result.
+
+    Refuses a name already watched and anything the file would reject, before touching the file.
+    """
+    if (service is None) == (url is None):
+        raise ValueError("add_watch needs exactly one of service and url")
+    entry: dict[str, Any] = {"service": service} if service is not None else {}
+    entry.update(
+        (k, v)
+        for k, v in (("url", url), ("format", format), ("page", page), ("name", name))
+        if v is not None
+    )
+    if interval is not None:
+        entry["interval"] = int(interval) if float(interval).is_integer() else float(interval)
+    if components:
+        entry["components"] = list(components)
+    if params:
+        entry["params"] = dict(params)
+    if token is not None:
+        entry["token"] = token
+    text = _text_for_edit(path)
+    current = loads(text, path)
+    watch, _ = _Reader(path, _Layout(), current.polling).watch(entry, 0)  # errors: no line
+    if current.watch(watch.name) is not None:
+        raise ConfigError(
+            path, None, f"a watch named {watch.name!r} is already configured; pick another name"
+        )
+    block = render_watch(entry)
+    return _save(path, text.rstrip("\n") + "\n\n" + block if text.strip() else block)
+
+
+def remove_watch(path: Path, name: str) -> Config:
+    """Remove the watch called ``name`` (or the catalog service it names); return the result."""
+    text = _text_for_edit(path)
+    current = loads(text, path)
+    index = _find_watch(current, name)
+    if index is None:
+        names = ", ".join(repr(w.name) for w in current.watches) or "none"
+        raise ConfigError(path, None, f"no watch named {name!r} (watched: {names})")
+    layout = _Layout.scan(text)
+    if len(layout.watch_headers) != len(current.watches):
+        raise ConfigError(
+            path, None, "the watches are not all [[watch]] tables: edit the file by hand"
+        )
+    return _save(path, _cut_table(text, layout, layout.watch_headers[index]))
+
+
+def render_watch(entry: Mapping[str, Any]) -> str:
+    """A [[watch]] table as TOML text (strings escaped by tomlkit, params inline)."""
+    import tomlkit  # only edits need it
+
+    table = tomlkit.table()
+    for key, value in entry.items():
+        if isinstance(value, Mapping):
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            table.add(key, inline)
+        else:
+            table.add(key, value)
+    doc = tomlkit.document()
+    aot = tomlkit.aot()
+    aot.append(table)
+    doc.add("watch", aot)
+    return tomlkit.dumps(doc)
+
+
+def new_file_text() -> str:
+    """A fresh config: a short commented header and the default services spelled out."""
+    blocks = [render_watch({"service": entry.id}) for entry in catalog.defaults()]
+    return NEW_FILE_HEADER + "\n" + "\n".join(blocks)
+
+
+def _text_for_edit(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return new_file_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, f"cannot read the file ({exc})") from None
+
+
+def find_watch(config: Config, name: str) -> Watch | None:
+    """The watch called ``name``, or watching the catalog service ``name`` names (alias, id)."""
+    index = _find_watch(config, name)
+    return None if index is None else config.watches[index]
+
+
+def _find_watch(config: Config, name: str) -> int | None:
+    wanted = name.strip().casefold()
+    for index, watch in enumerate(config.watches):
+        if watch.name.casefold() == wanted:
+            return index
+    entry = catalog.find(name)
+    if entry is None:
+        return None
+    return next(
+        (
+            i
+            for i, w in enumerate(config.watches)
+            if (w.url, w.format) == (entry.endpoint, entry.format)
+        ),
+        None,
+    )
+
+
+def _cut_table(text: str, layout: _Layout, header: int) -> str:
+    """``text`` without the table whose header is on line ``header``, and its own comments.
+
+    Comment lines directly above a header (no blank line between) belong to that header.
+    """
+    lines = text.splitlines(keepends=True)
+    start = header - 1
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    end = next((h - 1 for h in layout.headers if h > header), len(lines))
+    while end - 1 > header - 1 and lines[end - 1].lstrip().startswith("#"):
+        end -= 1
+    kept = lines[:start] + lines[end:]
+    if 0 < start < len(kept) and not kept[start - 1].strip() and not kept[start].strip():
+        del kept[start]
+    return "".join(kept)
+
+
+def _save(path: Path, text: str) -> Config:
+    """Validate ``text`` as the new file, then write it atomically; return what it says."""
+    try:
+        config = loads(text, path)
+    except ConfigError as exc:
+        raise ConfigError(path, None, f"the edit would break the file ({exc.problem})") from None
+    write_atomic(path, text)
+    return config
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (temp file + rename), through any symlink."""
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with suppress(FileNotFoundError):
+            os.chmod(temp, target.stat().st_mode & 0o7777)
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

@@ -1,0 +1,122 @@
+"""The headless app: config → engine → incident log, with listeners for events and snapshots.
+
+The tray and ``trayapp watch`` both run one Monitor, so what the terminal shows and what the
+tray shows come from the same code. Data flows one way: the engine produces events and
+snapshots, the log stores them, listeners (UI, notifier, terminal printer) receive them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from trayapp import incident_log
+from trayapp.config import Config, PollingSettings
+from trayapp.engine import Engine, EngineSettings, SourceStatus
+from trayapp.model import Event
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(minutes=1)
+
+
+def engine_settings(polling: PollingSettings, base: EngineSettings | None = None) -> EngineSettings:
+    """The engine's settings from the user's polling section (other timings keep ``base``)."""
+    base = base or EngineSettings()
+    return replace(
+        base,
+        interval=polling.interval,
+        problem_interval=polling.problem_interval,
+        min_public_interval=polling.min_public_interval,
+        jitter=polling.jitter,
+        timeout=polling.timeout,
+        max_bytes=polling.max_bytes,
+        reference_urls=polling.reference_urls,
+        tracker=replace(
+            base.tracker,
+            confirm_worse=polling.confirm_worse,
+            confirm_better=polling.confirm_better,
+        ),
+    )
+
+
+class Monitor:
+    """Runs the engine for a config and records what it sees in the incident log.
+
+    ``log`` may be None (e.g. a read-only demo); listeners are plain callables and are called in
+    the engine's event loop thread.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        log_: incident_log.IncidentLog | None,
+        *,
+        settings: EngineSettings | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.log = log_
+        self.event_listeners: list[Callable[[Event], None]] = []
+        self.status_listeners: list[Callable[[SourceStatus], None]] = []
+        self.engine = Engine(
+            config.watches,
+            engine_settings(config.polling, settings),
+            on_event=self._on_event,
+            on_status=self._on_status,
+            client=client,
+        )
+        self._last_heartbeat: datetime | None = None
+        self._logged_readings: dict[str, datetime] = {}
+        if log_ is not None:
+            longest = max(
+                [w.interval or 0 for w in config.watches] + [config.polling.interval, 900]
+            )
+            log_.heartbeat_gap = max(log_.heartbeat_gap, timedelta(seconds=2.5 * longest))
+
+    async def run(self) -> None:
+        await self.engine.run()
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+    def apply(self, config: Config) -> None:
+        """Take a new config (watches and polling) without restarting unchanged sources."""
+        self.config = config
+        self.engine.settings = engine_settings(config.polling, self.engine.settings)
+        self.engine.set_watches(config.watches)
+
+    def _on_event(self, event: Event) -> None:
+        if self.log is not None:
+            try:
+                self.log.record([event])
+            except Exception:  # the log must never stop the monitor; the user sees it in logs
+                log.exception("could not record %s event for %s", event.kind, event.service)
+        for listener in list(self.event_listeners):
+            listener(event)
+
+    def _on_status(self, status: SourceStatus) -> None:
+        if self.log is not None:
+            self._record_status(status)
+        for listener in list(self.status_listeners):
+            listener(status)
+
+    def _record_status(self, status: SourceStatus) -> None:
+        assert self.log is not None
+        now = datetime.now(UTC)
+        reading = status.reading
+        name = status.watch.name
+        try:
+            fresh = reading is not None and reading.fetched_at is not None
+            if fresh and self._logged_readings.get(name) != reading.fetched_at:
+                self._logged_readings[name] = reading.fetched_at
+                self.log.record_components(name, reading, now)
+            elif self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
+                self.log.heartbeat(now)
+                self._last_heartbeat = now
+        except Exception:
+            log.exception("could not record the state of %s", name)
