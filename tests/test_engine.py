@@ -19,7 +19,7 @@ import pytest
 from trayapp import incident_log, payloads
 from trayapp.engine import Engine, EngineSettings, parse_retry_after
 from trayapp.model import Event, Severity, Watch
-from trayapp.replay import Reply, ReplayServer, Request, in_turn, refused_url
+from trayapp.replay import ReplayServer, Reply, Request, in_turn, refused_url
 from trayapp.tracker import TrackerConfig
 
 SUMMARY = "/api/v2/summary.json"
@@ -165,9 +165,7 @@ FAULTS: dict[str, Reply] = {
 async def test_each_fault_reads_unknown_with_a_reason_and_never_an_outage(fault: str) -> None:
     recorder = Recorder()
     with ReplayServer({SUMMARY: FAULTS[fault]}, speed=0) as server:
-        engine = Engine(
-            [watch(server.url(SUMMARY))], fast(timeout=0.5), on_event=recorder
-        )
+        engine = Engine([watch(server.url(SUMMARY))], fast(timeout=0.5), on_event=recorder)
         async with running(engine):
             await until(lambda: "unreadable" in recorder.kinds(), timeout=10)
         status = engine.statuses()["Example"]
@@ -260,7 +258,10 @@ async def test_offline_spell_is_one_offline_verdict_then_online() -> None:
             assert recorder.kinds() == ["offline"]
             reference.set_route("/ping", Reply(status=204))
             await until(lambda: not engine.offline, timeout=5)
-    assert recorder.kinds() == ["offline", "online"]
+            await asyncio.sleep(0.5)
+    # back online; the two sources still refuse connections, which now reads as their problem
+    assert recorder.kinds()[:2] == ["offline", "online"]
+    assert set(recorder.kinds()[2:]) <= {"unreadable"}
 
 
 async def test_flapping_source_gives_one_flapping_state() -> None:
@@ -299,3 +300,17 @@ async def test_unreadable_spell_never_reads_as_recovered() -> None:
         not (e.previous is Severity.MAJOR_OUTAGE and e.severity is Severity.OPERATIONAL)
         for e in recorder.events
     )
+
+
+async def test_without_reference_hosts_every_source_failing_at_once_means_offline() -> None:
+    recorder = Recorder()
+    engine = Engine(
+        [watch(refused_url(SUMMARY), "A"), watch(refused_url(SUMMARY), "B")],
+        fast(reference_urls=()),
+        on_event=recorder,
+    )
+    async with running(engine):
+        await until(lambda: engine.offline)
+        await asyncio.sleep(0.5)
+    assert "offline" in recorder.kinds()
+    assert "unreadable" not in recorder.kinds()

@@ -8,8 +8,8 @@ What makes it polite (a status tray must never join a retry storm):
   ``Retry-After`` / ``retry-after-ms`` are honoured: a 429 or 503 never makes it poll sooner;
 - concurrency is bounded overall and per host; responses are size-capped; only http(s);
 - a connectivity witness is consulted only when a source fails to connect: if the reference
-  hosts fail too (or every source fails at once) the verdict is "you are offline", one state for
-  everything, instead of a page of false outages;
+  hosts fail too (or, with none configured, every source fails at once) the verdict is "you are
+  offline", one state for everything, instead of a page of false outages;
 - after a sleep/resume, failures in the first seconds are not held against anyone.
 
 Nothing ticks: between polls every task sleeps until its own deadline. Readings go through the
@@ -395,20 +395,20 @@ class Engine:
     async def _failed(self, src: _Source, exc: fetch.FetchError, now: datetime) -> float:
         src.failures += 1
         src.last_checked = now
+        src.transport_failed = not exc.connected
         self.stats.failures += 1
-        in_grace = time.monotonic() < self._grace_until
-        if not exc.connected:
-            src.transport_failed = True
-            if in_grace or not await self._connectivity_ok():
-                if not in_grace:
+        if time.monotonic() < self._grace_until:  # just resumed: the network may not be up yet
+            self._publish(src)
+            return self._backoff(src)
+        if src.transport_failed:
+            network = await self._connectivity()
+            if network is not True:
+                if network is False:
                     self._set_offline(True, now)
                 self._publish(src)
                 return self._backoff(src)
-        else:
-            src.transport_failed = False
-        if in_grace:
-            self._publish(src)
-            return self._backoff(src)
+            if self._offline:
+                self._set_offline(False, now)
         self._feed(src, replace(Reading.unknown(src.watch.format, str(exc)), fetched_at=now), now)
         return self._backoff(src)
 
@@ -424,14 +424,19 @@ class Engine:
 
     # ------------------------------------------------------------------ connectivity witness
 
-    async def _connectivity_ok(self) -> bool:
-        """True unless the reference hosts fail too, or every source fails to connect at once."""
-        sources = list(self._sources.values())
-        hosts = {urlsplit(s.watch.url).netloc for s in sources}
-        if len(hosts) >= 2 and all(s.transport_failed for s in sources):
-            return False
+    async def _connectivity(self) -> bool | None:
+        """Ask the witness whether the network works: True, False, or None for "can't tell yet".
+
+        With reference hosts configured, any answer from one proves the network works. Without
+        them, every source on two or more hosts failing to connect means offline; while some
+        sources have not been tried yet there is no verdict.
+        """
         if not self.settings.reference_urls:
-            return True
+            sources = list(self._sources.values())
+            hosts = {urlsplit(s.watch.url).netloc for s in sources}
+            if len(hosts) < 2 or any(s.last_checked and not s.transport_failed for s in sources):
+                return True
+            return None if any(s.last_checked is None for s in sources) else False
         async with self._witness_lock:
             if time.monotonic() - self._witness_at < self.settings.witness_cache:
                 return self._witness_ok
