@@ -1,0 +1,325 @@
+"""The tray's words and overall state, from hand-built snapshots and from real tracker steps."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from trayapp.engine import SourceStatus
+from trayapp.model import Reading, Severity, Watch
+from trayapp.summary import (
+    TOOLTIP_LIMIT,
+    TrayState,
+    ago,
+    last_checked_text,
+    overall,
+    row_text,
+    tooltip,
+)
+from trayapp.tracker import SourceState, TrackerConfig, step
+
+OP = Severity.OPERATIONAL
+MAINT = Severity.MAINTENANCE
+DEG = Severity.DEGRADED
+PART = Severity.PARTIAL_OUTAGE
+MAJOR = Severity.MAJOR_OUTAGE
+UNK = Severity.UNKNOWN
+
+NOW = datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+_UNSET = object()
+
+
+def status(
+    name: str,
+    severity: Severity | None = OP,
+    *,
+    since: datetime | None = None,
+    checked: datetime | None = _UNSET,  # type: ignore[assignment]
+    success: datetime | None = _UNSET,  # type: ignore[assignment]
+    error: str | None = None,
+    failures: int = 0,
+    flapping: bool = False,
+) -> SourceStatus:
+    """A snapshot as the engine publishes it; ``severity=None`` means nothing confirmed yet."""
+    checked = NOW - MIN if checked is _UNSET else checked
+    success = checked if success is _UNSET else success
+    state = SourceState(
+        confirmed=severity,
+        since=since if since is not None else (None if severity is None else NOW - 3 * MIN),
+        last_readable=severity if severity not in (None, UNK) else None,
+        flapping=flapping,
+        last_reading=checked,
+        last_success=success,
+        last_error=error,
+    )
+    watch = Watch(name=name, url=f"https://{name.lower()}.example/api", format="statuspage")
+    return SourceStatus(watch, state, None, checked, failures, None)
+
+
+def never_checked(name: str) -> SourceStatus:
+    return status(name, None, checked=None, success=None)
+
+
+def tip(*statuses: SourceStatus, offline: bool = False, paused: bool = False) -> str:
+    return tooltip(statuses, offline=offline, paused=paused, now=NOW)
+
+
+# ---------------------------------------------------------------------------------- TrayState
+
+
+def test_tray_states_mirror_severities_and_add_two_of_their_own() -> None:
+    assert [TrayState.of(s) for s in Severity] == list(TrayState)[:6]
+    assert {str(s) for s in TrayState} - {str(s) for s in Severity} == {"offline", "paused"}
+    assert TrayState.PARTIAL_OUTAGE.label == "partial outage"
+    assert TrayState.OFFLINE.label == "offline"
+
+
+# ---------------------------------------------------------------------------------- overall
+
+
+def test_paused_wins_over_offline_and_over_outages() -> None:
+    statuses = [status("A", MAJOR)]
+    assert overall(statuses, offline=True, paused=True) is TrayState.PAUSED
+    assert overall(statuses, offline=True, paused=False) is TrayState.OFFLINE
+    assert overall(statuses, offline=False, paused=False) is TrayState.MAJOR_OUTAGE
+
+
+def test_overall_shows_the_worst_known_state_not_unknown() -> None:
+    statuses = [status("A", OP), status("B", UNK, error="HTTP 503"), status("C", OP)]
+    assert overall(statuses, offline=False, paused=False) is TrayState.OPERATIONAL
+    statuses.append(status("D", DEG))
+    assert overall(statuses, offline=False, paused=False) is TrayState.DEGRADED
+
+
+def test_overall_is_unknown_only_when_nothing_is_known() -> None:
+    assert overall([], offline=False, paused=False) is TrayState.UNKNOWN
+    assert overall([never_checked("A")], offline=False, paused=False) is TrayState.UNKNOWN
+    both = [status("A", UNK, error="x"), never_checked("B")]
+    assert overall(both, offline=False, paused=False) is TrayState.UNKNOWN
+
+
+def test_overall_accepts_a_mapping_a_list_or_a_generator() -> None:
+    a, b = status("A", MAINT), status("B", OP)
+    want = TrayState.MAINTENANCE
+    assert overall({"A": a, "B": b}, offline=False, paused=False) is want
+    assert overall([a, b], offline=False, paused=False) is want
+    assert overall((s for s in (a, b)), offline=False, paused=False) is want
+
+
+@pytest.mark.parametrize("severities", list(itertools.product(Severity, repeat=3)))
+def test_overall_is_the_highest_known_rank_for_every_combination(
+    severities: tuple[Severity, ...],
+) -> None:
+    statuses = [status(f"S{i}", s) for i, s in enumerate(severities)]
+    got = overall(statuses, offline=False, paused=False)
+    known = [s for s in severities if s is not UNK]
+    if not known:
+        assert got is TrayState.UNKNOWN
+    else:
+        assert got is TrayState.of(max(known, key=lambda s: s.rank))
+
+
+# ---------------------------------------------------------------------------------- tooltip
+
+
+def test_tooltip_names_the_problem_and_counts_the_rest() -> None:
+    text = tip(
+        status("GitHub", OP),
+        status("OpenAI", PART),
+        status("Gemini", UNK, error="HTTP 503"),
+        status("Slack", OP),
+    )
+    assert text == "OpenAI: partial outage · 2 services OK, 1 unknown"
+
+
+def test_tooltip_lists_problems_worst_first_then_by_name() -> None:
+    text = tip(
+        status("zeta", DEG),
+        status("Alpha", DEG),
+        status("Stripe", MAINT),
+        status("OpenAI", MAJOR),
+        status("Beta", OP),
+    )
+    assert text == ("OpenAI: major outage, Alpha: degraded, zeta: degraded, +1 more · 1 service OK")
+
+
+def test_tooltip_all_operational() -> None:
+    assert tip(*(status(n) for n in "ABCD")) == "All 4 services operational"
+    assert tip(status("GitHub")) == "GitHub: operational"
+
+
+def test_tooltip_names_unreadable_services_when_nothing_worse_is_going_on() -> None:
+    text = tip(status("A"), status("Gemini", UNK, error="HTTP 503"), status("B"))
+    assert text == "Gemini: unknown · 2 services OK"
+    assert tip(status("Z", UNK), status("Y", UNK)) == "Y: unknown, Z: unknown"
+
+
+def test_tooltip_maintenance_is_named_not_counted_as_ok() -> None:
+    assert tip(status("Stripe", MAINT), status("A")) == "Stripe: maintenance · 1 service OK"
+
+
+def test_tooltip_while_the_first_checks_are_running() -> None:
+    assert tip(never_checked("A"), never_checked("B")) == "Checking 2 services…"
+    assert tip(never_checked("A")) == "Checking 1 service…"
+    assert tip(status("A"), status("B"), never_checked("C")) == "2 services OK, 1 checking…"
+    text = tip(status("A", MAJOR), status("B", UNK), never_checked("C"))
+    assert text == "A: major outage · 1 unknown, 1 checking…"
+
+
+def test_tooltip_paused_and_offline() -> None:
+    assert tip(status("A", MAJOR), paused=True, offline=True) == "Paused"
+    assert tip(status("A", MAJOR), offline=True).startswith("You are offline")
+    assert tip(offline=True) == "You are offline"
+    assert tip(never_checked("A"), offline=True) == "You are offline"
+    assert tip() == "No services watched"
+
+
+def test_offline_tooltip_gives_the_last_success_in_the_clock_of_now() -> None:
+    cest = timezone(timedelta(hours=2))
+    statuses = [
+        status("A", success=datetime(2024, 5, 1, 12, 2, tzinfo=UTC)),
+        status("B", success=datetime(2024, 5, 1, 11, 0, tzinfo=UTC)),
+    ]
+    local_now = NOW.astimezone(cest)
+    text = tooltip(statuses, offline=True, paused=False, now=local_now)
+    assert text == "You are offline — last checked 14:02"
+    assert tooltip(statuses, offline=True, paused=False, now=NOW).endswith("last checked 12:02")
+
+
+def test_offline_tooltip_says_how_long_ago_when_not_today() -> None:
+    old = status("A", success=NOW - timedelta(days=2, hours=3))
+    assert tip(old, offline=True) == "You are offline — last checked 2 days ago"
+
+
+def test_offline_tooltip_handles_naive_times() -> None:
+    naive_now = datetime(2024, 5, 1, 14, 30)
+    old = status("A", success=datetime(2024, 5, 1, 9, 5))
+    assert tooltip([old], offline=True, paused=False, now=naive_now).endswith("09:05")
+
+
+def test_tooltip_fits_the_windows_limit() -> None:
+    many = [status(f"A very long service name number {i}", MAJOR) for i in range(12)]
+    text = tip(*many, status("ok"))
+    assert len(text) <= TOOLTIP_LIMIT
+    assert text.startswith("A very long service name number 0: major outage")
+    assert "more · 1 service OK" in text
+    huge = status("X" * 300, MAJOR)
+    text = tip(huge)
+    assert len(text) == TOOLTIP_LIMIT
+    assert text.endswith("…")
+
+
+def test_tooltip_accepts_the_engines_mapping() -> None:
+    statuses = {"A": status("A", DEG), "B": status("B")}
+    assert tooltip(statuses, offline=False, paused=False, now=NOW) == "A: degraded · 1 service OK"
+
+
+# ---------------------------------------------------------------------------------- rows
+
+
+def test_row_for_a_problem_says_how_long_it_has_held() -> None:
+    row = row_text(status("OpenAI", PART, since=NOW - 25 * MIN), NOW)
+    assert row == "OpenAI — partial outage for 25 min"
+    row = row_text(status("Stripe", MAINT, since=NOW - timedelta(hours=2, minutes=5)), NOW)
+    assert row == "Stripe — maintenance for 2 h 5 min"
+    assert row_text(status("A", MAJOR, since=NOW - 10 * timedelta(seconds=1)), NOW) == (
+        "A — major outage for <1 min"
+    )
+
+
+def test_row_for_an_operational_service_is_just_its_state() -> None:
+    assert row_text(status("GitHub", OP, since=NOW - timedelta(days=3)), NOW) == (
+        "GitHub — operational"
+    )
+
+
+def test_row_for_an_unreadable_service_gives_the_reason() -> None:
+    row = row_text(status("Gemini", UNK, error="status page answered HTTP 503"), NOW)
+    assert row == "Gemini — unknown: status page answered HTTP 503"
+    assert row_text(status("Gemini", UNK), NOW) == "Gemini — unknown"
+    long = row_text(status("G", UNK, error="word " * 40), NOW)
+    assert long.endswith("…")
+    assert len(long) <= len("G — unknown: ") + 60
+
+
+def test_row_for_a_flapping_service_does_not_claim_a_duration() -> None:
+    row = row_text(status("A", DEG, since=NOW - 5 * MIN, flapping=True), NOW)
+    assert row == "A — degraded, flapping"
+
+
+def test_row_before_the_first_check_and_without_a_start_time() -> None:
+    assert row_text(never_checked("A"), NOW) == "A — checking…"
+    no_since = status("A", DEG)
+    no_since = SourceStatus(
+        no_since.watch, SourceState(confirmed=DEG, last_reading=NOW), None, NOW, 0, None
+    )
+    assert row_text(no_since, NOW) == "A — degraded"
+
+
+# ---------------------------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=-30), "just now"),
+        (timedelta(0), "just now"),
+        (timedelta(seconds=59), "just now"),
+        (timedelta(seconds=60), "1 min"),
+        (timedelta(minutes=4, seconds=59), "4 min"),
+        (timedelta(minutes=59), "59 min"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(hours=2, minutes=5), "2 h 5 min"),
+        (timedelta(hours=23, minutes=59), "23 h 59 min"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=1, hours=3, minutes=10), "1 day 3 h"),
+        (timedelta(days=3, hours=5), "3 days"),
+        (timedelta(days=400), "400 days"),
+    ],
+)
+def test_ago(delta: timedelta, text: str) -> None:
+    assert ago(delta) == text
+
+
+def test_last_checked_text() -> None:
+    assert last_checked_text(never_checked("A"), NOW) == "not checked yet"
+    assert last_checked_text(status("A", checked=NOW - 2 * MIN), NOW) == "checked 2 min ago"
+    assert last_checked_text(status("A", checked=NOW), NOW) == "checked just now"
+    failing = status(
+        "A", UNK, checked=NOW - MIN, success=NOW - timedelta(hours=1), error="HTTP 503"
+    )
+    assert last_checked_text(failing, NOW) == "last success 1 h ago"
+    # offline: the engine counts a failure without feeding the tracker, so no error is recorded
+    unreachable = status("A", OP, checked=NOW, success=NOW - 5 * MIN, failures=2)
+    assert last_checked_text(unreachable, NOW) == "last success 5 min ago"
+    never = status("A", UNK, checked=NOW, success=None, error="HTTP 404", failures=1)
+    assert last_checked_text(never, NOW) == "no successful check yet"
+
+
+# ---------------------------------------------------------------------------------- end to end
+
+
+def test_words_for_states_made_by_the_real_tracker() -> None:
+    config = TrackerConfig(confirm_worse=2, confirm_better=2)
+    watch = Watch(name="Gemini", url="https://gemini.example/api", format="statuspage")
+    state = SourceState()
+    state, _ = step(state, "Gemini", Reading("statuspage", OP), NOW - 30 * MIN, config)
+    for minutes in (20, 10):
+        bad = Reading.unknown("statuspage", "status page answered HTTP 503")
+        state, _ = step(state, "Gemini", bad, NOW - minutes * MIN, config)
+    gemini = SourceStatus(watch, state, None, NOW - 10 * MIN, 2, None)
+    assert row_text(gemini, NOW) == "Gemini — unknown: status page answered HTTP 503"
+    assert last_checked_text(gemini, NOW) == "last success 30 min ago"
+
+    state = SourceState()
+    for minutes, severity in ((40, OP), (26, PART), (25, PART)):  # the second PART confirms
+        state, _ = step(state, "OpenAI", Reading("statuspage", severity), NOW - minutes * MIN)
+    openai = SourceStatus(
+        Watch("OpenAI", "https://openai.example/api", "statuspage"), state, None, NOW, 0, None
+    )
+    assert row_text(openai, NOW) == "OpenAI — partial outage for 25 min"
+    assert overall([gemini, openai], offline=False, paused=False) is TrayState.PARTIAL_OUTAGE
+    assert tip(gemini, openai) == "OpenAI: partial outage · 1 unknown"
