@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trayapp import formats
-from trayapp.formats import ParseContext, feed
+from trayapp.formats import ParseContext, common, feed
 from trayapp.model import Incident, Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feed"
@@ -217,11 +217,11 @@ def test_parse_date(value: str, expected: datetime | None) -> None:
     assert feed.parse_date(value) == expected
 
 
-def test_html_text_strips_and_folds() -> None:
+def test_plain_text_strips_and_folds() -> None:
     html = "<p>One&nbsp;<b>two</b></p><p>three<br>four</p><script>x()</script>"
-    assert feed.html_text(html) == "One two three four"
-    assert feed.html_text("word " * 200).endswith("…")
-    assert len(feed.html_text("word " * 200)) <= feed.UPDATE_LIMIT
+    assert common.plain_text(html) == "One two three four"
+    assert common.plain_text("word " * 200).endswith("…")
+    assert len(common.plain_text("word " * 200)) <= common.UPDATE_LIMIT
 
 
 @pytest.mark.parametrize(
@@ -241,3 +241,9 @@ def test_bad_payloads_read_unknown_with_a_reason(body: bytes) -> None:
     reading = formats.read("feed", body)
     assert reading.severity is Severity.UNKNOWN
     assert reading.error and "\n" not in reading.error
+
+
+def test_plain_text_adds_no_space_around_inline_tags() -> None:
+    assert common.plain_text("<p>Service <b>recovered</b>.</p><p>Next</p>") == (
+        "Service recovered. Next"
+    )

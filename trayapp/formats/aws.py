@@ -17,8 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import FormatError, expect, load_json, parse_time, rollup, text
-from trayapp.formats.feed import html_text, shorten
+from trayapp.formats.common import (
+    FormatError,
+    expect,
+    load_json,
+    parse_time,
+    plain_text,
+    rollup,
+    shorten,
+    text,
+)
 from trayapp.model import Incident, Reading, Severity, worst
 
 TITLE = "AWS Health Dashboard"
@@ -149,5 +157,5 @@ def _log_time(entry: Mapping[str, Any]) -> datetime:
 
 def last_paragraph(html: str) -> str:
     """The newest update of an AWS description: its updates are ``<div>``s, oldest first."""
-    parts = [p for p in html.split("</div>") if html_text(p)]
-    return html_text(parts[-1]) if parts else ""
+    parts = [p for p in html.split("</div>") if plain_text(p)]
+    return plain_text(parts[-1]) if parts else ""

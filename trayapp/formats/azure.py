@@ -8,8 +8,8 @@ unstated impact: ``degraded``. An empty channel is an explicit all-clear.
 from __future__ import annotations
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import rollup
-from trayapp.formats.feed import Entry, html_text, load_feed
+from trayapp.formats.common import plain_text, rollup
+from trayapp.formats.feed import Entry, load_feed
 from trayapp.model import Incident, Reading, Severity
 
 TITLE = "Azure status feed"
@@ -38,5 +38,5 @@ def item_incident(entry: Entry) -> Incident:
         url=entry.link,
         started=entry.published,
         updated=entry.time,
-        latest_update=html_text(entry.html) or None,
+        latest_update=plain_text(entry.html) or None,
     )

@@ -23,10 +23,11 @@ from trayapp.formats.common import (
     load_json,
     lookup,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import check_recognised, plain
+from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Better Stack"
@@ -158,7 +159,7 @@ def read_report(
         else None,
         started=starts or parse_time(row.get("published_at")),
         updated=parse_time(newest.get("published_at")),
-        latest_update=plain(newest.get("message")) or None,
+        latest_update=plain_text(newest.get("message")) or None,
         components=tuple(dict.fromkeys(names[str(r)] for r in affected if str(r) in names)),
     )
 

@@ -18,8 +18,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import FormatError, expect, load_json, lookup, parse_time, rollup, text
-from trayapp.formats.statuspage import check_recognised, plain
+from trayapp.formats.common import (
+    FormatError,
+    expect,
+    load_json,
+    lookup,
+    parse_time,
+    plain_text,
+    rollup,
+    text,
+)
+from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, Reading, Severity
 
 TITLE = "Cachet"
@@ -125,7 +134,7 @@ def read_incident(row: Mapping[str, Any], jsonapi: bool) -> Incident:
         )
         or parse_time(row.get("created_at") or when(row.get("created"))),
         updated=parse_time(row.get("updated_at") or when(row.get("updated"))),
-        latest_update=plain(row.get("message")) or None,
+        latest_update=plain_text(row.get("message")) or None,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from trayapp.model import Component, Incident, Reading, Severity, worst
@@ -148,3 +150,60 @@ def text(value: Any) -> str:
         first = next((v for v in value.values() if isinstance(v, str)), "")
         return first
     return str(value)
+
+
+UPDATE_LIMIT = 300  # characters of an incident update kept for display
+
+
+class _TextCollector(HTMLParser):
+    """Collects the text of an HTML fragment; block tags become spaces, inline tags nothing."""
+
+    _BREAKS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "td", "h1", "h2", "h3", "h4"})
+    _SKIP = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def plain_text(value: Any, limit: int = UPDATE_LIMIT) -> str:
+    """Display text of an update that may hold HTML: tags dropped, entities decoded, whitespace
+    folded, capped at ``limit`` characters."""
+    raw = text(value)
+    if not raw:
+        return ""
+    collector = _TextCollector()
+    collector.feed(raw)
+    collector.close()
+    return shorten("".join(collector.parts), limit)
+
+
+def shorten(value: str, limit: int = UPDATE_LIMIT) -> str:
+    """Whitespace folded and capped at ``limit`` characters (with an ellipsis)."""
+    line = " ".join(value.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def origin(url: str) -> str | None:
+    """``scheme://host`` of ``url``, or None for a URL without both."""
+    parts = urlsplit(url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None

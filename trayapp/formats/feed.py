@@ -17,7 +17,7 @@ Rule for what counts as open (EXPECTED.toml: "severity comes from the newest ent
   list states worse); a maintenance in progress or verifying counts as ``maintenance``; a
   maintenance merely ``scheduled`` is upcoming, not open.
 
-The loading and text helpers (``load_feed``, ``parse_date``, ``html_text``) are shared with the
+The loading helpers (``load_feed``, ``parse_date``) are shared with the
 Azure and AWS parsers.
 """
 
@@ -29,18 +29,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import FormatError, load_xml, parse_time, rollup
+from trayapp.formats.common import FormatError, load_xml, parse_time, plain_text, rollup
 from trayapp.model import Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "RSS / Atom incident feed"
 DEFAULT_PATH = "/history.rss"
 FORMAT = "feed"
 
-UPDATE_LIMIT = 300
 #: How far behind the newest entry an entry may be and still count as concurrently open.
 HISTORY_WINDOW = timedelta(days=3)
 
@@ -252,45 +250,6 @@ def _page_title(title: str) -> str:
 # --- text ----------------------------------------------------------------------------------------
 
 
-class _TextCollector(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "td", "h1", "h2", "h3", "h4"})
-    _SKIP = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_text(html: str, limit: int = UPDATE_LIMIT) -> str:
-    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace folded."""
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return shorten(" ".join("".join(collector.parts).split()), limit)
-
-
-def shorten(text: str, limit: int = UPDATE_LIMIT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 # --- lifecycle -----------------------------------------------------------------------------------
 
 
@@ -385,7 +344,7 @@ def affected_components(html: str) -> tuple[tuple[str, ...], Severity]:
     names: list[str] = []
     states: list[Severity] = []
     for match in _LIST_ITEM.finditer(html):
-        found = _NAME_STATE.match(html_text(match.group(1), limit=10_000))
+        found = _NAME_STATE.match(plain_text(match.group(1), limit=10_000))
         if not found:
             continue
         state = COMPONENT_STATES.get(" ".join(found.group(2).lower().split()))
@@ -400,7 +359,7 @@ def latest_update(html: str) -> str:
     paragraph (Statuspage) or to the component list (incident.io); else the whole text."""
     matches = lifecycle_matches(html)
     if not matches:
-        return html_text(html)
+        return plain_text(html)
     first = matches[0][0]
     ends = [len(html)]
     stop = _UPDATE_END.search(html, first.end())
@@ -408,5 +367,5 @@ def latest_update(html: str) -> str:
         ends.append(stop.start())
     if len(matches) > 1:
         ends.append(matches[1][0].start())
-    text = html_text(html[first.end() : min(ends)])
-    return text.lstrip(" -\u2013\u2014:").strip() or html_text(html)
+    text = plain_text(html[first.end() : min(ends)])
+    return text.lstrip(" -\u2013\u2014:").strip() or plain_text(html)

@@ -17,8 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import expect, load_json, lookup, parse_time, rollup, text
-from trayapp.formats.feed import shorten
+from trayapp.formats.common import expect, load_json, lookup, parse_time, rollup, shorten, text
 from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Google Cloud / Workspace status"

@@ -21,10 +21,10 @@ from trayapp.formats.common import (
     load_json,
     lookup,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.feed import html_text
 from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Heroku status"
@@ -101,7 +101,7 @@ def read_incident(
         started=parse_time(item.get("created_at")),
         updated=parse_time(item.get("updated_at"))
         or (parse_time(updates[0].get("created_at")) if updates else None),
-        latest_update=(html_text(text(updates[0].get("contents"))) or None) if updates else None,
+        latest_update=(plain_text(text(updates[0].get("contents"))) or None) if updates else None,
     )
 
 

@@ -20,18 +20,13 @@ from trayapp.formats.common import (
     expect,
     load_json,
     lookup,
+    origin,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import (
-    IMPACT,
-    check_recognised,
-    is_open,
-    origin,
-    plain,
-    read_payload,
-)
+from trayapp.formats.statuspage import IMPACT, check_recognised, is_open, read_payload
 from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "incident.io"
@@ -254,7 +249,9 @@ def read_incident(
         or (min(published) if published else None),
         updated=(max(published) if published else None)
         or first_time(row, ("last_update_at", "updated_at", "published_at")),
-        latest_update=update_text(newest) or plain(given(row.get("last_update_message"))) or None,
+        latest_update=update_text(newest)
+        or plain_text(given(row.get("last_update_message")))
+        or None,
         components=affected_names(row, updates, names),
     )
 
@@ -303,7 +300,7 @@ def update_text(update: Mapping[str, Any]) -> str:
     message = given(update.get("message_string"))
     if message is None:
         message = " ".join(prose_words(update.get("message")))
-    return plain(message)
+    return plain_text(message)
 
 
 def prose_words(node: Any) -> Iterator[str]:

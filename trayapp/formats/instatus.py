@@ -21,11 +21,13 @@ from trayapp.formats.common import (
     expect,
     load_json,
     lookup,
+    origin,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import check_recognised, origin, plain
+from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Instatus"
@@ -201,7 +203,7 @@ def update_time(update: Mapping[str, Any]) -> datetime | None:
 
 
 def latest_text(update: Mapping[str, Any]) -> str | None:
-    return plain(update.get("messageHtml") or update.get("message")) or None
+    return plain_text(update.get("messageHtml") or update.get("message")) or None
 
 
 def page_base(page: Mapping[str, Any], url: str) -> str | None:

@@ -13,8 +13,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import as_list, expect, load_json, lookup, parse_time, rollup, text
-from trayapp.formats.feed import html_text
+from trayapp.formats.common import (
+    as_list,
+    expect,
+    load_json,
+    lookup,
+    parse_time,
+    plain_text,
+    rollup,
+    text,
+)
 from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Slack status"
@@ -86,7 +94,7 @@ def newest_note(notes: list[Any]) -> str | None:
         return None
     known = [d for d in dated if d[0] is not None]
     _, _, note = max(known, key=lambda d: (d[0], d[1])) if known else dated[0]
-    return html_text(text(note.get("body"))) or None
+    return plain_text(text(note.get("body"))) or None
 
 
 def service_components(incidents: Iterable[Incident]) -> list[Component]:

@@ -24,10 +24,11 @@ from trayapp.formats.common import (
     load_json,
     lookup,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import check_recognised, plain
+from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "status.io"
@@ -165,7 +166,7 @@ def read_event(
         kind=kind,
         started=parse_time(started),
         updated=parse_time(newest.get("datetime")),
-        latest_update=plain(newest.get("details")) or None,
+        latest_update=plain_text(newest.get("details")) or None,
         components=tuple(dict.fromkeys(name for name, _ in affected)),
     )
 

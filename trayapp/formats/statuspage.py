@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -21,7 +19,9 @@ from trayapp.formats.common import (
     expect,
     load_json,
     lookup,
+    origin,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
@@ -57,7 +57,6 @@ CLOSED_STATUSES = frozenset({"resolved", "postmortem", "completed", "cancelled",
 MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
 ACTIVE_MAINTENANCE = frozenset({"in_progress", "verifying"})
 
-UPDATE_LIMIT = 300
 _EPOCH_FLOOR = datetime.min.replace(tzinfo=UTC)  # sorts undated updates as the oldest
 
 
@@ -142,14 +141,6 @@ def page_base(page: Mapping[str, Any], url: str) -> str | None:
     return origin(url)
 
 
-def origin(url: str) -> str | None:
-    """``scheme://host`` of ``url``, or None for a URL without both."""
-    parts = urlsplit(url or "")
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}"
-    return None
-
-
 def read_components(
     items: list[Any], vocabulary: Mapping[str, Severity] = COMPONENT_STATUS
 ) -> list[Component]:
@@ -213,7 +204,7 @@ def read_incident(
         url=incident_url(row, ident, base),
         started=parse_time(started or row.get("started_at") or row.get("created_at")),
         updated=parse_time(row.get("updated_at")) or update_time(newest),
-        latest_update=plain(newest.get("body")) or None,
+        latest_update=plain_text(newest.get("body")) or None,
         components=affected_names(row, updates),
     )
 
@@ -288,32 +279,3 @@ def affected_names(row: Mapping[str, Any], updates: list[Mapping[str, Any]]) -> 
             if any(names):
                 break
     return tuple(dict.fromkeys(n for n in names if n))
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the text of an HTML fragment; block tags become spaces."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        self.parts.append(" ")
-
-
-def plain(value: Any, limit: int = UPDATE_LIMIT) -> str:
-    """Update text for display: tags stripped, entities decoded, whitespace folded, capped."""
-    raw = text(value)
-    if not raw:
-        return ""
-    extractor = _TextExtractor()
-    extractor.feed(raw)
-    extractor.close()
-    line = " ".join("".join(extractor.parts).split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

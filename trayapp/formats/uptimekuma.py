@@ -28,10 +28,10 @@ from trayapp.formats.common import (
     load_json,
     lookup,
     parse_time,
+    plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import plain
 from trayapp.model import Component, Incident, Reading, Severity
 
 TITLE = "Uptime Kuma"
@@ -158,7 +158,7 @@ def read_incidents(data: Mapping[str, Any]) -> Iterable[Incident]:
             severity=lookup(INCIDENT_STYLE, row.get("style") or "primary", "style", S.UNKNOWN),
             started=parse_time(row.get("createdDate")),
             updated=parse_time(row.get("lastUpdatedDate") or row.get("createdDate")),
-            latest_update=plain(row.get("content")) or None,
+            latest_update=plain_text(row.get("content")) or None,
         )
 
 
@@ -176,5 +176,5 @@ def read_maintenances(data: Mapping[str, Any]) -> Iterable[Incident]:
             severity=S.MAINTENANCE,
             kind="maintenance",
             started=parse_time(slots[0].get("startDate")) if slots else None,
-            latest_update=plain(row.get("description")) or None,
+            latest_update=plain_text(row.get("description")) or None,
         )
