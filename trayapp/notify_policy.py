@@ -1,0 +1,515 @@
+"""Notification policy: a pure function from tracker events to the few notifications worth sending.
+
+No Qt, no I/O, no clock: the caller passes ``now`` and keeps one frozen ``PolicyState``.
+``decide`` files an event into a group buffer; ``flush`` turns the buffer into at most one
+notification once ``settings.group_window`` has passed since the group's first event; the UI
+schedules one single-shot timer at ``next_deadline(state)`` (nothing ticks). ``decide`` also
+flushes a group whose deadline has already passed before filing the new event.
+
+Rules, and why (a status tray that cries wolf gets muted for good):
+
+- **Only state changes count**, measured against what the user was last *told* (``told``), not
+  against the previous reading: a service that goes major → unreadable → major says nothing new.
+  Several changes of one service within a window collapse into the net change; a blip that ends
+  where it started says nothing at all.
+- **Start-up is silent** (``previous=None``): the icon shows the starting state, and a burst of
+  "OpenAI: degraded" every time the app starts would teach people to ignore it. An outage
+  already under way at start-up was not told, so its recovery is not announced either.
+- **Silent kinds:** ``unreadable``, ``flapping`` (it also drops the service's buffered change)
+  and ``offline``/``online`` never notify: unknown is not an outage, and an offline spell is the
+  user's network, which the icon shows. The ``stable`` event that ends flapping counts like a
+  status change: the settled state is news again.
+- **Problem** = a known severity at or above ``min_severity``. A problem the user has not been
+  told of notifies (urgency: major outage → critical, otherwise normal); a better problem than
+  the one told notifies as "improving" (low).
+- **Recovery** (out of problem territory) notifies only if the user was told of the outage, and
+  never when the net change passed through ``unknown`` (``previous=UNKNOWN``): we cannot know
+  what happened in between (the tracker's rule). Either way ``told`` is cleared.
+- **Tell me when it's back** fires once when the service is out of problem territory, then
+  clears itself. It passes mutes and quiet hours (the user asked for exactly this message) and
+  also fires after an unreadable spell: it answers "is it usable now?", not "did it recover?",
+  and its text says the page was unreadable for a while.
+- **Mutes** (until a time, or ``UNTIL_RECOVERED``) and **quiet hours** suppress everything else,
+  recoveries included; a suppressed problem is not "told", so its recovery stays silent too.
+  ``UNTIL_RECOVERED`` mutes end at the recovery. ``enabled=False`` suppresses everything, and
+  the bookkeeping still runs, so switching back on never announces stale news.
+- **Maintenance** notifies (low) only with ``notify_maintenance``.
+- **Incident updates** on an outage the user was told of notify (low) with
+  ``notify_incident_updates``, at most one per service per ``update_interval`` (an outage
+  notification counts as one), and not when the same group already reports the service.
+- **Grouping:** every item of a window goes into one notification; its urgency is the highest
+  and a click opens the most urgent service's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta, tzinfo
+from types import MappingProxyType
+from typing import Final, Literal
+
+from trayapp.model import Event, Incident, IncidentKind, Severity
+
+UNKNOWN = Severity.UNKNOWN
+UNTIL_RECOVERED: Final = "until recovered"
+
+Urgency = Literal["low", "normal", "critical"]
+NotificationKind = Literal[
+    "problem", "improving", "recovered", "back", "maintenance", "update", "group"
+]
+MuteUntil = datetime | Literal["until recovered"]
+
+_URGENCY_RANK: Mapping[str, int] = MappingProxyType({"low": 0, "normal": 1, "critical": 2})
+_MAX_NAMES = 5  # names listed per line of a grouped notification before "and N more"
+_EMPTY: Mapping = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """The user's notification preferences (all of them; the UI edits these)."""
+
+    enabled: bool = True
+    min_severity: Severity = Severity.DEGRADED  # the mildest severity that counts as a problem
+    notify_maintenance: bool = False
+    group_window: timedelta = timedelta(seconds=30)
+    quiet_hours: tuple[time, time] | None = None  # local wall-clock [start, end); may wrap midnight
+    notify_incident_updates: bool = True
+    update_interval: timedelta = timedelta(minutes=10)  # per service, for incident updates
+    timezone: tzinfo | None = None  # zone of quiet_hours; None: the system's local zone
+
+    def __post_init__(self) -> None:
+        if not self.min_severity.is_problem:
+            raise ValueError("min_severity must be degraded, partial_outage or major_outage")
+        if self.group_window < timedelta(0) or self.update_interval < timedelta(0):
+            raise ValueError("group_window and update_interval must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message for a notification backend; ``url`` is what a click opens."""
+
+    title: str
+    body: str
+    urgency: Urgency
+    services: tuple[str, ...]
+    url: str | None
+    kind: NotificationKind
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Facts the message text needs that live outside the event stream, read at flush time.
+
+    ``urls``: service → status page a click opens. ``alternatives``: service → names of
+    services of the same catalog category that are operational right now.
+    """
+
+    urls: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    alternatives: Mapping[str, Sequence[str]] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """One service's buffered net severity change within the current group window."""
+
+    service: str
+    first_previous: Severity  # the severity before the window's first change
+    severity: Severity  # the latest
+    via_unknown: bool  # some step of it came from unknown
+    components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """The latest incident update of one service within the current group window."""
+
+    service: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyState:
+    """What the policy remembers between events. Mappings are never mutated, only replaced."""
+
+    mutes: Mapping[str, MuteUntil] = field(default_factory=dict)
+    told: Mapping[str, Severity] = field(default_factory=dict)  # outages the user was told of
+    back_watch: frozenset[str] = frozenset()  # "tell me when it's back"
+    incidents: Mapping[str, tuple[Incident, ...]] = field(default_factory=dict)  # open ones
+    last_update: Mapping[str, datetime] = field(default_factory=dict)  # rate limit of updates
+    pending: tuple[_Change | _Update, ...] = ()
+    pending_until: datetime | None = None  # when the buffered group is due
+
+    @property
+    def told_outage(self) -> frozenset[str]:
+        return frozenset(self.told)
+
+
+# ---------------------------------------------------------------------------- user commands
+
+
+def mute(state: PolicyState, service: str, until: MuteUntil) -> PolicyState:
+    """Silence ``service`` until a time, or ``UNTIL_RECOVERED``."""
+    return replace(state, mutes={**state.mutes, service: until})
+
+
+def unmute(state: PolicyState, service: str) -> PolicyState:
+    return replace(state, mutes=_without(state.mutes, service))
+
+
+def is_muted(state: PolicyState, service: str, now: datetime) -> bool:
+    until = state.mutes.get(service)
+    if until is None:
+        return False
+    return until == UNTIL_RECOVERED or now < until
+
+
+def tell_when_back(state: PolicyState, service: str) -> PolicyState:
+    """Notify once when ``service`` is no longer a problem, even if muted or in quiet hours."""
+    return replace(state, back_watch=state.back_watch | {service})
+
+
+def cancel_when_back(state: PolicyState, service: str) -> PolicyState:
+    return replace(state, back_watch=state.back_watch - {service})
+
+
+def forget(state: PolicyState, service: str) -> PolicyState:
+    """Drop everything about ``service`` (its watch was removed)."""
+    return replace(
+        state,
+        mutes=_without(state.mutes, service),
+        told=_without(state.told, service),
+        back_watch=state.back_watch - {service},
+        incidents=_without(state.incidents, service),
+        last_update=_without(state.last_update, service),
+        pending=tuple(p for p in state.pending if p.service != service),
+    )
+
+
+def next_deadline(state: PolicyState) -> datetime | None:
+    """When ``flush`` has something to emit; None while nothing is buffered."""
+    return state.pending_until
+
+
+def in_quiet_hours(now: datetime, settings: NotifySettings) -> bool:
+    """Whether ``now`` falls in the quiet hours, read on the local wall clock."""
+    if settings.quiet_hours is None:
+        return False
+    start, end = settings.quiet_hours
+    if now.tzinfo is not None:
+        now = now.astimezone(settings.timezone)  # None: the system's local zone
+    t = now.time().replace(tzinfo=None)
+    if start == end:
+        return False  # an empty span, not 24 hours: "quiet all day" is enabled=False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end  # wraps midnight
+
+
+# ---------------------------------------------------------------------------- events
+
+
+def decide(
+    state: PolicyState,
+    event: Event,
+    now: datetime,
+    settings: NotifySettings,
+    context: Context | None = None,
+) -> tuple[PolicyState, list[Notification]]:
+    """File ``event``; returns the new state and what an overdue group produced (usually [])."""
+    state, out = flush(state, now, settings, context)
+    state = _file(state, event, settings)
+    if state.pending and state.pending_until is None:
+        state = replace(state, pending_until=now + settings.group_window)
+    return state, out
+
+
+def _file(state: PolicyState, event: Event, settings: NotifySettings) -> PolicyState:
+    service = event.service
+    if not service:  # offline/online: the user's network, shown by the icon
+        return state
+    match event.kind:
+        case "status" | "stable":
+            if event.previous is None:  # start-up: silent; forget stale news of a fine service
+                if _is_problem(event.severity, settings) or event.severity is UNKNOWN:
+                    return state
+                return replace(state, told=_without(state.told, service))
+            if event.severity is UNKNOWN:  # "stable but unreadable"
+                return state
+            return _buffer_change(state, event)
+        case "flapping":
+            return replace(state, pending=_drop(state.pending, service, _Change))
+        case "incident_opened" | "incident_updated" | "incident_resolved" if event.incident:
+            incident = event.incident
+            known = tuple(i for i in state.incidents.get(service, ()) if i.id != incident.id)
+            if event.kind != "incident_resolved":
+                known = (*known, incident)
+            incidents = _without(state.incidents, service)
+            state = replace(state, incidents={**incidents, service: known} if known else incidents)
+            if event.kind == "incident_updated" and incident.kind == "incident":
+                text = incident.latest_update or event.message or incident.title
+                pending = (*_drop(state.pending, service, _Update), _Update(service, text))
+                state = replace(state, pending=pending)
+            return state
+    return state  # unreadable and anything new: silent
+
+
+def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
+    assert event.previous is not None
+    old = next(
+        (p for p in state.pending if isinstance(p, _Change) and p.service == event.service), None
+    )
+    change = _Change(
+        service=event.service,
+        first_previous=old.first_previous if old else event.previous,
+        severity=event.severity,
+        via_unknown=(old.via_unknown if old else False) or event.previous is UNKNOWN,
+        components=event.components,
+    )
+    return replace(state, pending=(*_drop(state.pending, event.service, _Change), change))
+
+
+# ---------------------------------------------------------------------------- flushing
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One line of news, before it is worded."""
+
+    service: str
+    kind: NotificationKind
+    severity: Severity
+    before: Severity | None = None  # what it was (told, or before the window)
+    text: str = ""  # incident title or update text
+    components: tuple[str, ...] = ()
+    via_unknown: bool = False
+
+    @property
+    def urgency(self) -> Urgency:
+        if self.kind != "problem":
+            return "low"
+        return "critical" if self.severity is Severity.MAJOR_OUTAGE else "normal"
+
+
+def flush(
+    state: PolicyState,
+    now: datetime,
+    settings: NotifySettings,
+    context: Context | None = None,
+) -> tuple[PolicyState, list[Notification]]:
+    """Emit the buffered group once its deadline has passed; otherwise change nothing."""
+    if state.pending_until is None or now < state.pending_until:
+        return state, []
+    pending = state.pending
+    state = _expire_mutes(replace(state, pending=(), pending_until=None), now)
+    quiet = not settings.enabled or in_quiet_hours(now, settings)
+    items: list[_Item] = []
+    for change in (p for p in pending if isinstance(p, _Change)):
+        state, item = _judge(state, change, now, settings, quiet)
+        if item is not None:
+            items.append(item)
+    reported = {i.service for i in items}
+    for update in (p for p in pending if isinstance(p, _Update)):
+        state, item = _judge_update(state, update, now, settings, quiet, reported)
+        if item is not None:
+            items.append(item)
+    return state, _compose(items, context or Context())
+
+
+def _judge(
+    state: PolicyState, change: _Change, now: datetime, settings: NotifySettings, quiet: bool
+) -> tuple[PolicyState, _Item | None]:
+    """Classify one net change and update what the user knows."""
+    service, severity = change.service, change.severity
+    if severity is change.first_previous:
+        return state, None
+    silent = quiet or is_muted(state, service, now)
+    told = state.told.get(service)
+    if _is_problem(severity, settings):
+        if told is severity or silent:
+            return state, None
+        improving = told is not None and severity.rank < told.rank
+        state = replace(
+            state,
+            told={**state.told, service: severity},
+            last_update={**state.last_update, service: now},
+        )
+        kind: NotificationKind = "improving" if improving else "problem"
+        before = told if improving else change.first_previous
+        title = _latest_title(state, service, "incident")
+        return state, _Item(service, kind, severity, before, title, change.components)
+
+    # out of problem territory: the outage (if any) is over for the user's purposes
+    state = replace(
+        state, told=_without(state.told, service), last_update=_without(state.last_update, service)
+    )
+    if state.mutes.get(service) == UNTIL_RECOVERED:
+        state = unmute(state, service)
+    if service in state.back_watch:
+        state = cancel_when_back(state, service)
+        if not settings.enabled:
+            return state, None
+        return state, _Item(service, "back", severity, told, via_unknown=change.via_unknown)
+    if silent:
+        return state, None
+    if told is not None and not change.via_unknown:
+        return state, _Item(service, "recovered", severity, told)
+    if (
+        severity is Severity.MAINTENANCE
+        and settings.notify_maintenance
+        and change.first_previous is not Severity.MAINTENANCE
+    ):
+        title = _latest_title(state, service, "maintenance")
+        return state, _Item(service, "maintenance", severity, text=title)
+    return state, None
+
+
+def _judge_update(
+    state: PolicyState,
+    update: _Update,
+    now: datetime,
+    settings: NotifySettings,
+    quiet: bool,
+    reported: set[str],
+) -> tuple[PolicyState, _Item | None]:
+    service = update.service
+    last = state.last_update.get(service)
+    if (
+        not settings.notify_incident_updates
+        or quiet
+        or service in reported
+        or service not in state.told
+        or is_muted(state, service, now)
+        or (last is not None and now - last < settings.update_interval)
+    ):
+        return state, None
+    state = replace(state, last_update={**state.last_update, service: now})
+    return state, _Item(service, "update", state.told[service], text=update.text)
+
+
+# ---------------------------------------------------------------------------- wording
+
+
+def _compose(items: list[_Item], context: Context) -> list[Notification]:
+    if not items:
+        return []
+    items = sorted(items, key=lambda i: (-_URGENCY_RANK[i.urgency], -i.severity.rank, i.service))
+    first = items[0]
+    services = tuple(i.service for i in items)
+    urgency = first.urgency
+    url = context.urls.get(first.service)
+    if len(items) == 1:
+        title, body = _word_one(first, context)
+        return [Notification(title, body, urgency, services, url, first.kind)]
+    return [
+        Notification(
+            _group_title(items), _group_body(items, context), urgency, services, url, "group"
+        )
+    ]
+
+
+def _word_one(item: _Item, context: Context) -> tuple[str, str]:
+    name, label = item.service, item.severity.label
+    before = item.before.label if item.before else ""
+    match item.kind:
+        case "problem":
+            was = f"Was {before}." if item.before is not UNKNOWN else "Was unreadable before."
+            lines = [item.text or was]
+            if item.components:
+                lines.append("Affected: " + _names(item.components))
+            lines.append(_alternatives([item], context))
+            return f"{name}: {label}", _lines(lines)
+        case "improving":
+            return f"{name}: {label}", _lines([f"Improving (was {before}).", item.text])
+        case "recovered":
+            return f"{name} has recovered", f"Now {label} (was {before})."
+        case "back":
+            note = " Its status page could not be read for a while." if item.via_unknown else ""
+            return f"{name} is back", f"Now {label}.{note}"
+        case "maintenance":
+            return f"{name}: maintenance", item.text or "Planned maintenance in progress."
+        case _:  # "update"
+            return f"{name}: incident update", item.text
+
+
+def _group_title(items: list[_Item]) -> str:
+    n = len(items)
+    kinds = {i.kind for i in items}
+    if kinds == {"problem"}:
+        return f"{n} services have problems"
+    if kinds <= {"recovered", "back"}:
+        return f"{n} services are back"
+    return f"{n} status changes"
+
+
+def _group_body(items: list[_Item], context: Context) -> str:
+    def of(*kinds: str) -> list[_Item]:
+        return [i for i in items if i.kind in kinds]
+
+    lines = []
+    if problems := of("problem"):
+        lines.append(_names(f"{i.service} ({i.severity.label})" for i in problems))
+    if improving := of("improving"):
+        lines.append("Improving: " + _names(f"{i.service} ({i.severity.label})" for i in improving))
+    if back := of("recovered", "back"):
+        lines.append("Back: " + _names(i.service for i in back))
+    if maintenance := of("maintenance"):
+        lines.append("Maintenance: " + _names(i.service for i in maintenance))
+    if updates := of("update"):
+        lines.append("Incident updates: " + _names(i.service for i in updates))
+    lines.append(_alternatives(problems, context))
+    return _lines(lines)
+
+
+def _alternatives(problems: list[_Item], context: Context) -> str:
+    """'Anthropic and Gemini are operational.' for the services in trouble, if the caller knows."""
+    troubled = {i.service for i in problems}
+    seen: dict[str, None] = {}
+    for item in problems:
+        for name in context.alternatives.get(item.service, ()):
+            if name not in troubled:
+                seen[name] = None
+    if not seen:
+        return ""
+    verb = "is" if len(seen) == 1 else "are"
+    return f"{_names(seen, conjunction=True)} {verb} operational."
+
+
+def _names(names: Iterable[str], conjunction: bool = False) -> str:
+    names = list(names)
+    if len(names) > _MAX_NAMES:
+        names = [*names[: _MAX_NAMES - 1], f"{len(names) - _MAX_NAMES + 1} more"]
+        conjunction = True
+    if conjunction and len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names)
+
+
+def _lines(lines: Iterable[str]) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def _is_problem(severity: Severity, settings: NotifySettings) -> bool:
+    return severity is not UNKNOWN and severity.rank >= settings.min_severity.rank
+
+
+def _latest_title(state: PolicyState, service: str, kind: IncidentKind) -> str:
+    titles = [i.title for i in state.incidents.get(service, ()) if i.kind == kind]
+    return titles[-1] if titles else ""
+
+
+def _expire_mutes(state: PolicyState, now: datetime) -> PolicyState:
+    if all(is_muted(state, s, now) for s in state.mutes):
+        return state
+    return replace(state, mutes={s: u for s, u in state.mutes.items() if is_muted(state, s, now)})
+
+
+def _without(mapping: Mapping, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+def _drop(pending: tuple[_Change | _Update, ...], service: str, kind: type) -> tuple:
+    return tuple(p for p in pending if not (p.service == service and isinstance(p, kind)))
