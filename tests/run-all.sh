@@ -24,6 +24,6 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-.venv/bin/ruff check trayapp tests benchmarks
-.venv/bin/ruff format --check trayapp tests benchmarks
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec tests/desktop/with-desktop.sh .venv/bin/python -m pytest "$@"
