@@ -301,7 +301,8 @@ class Engine:
             src.wake.clear()
             wall, mono = time.time(), time.monotonic()
             try:
-                await asyncio.wait_for(src.wake.wait(), timeout=max(0.0, delay))
+                async with asyncio.timeout(max(0.0, delay)):
+                    await src.wake.wait()
             except TimeoutError:
                 self._detect_resume(wall, mono)
                 return
