@@ -386,3 +386,151 @@ def test_edits_write_through_a_symlinked_config(tmp_path: Path) -> None:
     assert link.is_symlink()
     assert "slack" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o640
+
+
+# --------------------------------------------------------------------------- probes
+
+PROBES = """\
+[[watch]]
+service = "openai"
+token = "openai-key"
+probe = "openai"
+
+[[watch]]
+service = "claude"
+probe = ["anthropic"]
+
+[[watch]]
+url = "http://127.0.0.1:8765/api/v2/summary.json"
+format = "statuspage"
+name = "Lab"
+token = "lab-page"
+probe = "gemini"
+
+[[watch.probe]]
+name = "health"
+url = "http://127.0.0.1:8765/health"
+method = "head"
+expect = "200-204"
+slow_ms = 800
+json = 'status == "ok"'
+headers = { X-Probe = "tray" }
+interval = 5
+timeout = 3
+token = "lab-api"
+auth = "x-api-key"
+
+[[watch.probe]]
+preset = "openai-generate"
+url = "http://127.0.0.1:8765/gateway"
+costs_tokens = true
+token = "lab-api"
+"""
+
+
+def test_probes_short_and_long(tmp_path: Path) -> None:
+    loaded = config.loads(PROBES.replace('probe = "gemini"\n', ""), tmp_path / "c.toml")
+    names = [w.name for w in loaded.watches]
+    assert names == ["OpenAI", "Anthropic (Claude)", "Lab"]
+    (openai,) = loaded.probes_for("OpenAI")
+    assert openai.preset == "openai" and openai.url == "https://api.openai.com/v1/models"
+    assert openai.token_name == "openai-key"  # a catalog service lends its token
+    (claude,) = loaded.probes_for("Anthropic (Claude)")
+    assert claude.auth == "x-api-key" and claude.token_name is None
+    health, generate = loaded.probes_for("Lab")
+    assert (health.name, health.method, health.expect) == (
+        "health",
+        "HEAD",
+        (200, 201, 202, 203, 204),
+    )
+    assert (health.slow_ms, health.interval, health.timeout) == (800, 5.0, 3.0)
+    assert health.condition is not None and health.condition.text == 'status == "ok"'
+    assert health.headers == (("X-Probe", "tray"),) and health.auth == "x-api-key"
+    assert health.token_name == "lab-api"
+    assert (
+        generate.costs_tokens
+        and generate.url == "http://127.0.0.1:8765/gateway/v1/chat/completions"
+    )
+    assert generate.interval == 3600.0
+
+
+def test_a_url_watch_does_not_lend_its_page_token_to_a_probe(tmp_path: Path) -> None:
+    loaded = config.loads(PROBES.split("\n[[watch.probe]]")[0], tmp_path / "c.toml")
+    (gemini,) = loaded.probes_for("Lab")
+    assert gemini.preset == "gemini" and gemini.token_name is None
+    assert loaded.token_for("Lab") == "lab-page"
+
+
+def test_probe_floors(tmp_path: Path) -> None:
+    public = '[[watch]]\nservice = "openai"\n[[watch.probe]]\npreset = "openai"\ninterval = {}\n'
+    assert config.loads(public.format(60)).probes[0][1].interval == 60.0
+    with pytest.raises(ConfigError, match="60 s floor for a probe") as caught:
+        config.loads(public.format(30))
+    assert caught.value.line == 5
+    costly = public.replace('"openai"\ni', '"openai-generate"\ncosts_tokens = true\ni')
+    assert config.loads(costly.format(1800)).probes[0][1].interval == 1800.0
+    with pytest.raises(ConfigError, match="1800 s floor for a probe that costs tokens"):
+        config.loads(costly.format(600))
+    raised = "[polling]\nmin_public_interval = 300\ninterval = 300\nproblem_interval = 300\n"
+    assert config.loads(raised + public.format(300)).probes[0][1].interval == 300.0
+    with pytest.raises(ConfigError, match="300 s floor"):
+        config.loads(raised + public.format(120))
+
+
+PROBE_ERRORS = [
+    ('probe = "openai-generate"\n', 3, "costs tokens"),
+    ('probe = "nope"\n', 3, "unknown probe preset"),
+    ("probe = 3\n", 3, "preset name"),
+    ('[[watch.probe]]\npreset = "openai-generate"\n', 4, "costs_tokens = true"),
+    ('[[watch.probe]]\npreset = "openai"\nintervall = 60\n', 5, "did you mean 'interval'"),
+    ("[[watch.probe]]\nslow_ms = 5\n", 3, "preset = "),
+    ('[[watch.probe]]\nurl = "ftp://x"\n', 4, "http"),
+    ('[[watch.probe]]\nurl = "https://x.example/"\nmethod = "DELETE"\n', 5, "GET, HEAD, POST"),
+    ('[[watch.probe]]\nurl = "https://x.example/"\nexpect = "2xx"\n', 5, "ranges"),
+    ('[[watch.probe]]\nurl = "https://x.example/"\njson = "data ="\n', 5, "json: "),
+    ('[[watch.probe]]\nurl = "https://x.example/"\nauth = "basic"\n', 5, "auth must be"),
+    ('[[watch.probe]]\nurl = "https://x.example/"\nslow_ms = 0\n', 5, "slow_ms"),
+    ('[[watch.probe]]\nurl = "https://x.example/"\n[[watch.probe]]\nurl = "https://x.example/"\n',
+     1, "same name"),
+    ('probe = { preset = "openai", interval = 1 }\n', 3, "floor"),  # inline: the probe line
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tail", "line", "words"), PROBE_ERRORS)
+def test_probe_errors_name_their_line(tail: str, line: int, words: str) -> None:
+    text = '[[watch]]\nservice = "openai"\n' + tail
+    with pytest.raises(ConfigError) as caught:
+        config.loads(text, "c.toml")
+    assert words in caught.value.problem
+    assert caught.value.line == line, str(caught.value)
+
+
+def test_probe_table_errors_land_on_the_right_watch() -> None:
+    text = (
+        '[[watch]]\nservice = "openai"\n[[watch.probe]]\npreset = "openai"\n\n'
+        '[[watch]]\nservice = "claude"\n[[watch.probe]]\npreset = "anthropic"\ninterval = 2\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        config.loads(text, "c.toml")
+    assert caught.value.line == 10
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        f'[[watch.probe]]\nurl = "https://x.example/"\n'
+        f'headers = {{ Authorization = "Bearer {SECRET}" }}\n',
+        f'[[watch.probe]]\nurl = "https://x.example/"\nheaders = {{ X-Api-Key = "{SECRET}" }}\n',
+        f'[[watch.probe]]\nurl = "https://x.example/"\nheaders = {{ X-Probe = "{SECRET}" }}\n',
+        f'[[watch.probe]]\nurl = "https://x.example/"\ntoken = "{SECRET}"\n',
+        f'[[watch.probe]]\nurl = "https://x.example/"\napi_key = "{SECRET}"\n',
+        f'[[watch.probe]]\nurl = "https://x.example/?key={SECRET}"\n',
+        f'probe = {{ preset = "openai", token = "sk-{SECRET}" }}\n',
+    ],
+)
+def test_probe_secrets_are_refused_without_repeating_them(tail: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.loads('[[watch]]\nservice = "openai"\n' + tail, "c.toml")
+    assert "trayapp secret set" in str(caught.value)
+    assert SECRET not in str(caught.value)
+    assert caught.value.line is not None

@@ -523,3 +523,26 @@ def test_a_second_thread_uses_its_own_connection(log: IncidentLog) -> None:
     other.start()
     other.join(timeout=10)
     assert len(misuse) == 1  # sqlite3 keeps each connection to its own thread
+
+
+# --- acknowledgements ----------------------------------------------------------------------------
+
+
+def test_acknowledgements_are_upserted_per_outage_and_read_back(log: IncidentLog) -> None:
+    from trayapp.verdict import Acknowledgement
+
+    seen = Acknowledgement("openai", probe_down_at=at(1))
+    log.record_acknowledgement(seen)
+    log.record_acknowledgement(Acknowledgement("claude", probe_down_at=at(2)))
+    acked = Acknowledgement("openai", at(1), page_ack_at=at(1.1), incident_id="inc-7")
+    log.record_acknowledgement(acked)  # the same outage: updated, not added
+    ended = Acknowledgement("openai", at(1), probe_up_at=at(1.5), page_ack_at=at(1.1),
+                            incident_id="inc-7")  # fmt: skip
+    log.record_acknowledgement(ended)
+    assert log.acknowledgements("openai") == [ended]
+    assert ended.lag == timedelta(hours=0.1)
+    assert [a.service for a in log.acknowledgements()] == ["openai", "claude"]
+    assert log.acknowledgements(since=at(1.5)) == [Acknowledgement("claude", at(2))]
+    log.close()
+    with incident_log.open(log.path) as again:  # committed: survives a reopen
+        assert again.acknowledgements("openai") == [ended]

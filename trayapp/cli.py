@@ -24,7 +24,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "log": ("trayapp.commands.log", "show the incident log's history"),
     "uptime": ("trayapp.commands.uptime", "show uptime over 24 h, 7 d, 30 d and 90 d"),
+    "probe": (
+        "trayapp.commands.probe",
+        "run one active check of an API (status, latency, your key) and say whose problem it is",
+    ),
     "secret": ("trayapp.commands.secret", "store API tokens in the system keyring"),
+    "autostart": ("trayapp.commands.autostart", "start the tray at login: on, off or status"),
+    "demo": ("trayapp.commands.demo", "show the tray on a simulated outage, offline"),
 }
 
 

@@ -5,6 +5,12 @@ exactly what it says. Every problem is a ``ConfigError`` reading ``<path>:<line>
 unknown keys are errors, so a typo never silently changes behaviour. Secrets are never stored here:
 a watch names a keyring entry (``token = "NAME"``) and ``trayapp secret set NAME`` fills it.
 
+A watch may carry active probes of the service's own API (``trayapp.probe``): a short
+``probe = "openai"`` (a list-models preset; a catalog service lends it its ``token``) or
+``[[watch.probe]]`` tables with ``preset`` or ``url`` and ``method``, ``expect``, ``slow_ms``,
+``json``, ``headers``, ``interval``, ``timeout``, ``token``, ``auth``, ``costs_tokens``. The
+one-token generation presets cost money, so they need ``costs_tokens = true`` written out.
+
 Edits (``add_watch``, ``remove_watch``) splice the text, so the user's comments and layout
 survive, and are written atomically after the result has been validated.
 """
@@ -27,6 +33,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 from trayapp import catalog, formats, paths
 from trayapp.model import Severity, Watch
+from trayapp.probe import (
+    AUTH_SCHEMES,
+    PRESETS,
+    ConditionError,
+    ProbeSpec,
+    check_header,
+    parse_condition,
+    parse_expect,
+    rebase,
+)
 from trayapp.secrets import check_name, looks_like_secret
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
@@ -54,8 +70,24 @@ _SECRET_HINT = (
 )
 
 _ROOT_KEYS = ("polling", "notifications", "watch")
-_SERVICE_KEYS = ("service", "name", "interval", "components", "params", "token")
+_SERVICE_KEYS = ("service", "name", "interval", "components", "params", "token", "probe")
 _URL_KEYS = ("url", "format", "page", "category", *_SERVICE_KEYS[1:])
+_PROBE_KEYS = (
+    "preset",
+    "name",
+    "url",
+    "method",
+    "expect",
+    "slow_ms",
+    "json",
+    "headers",
+    "interval",
+    "timeout",
+    "token",
+    "auth",
+    "costs_tokens",
+)
+_PROBE_METHODS = ("GET", "HEAD", "POST")
 _NOTIFY_LEVELS = tuple(s for s in Severity if s not in (Severity.OPERATIONAL, Severity.UNKNOWN))
 
 NEW_FILE_HEADER = """\
@@ -112,6 +144,7 @@ class Config:
     polling: PollingSettings = PollingSettings()
     notifications: NotificationSettings = NotificationSettings()
     tokens: tuple[tuple[str, str], ...] = ()  # watch name -> keyring entry name
+    probes: tuple[tuple[str, ProbeSpec], ...] = ()  # watch name -> probe, in file order
     path: Path | None = field(default=None, compare=False)
 
     def watch(self, name: str) -> Watch | None:
@@ -121,6 +154,10 @@ class Config:
     def token_for(self, name: str) -> str | None:
         """The keyring entry holding the token for watch ``name``, if it has one."""
         return dict(self.tokens).get(name)
+
+    def probes_for(self, name: str) -> tuple[ProbeSpec, ...]:
+        """The probes of watch ``name`` (exact name, as in ``watches``)."""
+        return tuple(spec for watch, spec in self.probes if watch == name)
 
 
 class ConfigError(ValueError):
@@ -252,6 +289,7 @@ class _Reader:
         self.layout = layout
         self.polling = polling or PollingSettings()
         self.at: tuple[str, int] = ("", 0)
+        self.probe_tables = 0  # [[watch.probe]] tables read so far (their layout index)
 
     def fail(self, problem: str, key: str | None = None) -> NoReturn:
         raise ConfigError(self.path, self.layout.line(*self.at, key), problem)
@@ -268,9 +306,12 @@ class _Reader:
             self.fail("'watch' must be written as [[watch]] tables", "watch")
         watches: list[Watch] = []
         tokens: list[tuple[str, str]] = []
+        probes: list[tuple[str, ProbeSpec]] = []
         seen: dict[str, int] = {}
         for index, entry in enumerate(entries):
             watch, token = self.watch(entry, index)
+            probes += [(watch.name, spec) for spec in self.probes(entry, index, token)]
+            self.at = ("watch", index)
             other = seen.setdefault(watch.name.casefold(), index)
             if other != index:
                 first = self.layout.line("watch", other)
@@ -279,7 +320,9 @@ class _Reader:
             watches.append(watch)
             if token:
                 tokens.append((watch.name, token))
-        return Config(tuple(watches), self.polling, notifications, tuple(tokens))
+        return Config(
+            tuple(watches), self.polling, notifications, tuple(tokens), probes=tuple(probes)
+        )
 
     def table(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
         self.at = ("", 0)
@@ -485,6 +528,167 @@ class _Reader:
         except ValueError as exc:
             self.fail(f"token must name a keyring entry: {exc}", "token")
 
+    # ----- probes
+
+    def probes(self, entry: Any, index: int, token: str | None) -> list[ProbeSpec]:
+        """The watch's probes: ``probe = "openai"``, a list of those, or probe tables.
+
+        Only a catalog service lends its ``token`` to a short ``probe = "..."``: a url watch's
+        token belongs to its status page and must not be sent to another host.
+        """
+        if not isinstance(entry, dict) or "probe" not in entry:
+            return []
+        value = entry["probe"]
+        lent = token if "service" in entry else None
+        line = self.layout.keys.get(("watch", index, "probe"))
+        inline = line is not None and line not in self.layout.headers  # not [watch.probe.x]
+        items = value if isinstance(value, list) else [value]
+        specs: list[ProbeSpec] = []
+        for item in items:
+            if isinstance(item, str):
+                self.at = ("watch", index)
+                specs.append(self.probe({"preset": item}, lent, short=True))
+            elif isinstance(item, dict) and not inline:
+                self.at = ("watch.probe", self.probe_tables)
+                self.probe_tables += 1
+                specs.append(self.probe(item, None))
+            elif isinstance(item, dict):
+                self.at = ("watch", index)
+                try:
+                    specs.append(self.probe(item, None))
+                except ConfigError as exc:  # an inline table: its keys have no lines of their own
+                    line = self.layout.line("watch", index, "probe")
+                    raise ConfigError(self.path, line, exc.problem) from None
+            else:
+                self.at = ("watch", index)
+                self.fail(
+                    'probe must be a preset name (probe = "openai") or [[watch.probe]] tables',
+                    "probe",
+                )
+        names = [s.name.casefold() for s in specs]
+        if len(set(names)) != len(names):
+            self.at = ("watch", index)
+            self.fail("two probes of this watch have the same name: give one a name", "probe")
+        return specs
+
+    def probe(self, table: dict[str, Any], lent: str | None, *, short: bool = False) -> ProbeSpec:
+        """One probe table (or a short preset name) as a ProbeSpec."""
+        key = "probe" if short else None
+        self.keys(table, _PROBE_KEYS, "in a [[watch.probe]]")
+        name = table.get("preset")
+        if name is not None:
+            if not isinstance(name, str) or name.strip().lower() not in PRESETS:
+                known = ", ".join(PRESETS)
+                self.fail(f"unknown probe preset {name!r}; known: {known}", key or "preset")
+            spec = PRESETS[name.strip().lower()]
+            if "url" in table:  # a gateway or a local imitation of the API
+                spec = replace(spec, url=rebase(spec.url, self.url(table["url"], "url")))
+        elif "url" in table:
+            spec = ProbeSpec(name="", url=self.url(table["url"], "url"))
+        else:
+            self.fail('a probe needs preset = "openai" (or anthropic, gemini) or url = "..."')
+        costs = self.boolean(table, "costs_tokens", False)
+        if spec.costs_tokens and not costs:
+            self.fail(
+                f"the {spec.preset} probe costs tokens (it generates text at every run): "
+                "write it as a [[watch.probe]] table with costs_tokens = true to opt in",
+                key or "preset",
+            )
+        spec = replace(spec, costs_tokens=spec.costs_tokens or costs)
+        token = self.token(table) if "token" in table else lent
+        return replace(
+            spec,
+            name=self.probe_name(table, spec),
+            method=self.method(table, spec.method),
+            expect=self.expect(table, spec.expect),
+            slow_ms=self.integer(table, "slow_ms", spec.slow_ms, 1, 120_000),
+            condition=self.condition(table, spec.condition),
+            headers=self.headers(table, spec.headers),
+            interval=self.probe_interval(table, spec),
+            timeout=self.number(table, "timeout", spec.timeout, 1.0, 120.0),
+            token_name=token,
+            auth=self.auth(table, spec.auth),
+        )
+
+    def probe_name(self, table: dict[str, Any], spec: ProbeSpec) -> str:
+        name = self.name(table)
+        if name:
+            return name
+        if spec.preset:
+            return spec.preset
+        parts = urlsplit(spec.url)
+        return f"{parts.netloc}{parts.path}"[:80]
+
+    def method(self, table: dict[str, Any], default: str) -> str:
+        value = table.get("method", default)
+        if not isinstance(value, str) or value.strip().upper() not in _PROBE_METHODS:
+            self.fail(f"method must be one of {', '.join(_PROBE_METHODS)}", "method")
+        return value.strip().upper()
+
+    def expect(self, table: dict[str, Any], default: tuple[int, ...]) -> tuple[int, ...]:
+        if "expect" not in table:
+            return default
+        value = table["expect"]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        try:
+            if isinstance(value, str | list):
+                return parse_expect(value)
+        except ValueError as exc:
+            self.fail(str(exc), "expect")
+        self.fail('expect must be a code, a list of codes or a range like "200-299"', "expect")
+
+    def condition(self, table: dict[str, Any], default: Any) -> Any:
+        if "json" not in table:
+            return default
+        value = table["json"]
+        if not isinstance(value, str):
+            self.fail('json must be a condition string, e.g. json = "status == \\"ok\\""', "json")
+        try:
+            return parse_condition(value)
+        except ConditionError as exc:
+            self.fail(f"json: {exc}", "json")
+
+    def headers(
+        self, table: dict[str, Any], base: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, str], ...]:
+        if "headers" not in table:
+            return base
+        value = table["headers"]
+        if not isinstance(value, dict):
+            self.fail('headers must be a table, e.g. headers = { X-Probe = "tray" }', "headers")
+        merged = dict(base)
+        for name, text in value.items():
+            if not isinstance(text, str):
+                self.fail(f"header {name} must be a string", "headers")
+            try:
+                checked, text = check_header(name, text)
+            except ValueError as exc:
+                self.fail(str(exc), "headers")
+            merged[checked] = text
+        return tuple(merged.items())
+
+    def probe_interval(self, table: dict[str, Any], spec: ProbeSpec) -> float:
+        if is_loopback(spec.url):
+            floor = LOOPBACK_FLOOR
+        else:
+            floor = max(spec.floor, self.polling.min_public_interval)
+        if "interval" not in table:
+            return max(spec.interval, floor)
+        value = self.real(table["interval"], "interval")
+        if value < floor:
+            why = "for a probe that costs tokens" if spec.costs_tokens else "for a probe"
+            self.fail(f"interval = {value:g} s is below the {floor:g} s floor {why}", "interval")
+        if value > MAX_INTERVAL:
+            self.fail(f"interval = {value:g} s is over a day ({MAX_INTERVAL:g} s)", "interval")
+        return value
+
+    def auth(self, table: dict[str, Any], default: Any) -> Any:
+        value = table.get("auth", default)
+        if value not in AUTH_SCHEMES:
+            self.fail(f"auth must be one of {', '.join(AUTH_SCHEMES)}", "auth")
+        return value
+
     # ----- scalars
 
     def interval(
@@ -672,6 +876,64 @@ def remove_watch(path: Path, name: str) -> Config:
             path, None, "the watches are not all [[watch]] tables: edit the file by hand"
         )
     return _save(path, _cut_table(text, layout, layout.watch_headers[index]))
+
+
+WATCH_EDITABLE = ("interval", "components", "token")
+NOTIFY_EDITABLE = tuple(f.name for f in fields(NotificationSettings))
+
+
+def update_watch(path: Path, name: str, **changes: Any) -> Config:
+    """Set (or, given None or an empty list, remove) ``interval``, ``components`` or ``token``
+    of the watch called ``name``, keeping the rest of the file as written; return the result.
+
+    ``token`` is a keyring entry *name* (the file refuses anything shaped like a secret).
+    """
+    unknown = set(changes) - set(WATCH_EDITABLE)
+    if unknown:
+        raise ValueError(f"update_watch cannot change {', '.join(sorted(unknown))}")
+    import tomlkit  # only edits need it
+
+    text = _text_for_edit(path)
+    current = loads(text, path)
+    index = _find_watch(current, name)
+    if index is None:
+        names = ", ".join(repr(w.name) for w in current.watches) or "none"
+        raise ConfigError(path, None, f"no watch named {name!r} (watched: {names})")
+    doc = tomlkit.parse(text)
+    table = doc["watch"][index]  # type: ignore[index]
+    for key, value in changes.items():
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        if value is None or value == []:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    return _save(path, tomlkit.dumps(doc))
+
+
+def update_notifications(path: Path, **changes: Any) -> Config:
+    """Set fields of [notifications] (NotificationSettings names and values; quiet_hours None
+    or a (start, end) pair of times), creating the table if needed; return the result."""
+    unknown = set(changes) - set(NOTIFY_EDITABLE)
+    if unknown:
+        raise ValueError(f"update_notifications cannot change {', '.join(sorted(unknown))}")
+    import tomlkit
+
+    text = _text_for_edit(path)
+    loads(text, path)  # refuse to edit a file that is already broken
+    doc = tomlkit.parse(text)
+    if "notifications" not in doc:
+        doc["notifications"] = tomlkit.table()
+    table = doc["notifications"]
+    for key, value in changes.items():
+        if key == "quiet_hours":
+            value = "" if value is None else "-".join(t.strftime("%H:%M") for t in value)
+        elif isinstance(value, Severity):
+            value = value.value
+        table[key] = value  # type: ignore[index]
+    return _save(path, tomlkit.dumps(doc))
 
 
 def render_watch(entry: Mapping[str, Any]) -> str:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, TextIO, TypeVar
 
 from trayapp.model import Event, Incident, Reading, Severity, worst
+from trayapp.verdict import Acknowledgement
 
 logger = logging.getLogger(__name__)
 
@@ -950,6 +951,58 @@ class IncidentLog:
         )
         spans = [(max(_us(_dt(a)), _us(start)), min(_us(_dt(b)), _us(end))) for a, b in rows]
         return _merge(spans)
+
+    # --- acknowledgements --------------------------------------------------------------------
+
+    def record_acknowledgement(self, ack: Acknowledgement) -> None:
+        """Insert or update the row of one outage your checks saw (keyed by service and
+        ``probe_down_at``); see ``trayapp.verdict.follow_acknowledgement``."""
+        values = (
+            _ts_or_none(ack.probe_up_at),
+            _ts_or_none(ack.page_ack_at),
+            ack.incident_id,
+            ack.service,
+            _ts(ack.probe_down_at),
+        )
+        with _transaction(self._conn):
+            cursor = self._conn.execute(
+                "UPDATE acknowledgements SET probe_up_at = ?, page_ack_at = ?, incident_id = ?"
+                " WHERE service = ? AND probe_down_at = ?",
+                values,
+            )
+            if cursor.rowcount == 0:
+                self._conn.execute(
+                    "INSERT INTO acknowledgements (probe_up_at, page_ack_at, incident_id,"
+                    " service, probe_down_at) VALUES (?, ?, ?, ?, ?)",
+                    values,
+                )
+
+    def acknowledgements(
+        self, service: str | None = None, since: datetime | None = None
+    ) -> list[Acknowledgement]:
+        """Outages your checks saw, oldest first, with when the status page admitted each."""
+        where, args = ["1"], []
+        if service is not None:
+            where.append("service = ?")
+            args.append(service)
+        if since is not None:
+            where.append("probe_down_at >= ?")
+            args.append(_ts(since))
+        rows = self._conn.execute(
+            "SELECT service, probe_down_at, probe_up_at, page_ack_at, incident_id"
+            f" FROM acknowledgements WHERE {' AND '.join(where)} ORDER BY probe_down_at, id",
+            args,
+        )
+        return [
+            Acknowledgement(
+                service=r[0],
+                probe_down_at=_dt(r[1]),
+                probe_up_at=_dt_or_none(r[2]),
+                page_ack_at=_dt_or_none(r[3]),
+                incident_id=r[4],
+            )
+            for r in rows
+        ]
 
 
 # --- export --------------------------------------------------------------------------------------
