@@ -1,0 +1,204 @@
+"""Start at login: the XDG entry for real (in tmp_path); macOS plist and Windows value as data."""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import plistlib
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trayapp import autostart
+from trayapp.commands import autostart as autostart_command
+
+
+@pytest.fixture
+def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private XDG_CONFIG_HOME and an empty system autostart dir; returns the entry's path."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return tmp_path / "config" / "autostart" / "trayapp.desktop"
+
+
+def entry_keys(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(path.read_text())
+    return dict(parser["Desktop Entry"])
+
+
+def test_desktop_entry_waits_for_the_panel_and_runs_the_given_command() -> None:
+    text = autostart.desktop_entry(["/opt/trayapp/bin/trayapp"])
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    keys = parser["Desktop Entry"]
+    assert keys["Type"] == "Application"
+    assert keys["Exec"] == "/opt/trayapp/bin/trayapp"
+    assert keys["X-GNOME-Autostart-Delay"] == "10"
+    assert keys["Terminal"] == "false"
+
+
+def test_exec_quoting_follows_the_desktop_entry_spec() -> None:
+    argv = ["/home/a b/bin/python", "-m", "trayapp", "100%", 'say "hi"', "$HOME"]
+    line = autostart.desktop_exec(argv)
+    assert line == '"/home/a b/bin/python" -m trayapp 100%% "say \\"hi\\"" "\\$HOME"'
+    # after the spec's %% unescaping, a shell-style split gives the quoted words back
+    assert shlex.split(line.replace("%%", "%"))[:5] == argv[:5]
+
+
+def test_enable_disable_and_status_on_linux(xdg: Path) -> None:
+    assert not autostart.is_enabled("linux")
+    argv = autostart.enable(["/usr/bin/trayapp"], platform="linux")
+    assert argv == ["/usr/bin/trayapp"]
+    assert xdg.is_file()
+    assert entry_keys(xdg)["Exec"] == "/usr/bin/trayapp"
+    assert autostart.is_enabled("linux")
+    assert autostart.configured_command("linux") == "/usr/bin/trayapp"
+    assert not list(xdg.parent.glob(".*.tmp"))  # the temp file was renamed into place
+
+    assert autostart.disable("linux") is True
+    assert not xdg.exists()
+    assert not autostart.is_enabled("linux")
+    assert autostart.disable("linux") is False  # already off: nothing to do, no error
+
+
+def test_a_system_wide_entry_is_hidden_for_this_user_not_deleted(xdg: Path, tmp_path: Path) -> None:
+    system = tmp_path / "xdg" / "autostart" / "trayapp.desktop"
+    system.parent.mkdir(parents=True)
+    system.write_text(autostart.desktop_entry(["/usr/bin/trayapp"]))
+    assert autostart.is_enabled("linux")
+    assert autostart.disable("linux") is True
+    assert system.exists()
+    assert entry_keys(xdg)["Hidden"] == "true"
+    assert not autostart.is_enabled("linux")
+    autostart.enable(["/usr/bin/trayapp"], platform="linux")  # on again: the user file wins
+    assert autostart.is_enabled("linux")
+
+
+def test_an_entry_switched_off_by_the_desktop_counts_as_off(xdg: Path) -> None:
+    xdg.parent.mkdir(parents=True)
+    xdg.write_text(
+        autostart.desktop_entry(["/usr/bin/trayapp"]).replace("enabled=true", "enabled=false")
+    )
+    assert not autostart.is_enabled("linux")
+    xdg.write_text("not an ini file at all [")
+    assert not autostart.is_enabled("linux")
+
+
+def test_the_recorded_command_starts_this_installation(xdg: Path) -> None:
+    """The Exec written for the venv's own entry point really runs trayapp."""
+    argv = autostart.enable(platform="linux")
+    line = entry_keys(xdg)["Exec"]
+    command = shlex.split(line.replace("%%", "%"))
+    assert command == argv
+    done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("trayapp ")
+
+
+def test_launch_command_prefers_the_running_entry_point(tmp_path: Path) -> None:
+    script = tmp_path / "bin" / "trayapp"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    python = tmp_path / "py" / "bin" / "python3"
+    assert autostart.launch_command(str(script), str(python), "linux") == [str(script)]
+
+
+def test_launch_command_uses_the_entry_point_beside_python(tmp_path: Path) -> None:
+    bindir = tmp_path / "venv" / "bin"
+    bindir.mkdir(parents=True)
+    entry = bindir / "trayapp"
+    entry.write_text("#!/bin/sh\n")
+    entry.chmod(0o755)
+    got = autostart.launch_command("/somewhere/pytest", str(bindir / "python3"), "linux")
+    assert got == [str(entry)]
+
+
+def test_launch_command_falls_back_to_python_m(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    python = str(tmp_path / "src" / "python3")
+    assert autostart.launch_command("/x/__main__.py", python, "linux") == [
+        python,
+        "-m",
+        "trayapp",
+    ]
+
+
+def test_windows_prefers_the_windowless_python(tmp_path: Path) -> None:
+    folder = tmp_path / "Program Files" / "Python311"
+    folder.mkdir(parents=True)
+    (folder / "pythonw.exe").write_bytes(b"")
+    argv = autostart.launch_command("trayapp.exe", str(folder / "python.exe"), "win32")
+    assert argv == [str(folder / "pythonw.exe"), "-m", "trayapp"]
+
+
+def test_windows_run_value_quotes_paths_with_spaces() -> None:
+    value = autostart.windows_run_value(
+        [r"C:\Program Files\Python311\pythonw.exe", "-m", "trayapp"]
+    )
+    assert value == r'"C:\Program Files\Python311\pythonw.exe" -m trayapp'
+    assert autostart.windows_run_value([r"C:\Apps\trayapp.exe"]) == r"C:\Apps\trayapp.exe"
+    assert autostart.where("win32").endswith(r"CurrentVersion\Run (trayapp)")
+
+
+def test_launch_agent_plist_runs_once_at_login() -> None:
+    data = plistlib.loads(autostart.launch_agent_plist(["/Applications/trayapp.app/x", "-q"]))
+    assert data == {
+        "Label": autostart.APP_ID,
+        "ProgramArguments": ["/Applications/trayapp.app/x", "-q"],
+        "RunAtLoad": True,
+        "KeepAlive": False,
+        "ProcessType": "Interactive",
+        "LimitLoadToSessionType": "Aqua",
+    }
+
+
+def test_macos_toggle_writes_the_launch_agent(xdg: Path, tmp_path: Path) -> None:
+    agent = tmp_path / "home" / "Library" / "LaunchAgents" / f"{autostart.APP_ID}.plist"
+    autostart.enable(["/usr/local/bin/trayapp"], platform="darwin")
+    assert plistlib.loads(agent.read_bytes())["ProgramArguments"] == ["/usr/local/bin/trayapp"]
+    assert autostart.is_enabled("darwin")
+    assert autostart.configured_command("darwin") == "/usr/local/bin/trayapp"
+    assert autostart.disable("darwin") is True
+    assert not agent.exists() and not autostart.is_enabled("darwin")
+
+
+def test_an_unwritable_place_is_reported_in_words(xdg: Path) -> None:
+    xdg.parent.parent.mkdir(parents=True)
+    xdg.parent.write_text("a file where the autostart directory should be")
+    with pytest.raises(autostart.AutostartError, match="could not turn on start at login"):
+        autostart.enable(["/usr/bin/trayapp"], platform="linux")
+
+
+def run_command(action: str | None) -> int:
+    parser = argparse.ArgumentParser()
+    autostart_command.add_arguments(parser)
+    return autostart_command.run(parser.parse_args([] if action is None else [action]))
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG path is tested here")
+def test_the_command_toggles_and_reports(xdg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(None) == 0
+    assert "Start at login: off" in capsys.readouterr().out
+    assert run_command("on") == 0
+    out = capsys.readouterr().out
+    assert str(xdg) in out and "It runs:" in out
+    assert xdg.is_file()
+    assert run_command("status") == 0
+    assert "Start at login: on" in capsys.readouterr().out
+    assert run_command("off") == 0
+    assert "no longer start at login" in capsys.readouterr().out
+    assert not xdg.exists()
+    assert run_command("off") == 0
+    assert "already off" in capsys.readouterr().out
+    assert os.environ["XDG_CONFIG_HOME"] in str(xdg)

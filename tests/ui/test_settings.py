@@ -1,0 +1,457 @@
+"""The Settings window against a real config file in tmp_path and real loopback status pages.
+
+Discovery and previews run for real against a loopback server; only catalog previews (whose
+endpoints are on the internet) get a stub coroutine. The keyring here is an in-memory backend;
+the real Secret Service round trip is tests/desktop/test_settings_keyring_desktop.py.
+Under tests/desktop/with-desktop.sh the last test saves $TRAYAPP_SHOTS/settings.png.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked, PasswordDeleteError
+from PySide6.QtCore import Qt
+
+from tests.support import StaticServer
+from trayapp import catalog, config
+from trayapp.model import Component, Reading, Severity, Watch
+from trayapp.payloads import IncidentSpec, statuspage_summary
+from trayapp.ui.hub import Hub
+from trayapp.ui.settings import (
+    AddServiceDialog,
+    Preview,
+    SettingsWindow,
+    checked_components,
+    interval_text,
+    token_entry_name,
+)
+
+SHOTS = Path(os.environ.get("TRAYAPP_SHOTS", "/tmp/trayapp-shots"))
+TOKEN = "lab_9f3c2e7a1b4d4e0fa6c8_secret_value"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring in a dict, for offscreen tests (the desktop test uses the real one)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, locked: bool = False) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+        self.locked = locked
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if self.locked:
+            raise KeyringLocked("Failed to unlock the collection!")
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if self.locked:
+            raise KeyringLocked("Failed to unlock the collection!")
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    yield store
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[StaticServer]:
+    """A loopback Statuspage: /api/v2/summary.json with three components and an incident."""
+    root = tmp_path / "site"
+    (root / "api" / "v2").mkdir(parents=True)
+    incident = IncidentSpec("Slow API responses", components=("API",), update="Looking into it.")
+    body = statuspage_summary(
+        "Lab Status",
+        {"Website": Severity.OPERATIONAL, "API": Severity.DEGRADED, "Database": "operational"},
+        incident,
+    )
+    (root / "api" / "v2" / "summary.json").write_bytes(body)
+    with StaticServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def config_path(trayapp_env: dict[str, str], site: StaticServer) -> Path:
+    path = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "# my setup\n"
+        '[[watch]]\nservice = "github"\n\n'
+        f'[[watch]]\nurl = "{site.url("/api/v2/summary.json")}"\nformat = "statuspage"\n'
+        'name = "Lab"\ncomponents = ["API"]\n'
+    )
+    return path
+
+
+@pytest.fixture
+def window(qtbot, config_path: Path) -> Iterator[SettingsWindow]:  # type: ignore[no-untyped-def]
+    hub = Hub()
+    shown = SettingsWindow(config_path, hub)
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    yield shown
+    shown.close()
+
+
+def watch_names(window: SettingsWindow) -> list[str]:
+    return [window.watch_list.item(r).text() for r in range(window.watch_list.count())]
+
+
+def component_names(widget) -> list[str]:  # type: ignore[no-untyped-def]
+    return [widget.item(r).text() for r in range(widget.count())]
+
+
+def check(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    for r in range(widget.count()):
+        if widget.item(r).text() == name:
+            widget.item(r).setCheckState(Qt.CheckState.Checked)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_small_words() -> None:
+    assert interval_text(30) == "every 30 s"
+    assert interval_text(300) == "every 5 min"
+    assert interval_text(3600) == "every 1 h"
+    assert interval_text(90) == "every 90 s"
+    assert token_entry_name("GitHub") == "github-token"
+    assert token_entry_name("status.example.com:8080") == "status.example.com-8080-token"
+    assert token_entry_name("Café Status!") == "caf-status-token"
+
+
+def test_preview_summary_reads_like_a_status_line() -> None:
+    reading = Reading(
+        "statuspage",
+        Severity.DEGRADED,
+        tuple(Component(f"C{i}", Severity.OPERATIONAL) for i in range(12)),
+    )
+    watch = Watch("X", "https://x.example/api/v2/summary.json", "statuspage")
+    text = Preview(watch, reading).summary()
+    assert text == (
+        "Atlassian Statuspage · endpoint https://x.example/api/v2/summary.json · "
+        "12 components, 0 open incidents · now degraded"
+    )
+    broken = Preview(watch, Reading.unknown("statuspage", "HTTP 503")).summary()
+    assert broken.endswith("could not be read: HTTP 503")
+
+
+# --------------------------------------------------------------------------- services
+
+
+def test_the_form_shows_what_the_file_says(window: SettingsWindow) -> None:
+    assert watch_names(window) == ["GitHub", "Lab"]
+    window.select_watch("Lab")
+    assert window.watch_box.title() == "Lab"
+    assert "Atlassian Statuspage" in window.watch_info.text()
+    assert component_names(window.component_list) == ["API"]
+    assert checked_components(window.component_list) == ("API",)
+    assert window.interval_box.currentText().startswith("Default")
+    assert window.interval_box.findText("Every 5 s") >= 0  # a loopback page may go below 30 s
+    window.select_watch("GitHub")
+    assert window.interval_box.findText("Every 5 s") == -1
+    assert not window.banner.isVisible()
+
+
+def test_interval_and_components_are_saved_and_announced(
+    window: SettingsWindow,
+    config_path: Path,
+    site: StaticServer,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    window.select_watch("Lab")
+    window.load_components_button.click()  # a real read of the loopback page
+    qtbot.waitUntil(lambda: window.component_list.count() == 3, timeout=10_000)
+    assert component_names(window.component_list) == ["Website", "API", "Database"]
+    assert checked_components(window.component_list) == ("API",)  # the choice survives
+    check(window.component_list, "Database")
+    window.interval_box.setCurrentIndex(window.interval_box.findText("Every 5 min"))
+    with qtbot.waitSignal(window.hub.config_changed, timeout=2000) as announced:  # type: ignore[union-attr]
+        window.save_watch_button.click()
+    saved = config.load(config_path).watch("Lab")
+    assert saved is not None
+    assert saved.interval == 300 and saved.components == ("API", "Database")
+    assert announced.args[0].watch("Lab") == saved
+    assert "# my setup" in config_path.read_text()
+    assert not window.message.is_error and "Saved Lab" in window.message.text()
+
+
+def test_a_refused_edit_is_explained_and_the_form_kept(
+    window: SettingsWindow, config_path: Path
+) -> None:
+    window.select_watch("GitHub")
+    window.interval_box.addItem("Every 5 s", 5.0)  # below the public floor
+    window.interval_box.setCurrentIndex(window.interval_box.count() - 1)
+    before = config_path.read_text()
+    window.save_watch_button.click()
+    assert window.message.is_error and "below the 30 s floor" in window.message.text()
+    assert "Traceback" not in window.message.text()
+    assert config_path.read_text() == before
+    assert window.interval_box.currentText() == "Every 5 s"
+
+
+def test_remove_asks_first(window: SettingsWindow, config_path: Path) -> None:
+    window.select_watch("GitHub")
+    window.confirm_remove = lambda name: False
+    window.remove_button.click()
+    assert watch_names(window) == ["GitHub", "Lab"]
+    window.confirm_remove = lambda name: name == "GitHub"
+    window.remove_button.click()
+    assert watch_names(window) == ["Lab"]
+    assert [w.name for w in config.load(config_path).watches] == ["Lab"]
+
+
+def open_dialog(window: SettingsWindow) -> AddServiceDialog:
+    dialog = window.open_add_dialog()
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def test_add_by_url_detects_and_previews_before_saving(
+    window: SettingsWindow,
+    config_path: Path,
+    site: StaticServer,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    dialog = open_dialog(window)
+    assert not dialog.add_button.isEnabled()
+    dialog.url.setText(site.url("/"))  # the page, not the API: discovery probes for it
+    dialog.detect_button.click()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    endpoint = site.url("/api/v2/summary.json")
+    assert dialog.preview_label.text() == (
+        f"Atlassian Statuspage · endpoint {endpoint} · 3 components, 1 open incident · now degraded"
+    )
+    assert dialog.add_button.isEnabled()
+    assert dialog.name.text() == "Lab Status"
+    assert component_names(dialog.components) == ["Website", "API", "Database"]
+    check(dialog.components, "Website")
+    dialog.name.setText("Lab page")
+    with qtbot.waitSignal(window.saved, timeout=2000):
+        dialog.add_button.click()
+    assert not dialog.isVisible()
+    added = config.load(config_path).watch("Lab page")
+    assert added is not None
+    assert (added.url, added.format, added.components) == (endpoint, "statuspage", ("Website",))
+    assert window.selected_watch() == added
+
+
+def test_a_url_with_nothing_to_detect_says_so(
+    window: SettingsWindow,
+    config_path: Path,
+    tmp_path: Path,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "nothing").mkdir()
+    before = config_path.read_text()
+    dialog = open_dialog(window)
+    with StaticServer(tmp_path / "nothing") as plain:  # a directory listing, no status anywhere
+        dialog.url.setText(plain.url("/"))
+        dialog.detect_button.click()
+        qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=10_000)
+    assert dialog.message.is_error and dialog.message.text().startswith("Detection failed: ")
+    assert "Traceback" not in dialog.message.text()
+    assert not dialog.add_button.isEnabled() and dialog.detect_button.isEnabled()
+    dialog.save()
+    assert config_path.read_text() == before
+
+
+def test_add_from_the_catalog_by_search(
+    qtbot,
+    config_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    asked: list[Watch] = []
+
+    async def stub_check(watch: Watch) -> Preview:  # catalog endpoints are on the internet
+        asked.append(watch)
+        components = (
+            Component("API", Severity.OPERATIONAL),
+            Component("ChatGPT", Severity.OPERATIONAL),
+        )
+        return Preview(watch, Reading(watch.format, Severity.OPERATIONAL, components))
+
+    shown = SettingsWindow(config_path, Hub(), check=stub_check)
+    qtbot.addWidget(shown)
+    shown.show()
+    dialog = open_dialog(shown)
+    categories = [
+        dialog.browse.topLevelItem(i).text(0) for i in range(dialog.browse.topLevelItemCount())
+    ]
+    assert categories == list(dict.fromkeys(e.category for e in catalog.entries()))
+    github = next(
+        dialog.browse.topLevelItem(i).child(j)
+        for i in range(dialog.browse.topLevelItemCount())
+        for j in range(dialog.browse.topLevelItem(i).childCount())
+        if dialog.browse.topLevelItem(i).child(j).text(0).startswith("GitHub")
+    )
+    assert github.text(0) == "GitHub (watched)" and not github.flags() & Qt.ItemFlag.ItemIsEnabled
+    entry = catalog.find("openai")
+    assert entry is not None
+    dialog.search.setText("openai")
+    dialog.search.returnPressed.emit()
+    assert dialog.add_button.isEnabled()  # the catalog is trusted; the preview follows
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    assert asked and asked[0].url == entry.endpoint
+    assert "2 components, 0 open incidents" in dialog.preview_label.text()
+    check(dialog.components, "ChatGPT")
+    dialog.add_button.click()
+    added = config.load(config_path).watch(entry.name)
+    assert added is not None and added.components == ("ChatGPT",)
+    assert f'service = "{entry.id}"' in config_path.read_text()
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def test_notification_settings_round_trip(window: SettingsWindow, config_path: Path) -> None:
+    assert window.notify_enabled.isChecked() and window.on_recovery.isChecked()
+    assert not window.quiet.isChecked() and not window.quiet_start.isEnabled()
+    window.quiet.setChecked(True)
+    window.quiet_start.setTime(window.quiet_start.time().fromString("22:30", "HH:mm"))
+    window.quiet_end.setTime(window.quiet_end.time().fromString("07:15", "HH:mm"))
+    window.min_severity.setCurrentIndex(window.min_severity.findData(Severity.PARTIAL_OUTAGE))
+    window.on_recovery.setChecked(False)
+    window.save_notify_button.click()
+    n = config.load(config_path).notifications
+    assert n.quiet_hours == (time(22, 30), time(7, 15))
+    assert n.min_severity is Severity.PARTIAL_OUTAGE and not n.on_recovery
+    assert n.enabled and not n.on_maintenance
+    text = config_path.read_text()
+    assert "on_maintenance" not in text  # only what changed is written
+    window.save_notify_button.click()
+    assert "Nothing to save" in window.message.text()
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def test_a_token_goes_to_the_keyring_and_only_its_name_to_the_config(
+    window: SettingsWindow, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    window.tabs.setCurrentIndex(2)
+    window.token_service.setCurrentIndex(window.token_service.findData("Lab"))
+    assert "No token for Lab" in window.token_state.text()
+    assert window.token_field.echoMode() == window.token_field.EchoMode.Password
+    window.token_field.setText(TOKEN)
+    window.save_token_button.click()
+    assert memory_keyring.items == {("trayapp", "lab-token"): TOKEN}
+    text = config_path.read_text()
+    assert 'token = "lab-token"' in text and TOKEN not in text
+    assert window.token_field.text() == ""
+    assert "stored in the keyring as “lab-token”" in window.token_state.text()
+    assert TOKEN not in window.message.text() + window.token_state.text()
+
+    window.remove_token_button.click()
+    assert memory_keyring.items == {}
+    assert "token" not in config_path.read_text()
+    assert "No token for Lab" in window.token_state.text()
+
+
+def test_a_locked_keyring_is_explained_and_nothing_is_lost(
+    window: SettingsWindow, config_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    memory_keyring.locked = True
+    before = config_path.read_text()
+    window.tabs.setCurrentIndex(2)
+    assert "keyring cannot be used" in window.token_state.text()
+    window.token_field.setText(TOKEN)
+    window.save_token_button.click()
+    assert window.message.is_error
+    assert "the keyring is locked (unlock it, then try again)" in window.message.text()
+    assert TOKEN not in window.message.text()
+    assert window.token_field.text() == TOKEN  # still there to save once unlocked
+    assert config_path.read_text() == before
+    memory_keyring.locked = False
+    window.save_token_button.click()
+    assert not window.message.is_error and memory_keyring.items
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def test_a_broken_config_is_explained_and_left_alone(
+    qtbot,
+    config_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    broken = '[[watch]]\nservice = "github"\nintervall = 60\n'
+    config_path.write_text(broken)
+    hub = Hub()
+    shown = SettingsWindow(config_path, hub)
+    qtbot.addWidget(shown)
+    shown.show()
+    assert shown.banner.isVisible() and shown.banner.is_error
+    assert f"{config_path}:3: unknown key 'intervall'" in shown.banner.text()
+    assert "did you mean 'interval'?" in shown.banner.text()
+    for button in (shown.add_button, shown.save_notify_button, shown.save_token_button):
+        assert not button.isEnabled()
+    assert shown.open_add_dialog() is None
+    shown.save_notifications()
+    assert config_path.read_text() == broken
+
+    config_path.write_text('[[watch]]\nservice = "github"\ninterval = 60\n')
+    hub.config_changed.emit(config.load(config_path))  # the app noticed the fixed file
+    assert not shown.banner.isVisible() and shown.add_button.isEnabled()
+    assert watch_names(shown) == ["GitHub"]
+
+
+def test_start_at_login_toggles_the_xdg_entry(
+    window: SettingsWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "none"))
+    entry = tmp_path / "xdg" / "autostart" / "trayapp.desktop"
+    window.tabs.setCurrentIndex(3)
+    window.reload()
+    assert not window.autostart_box.isChecked()
+    window.autostart_box.click()
+    assert entry.is_file() and "X-GNOME-Autostart-Delay=10" in entry.read_text()
+    assert "It runs:" in window.autostart_info.text()
+    window.autostart_box.click()
+    assert not entry.exists() and not window.autostart_box.isChecked()
+
+
+@pytest.mark.skipif(not os.environ.get("HARNESS_RUN_DIR"), reason="screenshots: with-desktop.sh")
+def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for service in ("openai", "anthropic", "slack"):  # config entries only: nothing is polled
+        if catalog.find(service) is not None:
+            config.add_watch(window.config_path, service=service)
+    window.reload()
+    window.resize(820, 560)
+    window.select_watch("Lab")
+    window.load_components_button.click()
+    qtbot.waitUntil(lambda: window.component_list.count() == 3, timeout=10_000)
+    qtbot.wait(300)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SHOTS / "settings.png"))
+    for index, name in ((1, "notifications"), (2, "tokens"), (3, "login")):
+        window.tabs.setCurrentIndex(index)
+        qtbot.wait(100)
+        assert window.grab().save(str(SHOTS / f"settings-{name}.png"))
+    window.tabs.setCurrentIndex(0)
+    dialog = open_dialog(window)
+    dialog.url.setText(site.url("/"))
+    dialog.detect_button.click()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    check(dialog.components, "API")
+    qtbot.wait(300)
+    assert dialog.grab().save(str(SHOTS / "settings-add.png"))
