@@ -534,3 +534,12 @@ def test_probe_secrets_are_refused_without_repeating_them(tail: str) -> None:
     assert "trayapp secret set" in str(caught.value)
     assert SECRET not in str(caught.value)
     assert caught.value.line is not None
+
+
+def test_a_catalog_service_with_a_token_gets_its_probe_preset(tmp_path: Path) -> None:
+    cfg = config.loads('[[watch]]\nservice = "openai"\ntoken = "openai-key"\n', tmp_path / "c.toml")
+    (spec,) = cfg.probes_for("OpenAI")
+    assert spec.preset == "openai"
+    assert spec.token_name == "openai-key"
+    without = config.loads('[[watch]]\nservice = "openai"\n', tmp_path / "c.toml")
+    assert without.probes_for("OpenAI") == ()

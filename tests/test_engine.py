@@ -314,3 +314,73 @@ async def test_without_reference_hosts_every_source_failing_at_once_means_offlin
         await asyncio.sleep(0.5)
     assert "offline" in recorder.kinds()
     assert "unreadable" not in recorder.kinds()
+
+
+# --------------------------------------------------------------------------- active probes
+
+MODELS = '{"object": "list", "data": [{"id": "gpt-test", "object": "model"}]}'
+OVERLOADED = '{"error": {"message": "overloaded", "type": "server_error", "code": null}}'
+BAD_KEY = '{"error": {"message": "Incorrect API key", "type": "invalid_request_error", "code": "invalid_api_key"}}'  # noqa: E501
+
+
+def _openai_probe(server: ReplayServer) -> dict[str, list[object]]:
+    from trayapp import probe
+
+    spec = probe.preset("openai", server.url("/"))
+    return {"Example": [spec]}
+
+
+async def test_probes_see_an_outage_before_the_page_and_the_lag_is_measured() -> None:
+    acknowledgements: list[object] = []
+    recorder = Recorder()
+    routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=503, body=OVERLOADED)}
+    with ReplayServer(routes, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2, flap_threshold=9)),
+            on_event=recorder,
+            on_acknowledgement=acknowledgements.append,
+            probes=_openai_probe(server),  # type: ignore[arg-type]
+            token_lookup=lambda name: "sk-test-not-a-real-key",
+        )
+        async with running(engine):
+            await until(
+                lambda: (
+                    (s := engine.statuses().get("Example")) is not None
+                    and (v := s.verdict) is not None
+                    and v.kind == "outage_unacknowledged"
+                )
+            )
+            status = engine.statuses()["Example"]
+            assert "not yet acknowledged by the status page" in status.verdict.text  # type: ignore[union-attr]
+            assert status.severity.is_problem  # the tray shows it although the page is green
+            await asyncio.sleep(0.3)
+            server.set_route(SUMMARY, Reply(body=MAJOR_BODY))  # the page finally admits it
+            await until(lambda: engine.statuses()["Example"].verdict.kind == "outage_confirmed")  # type: ignore[union-attr]
+    assert "verdict" in recorder.kinds()
+    last = acknowledgements[-1]
+    assert last.page_ack_at is not None  # type: ignore[attr-defined]
+    assert last.lag.total_seconds() >= 0.3  # type: ignore[attr-defined]
+
+
+async def test_a_rejected_key_is_yours_and_stops_being_probed() -> None:
+    routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=401, body=BAD_KEY)}
+    with ReplayServer(routes, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2)),
+            probes=_openai_probe(server),  # type: ignore[arg-type]
+            token_lookup=lambda name: "sk-test-wrong",
+        )
+        async with running(engine):
+            await until(
+                lambda: (
+                    (s := engine.statuses().get("Example")) is not None
+                    and (v := s.verdict) is not None
+                    and v.kind == "yours"
+                )
+            )
+            probed = server.stats.by_path.get("/v1/models", 0)
+            await asyncio.sleep(1.0)
+            assert server.stats.by_path.get("/v1/models", 0) == probed  # paused: no more calls
+        assert engine.statuses()["Example"].verdict.text == "your key was rejected"  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ class CatalogEntry:
     interval: float | None = None
     default: bool = False
     verified: bool = True
+    probe: str | None = None  # the probe preset for the service's own API (needs a token)
 
     def watch(self) -> Watch:
         """The entry as a watch with the catalog's own settings."""
@@ -72,6 +73,7 @@ def parse(text: str) -> tuple[CatalogEntry, ...]:
                 interval=float(item["interval"]) if "interval" in item else None,
                 default=bool(item.get("default", False)),
                 verified=bool(item.get("verified", True)),
+                probe=str(item["probe"]) if "probe" in item else None,
             )
         except KeyError as exc:
             raise CatalogError(f"{where}: missing key {exc}") from None

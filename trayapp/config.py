@@ -536,8 +536,15 @@ class _Reader:
         Only a catalog service lends its ``token`` to a short ``probe = "..."``: a url watch's
         token belongs to its status page and must not be sent to another host.
         """
-        if not isinstance(entry, dict) or "probe" not in entry:
+        if not isinstance(entry, dict):
             return []
+        if "probe" not in entry:
+            # a catalog service with a token gets its catalog preset (e.g. OpenAI's list-models)
+            found = catalog.find(str(entry.get("service", ""))) if "service" in entry else None
+            if token is None or found is None or found.probe is None:
+                return []
+            self.at = ("watch", index)
+            return [self.probe({"preset": found.probe}, token, short=True)]
         value = entry["probe"]
         lent = token if "service" in entry else None
         line = self.layout.keys.get(("watch", index, "probe"))

@@ -23,7 +23,7 @@ import ipaddress
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from trayapp import fetch, formats, poll, tracker
+from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,14 @@ class SourceStatus:
     last_checked: datetime | None
     failures: int
     next_check_in: float | None  # seconds, when known
+    probes: tuple[probe.ProbeState, ...] = ()
+    verdict: verdict.Verdict | None = None  # page + probes + witness, for a watch with probes
 
     @property
     def severity(self) -> Severity:
+        """What the tray shows: the verdict once probes have a say, else the page's state."""
+        if self.verdict is not None and any(p.health != "unknown" for p in self.probes):
+            return self.verdict.severity
         return self.state.display_severity
 
 
@@ -145,10 +150,17 @@ class _Source:
     reschedule: float | None = None  # a new delay requested while sleeping (None: poll now)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    probe_specs: tuple[probe.ProbeSpec, ...] = ()
+    probe_states: list[probe.ProbeState] = field(default_factory=list)
+    probe_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    verdict: verdict.Verdict | None = None
+    acknowledgement: verdict.Acknowledgement | None = None
 
 
 EventCallback = Callable[[Event], None]
 StatusCallback = Callable[[SourceStatus], None]
+AcknowledgementCallback = Callable[[verdict.Acknowledgement], None]
+TokenLookup = Callable[[str], str | None]
 
 
 class Engine:
@@ -161,13 +173,19 @@ class Engine:
         *,
         on_event: EventCallback | None = None,
         on_status: StatusCallback | None = None,
+        on_acknowledgement: AcknowledgementCallback | None = None,
+        probes: Mapping[str, Sequence[probe.ProbeSpec]] | None = None,
+        token_lookup: TokenLookup | None = None,
         client: httpx.AsyncClient | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self._watches = list(watches)
+        self._probes = {name: tuple(specs) for name, specs in (probes or {}).items()}
+        self._token_lookup = token_lookup
         self._on_event = on_event or (lambda event: None)
         self._on_status = on_status or (lambda status: None)
+        self._on_ack = on_acknowledgement or (lambda ack: None)
         self._client = client
         self._own_client = client is None
         self._rng = rng or random.Random()
@@ -230,17 +248,25 @@ class Engine:
         for src in self._sources.values():
             self._wake(src, grace + self._rng.uniform(0, 3.0))
 
-    def set_watches(self, watches: Iterable[Watch]) -> None:
+    def set_watches(
+        self,
+        watches: Iterable[Watch],
+        probes: Mapping[str, Sequence[probe.ProbeSpec]] | None = None,
+    ) -> None:
         """Replace the watched set; unchanged sources keep their state and schedule."""
         self._watches = list(watches)
+        if probes is not None:
+            self._probes = {name: tuple(specs) for name, specs in probes.items()}
         if self._global is None:  # not running yet
             return
         wanted = {w.name: w for w in self._watches}
         for name in list(self._sources):
             src = self._sources[name]
-            if name not in wanted or wanted[name] != src.configured:
-                if src.task:
-                    src.task.cancel()
+            changed = src.probe_specs != self._probes.get(name, ())
+            if name not in wanted or wanted[name] != src.configured or changed:
+                for task in (src.task, *src.probe_tasks):
+                    if task:
+                        task.cancel()
                 del self._sources[name]
         for name, watch in wanted.items():
             if name not in self._sources:
@@ -250,7 +276,6 @@ class Engine:
 
     async def run(self) -> None:
         """Poll until ``stop()``; then cancel every task and close the client it opened."""
-        self._stop.clear()
         self._global = asyncio.Semaphore(self.settings.max_concurrency)
         if self._client is None:
             self._client = fetch.make_client(
@@ -263,7 +288,7 @@ class Engine:
                 self._start_source(watch)
             await self._stop.wait()
         finally:
-            tasks = [s.task for s in self._sources.values() if s.task]
+            tasks = [t for s in self._sources.values() for t in (s.task, *s.probe_tasks) if t]
             if self._offline_task:
                 tasks.append(self._offline_task)
             for task in tasks:
@@ -274,11 +299,16 @@ class Engine:
                 self._client = None
 
     def _start_source(self, watch: Watch) -> None:
-        src = _Source(configured=watch, watch=watch)
+        specs = self._probes.get(watch.name, ())
+        src = _Source(configured=watch, watch=watch, probe_specs=specs)
+        src.probe_states = [probe.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
         self._sources[watch.name] = src
-        src.task = asyncio.get_running_loop().create_task(
-            self._run_source(src), name=f"poll {watch.name}"
-        )
+        loop = asyncio.get_running_loop()
+        src.task = loop.create_task(self._run_source(src), name=f"poll {watch.name}")
+        src.probe_tasks = [
+            loop.create_task(self._run_probe(src, i), name=f"probe {watch.name}: {spec.name}")
+            for i, spec in enumerate(specs)
+        ]
 
     async def _run_source(self, src: _Source) -> None:
         delay = self._rng.uniform(0, self.settings.first_round_spread)
@@ -419,9 +449,88 @@ class Engine:
         )
         if reading.error is None:
             src.reading = reading
-        self._publish(src)
         for event in events:
             self._emit(event)
+        self._update_verdict(src, now)
+        self._publish(src)
+
+    # ------------------------------------------------------------------ active probes
+
+    async def _run_probe(self, src: _Source, index: int) -> None:
+        """One probe's loop: the same politeness as polling (floor, jitter, backoff,
+        Retry-After), and a probe paused on the user's side waits for a new token or settings."""
+        spec = src.probe_specs[index]
+        floor = self.settings.min_loopback_interval if is_loopback(spec.url) else None
+        delay = self._rng.uniform(0, self.settings.first_round_spread)
+        while True:
+            await asyncio.sleep(delay)
+            await self._unpaused.wait()
+            token = await self._token(spec)
+            fingerprint = probe.fingerprint(spec, token)
+            state = probe.resume_if_changed(src.probe_states[index], fingerprint)
+            if state.paused_by(fingerprint):
+                delay = max(spec.interval, floor or spec.floor)  # look for a new token later
+                continue
+            host = urlsplit(spec.url).netloc
+            per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+            assert self._client is not None and self._global is not None
+            async with self._global, per_host:
+                self.stats.requests += 1
+                result = await probe.run_probe(self._client, spec, token)
+            if not result.connected and result.cause == "unreachable":
+                result = probe.with_witness(result, await self._connectivity())
+            now = datetime.now(UTC)
+            src.probe_states[index] = probe.probe_step(
+                state,
+                result,
+                now,
+                self.settings.tracker.confirm_worse,
+                fingerprint=fingerprint,
+            )
+            self._update_verdict(src, now)
+            self._publish(src)
+            delay = probe.next_delay(spec, src.probe_states[index], self._rng, floor=floor)
+            if delay is None:  # paused: check again for a changed token after an interval
+                delay = max(spec.interval, floor or spec.floor)
+
+    async def _token(self, spec: probe.ProbeSpec) -> str | None:
+        if not spec.token_name or self._token_lookup is None:
+            return None
+        try:  # the keyring may block (D-Bus, an unlock prompt): never in the event loop
+            return await asyncio.to_thread(self._token_lookup, spec.token_name)
+        except Exception as exc:  # a locked or missing keyring: the probe reports no token
+            log.warning("no token for %s: %s", spec.name, type(exc).__name__)
+            return None
+
+    def _update_verdict(self, src: _Source, now: datetime) -> None:
+        """Recompute the service's verdict; record how late the page admitted an outage."""
+        if not src.probe_specs:
+            return
+        previous = src.verdict
+        src.verdict = verdict.decide(
+            src.state.confirmed, src.state.since, src.probe_states, self._offline, now
+        )
+        incident = next(iter(src.reading.open_incidents), None) if src.reading else None
+        src.acknowledgement, write = verdict.follow_acknowledgement(
+            src.acknowledgement,
+            src.watch.name,
+            src.verdict,
+            now,
+            incident_id=incident.id if incident else None,
+        )
+        if write is not None:
+            self._on_ack(write)
+        if previous is not None and previous.kind != src.verdict.kind:
+            self._emit(
+                Event(
+                    time=now,
+                    service=src.watch.name,
+                    kind="verdict",
+                    severity=src.verdict.severity,
+                    previous=previous.severity,
+                    message=src.verdict.text,
+                )
+            )
 
     # ------------------------------------------------------------------ connectivity witness
 
@@ -465,6 +574,8 @@ class Engine:
         if offline == self._offline:
             return
         self._offline = offline
+        for src in self._sources.values():
+            self._update_verdict(src, now)
         if offline:
             self._emit(
                 Event(
@@ -543,6 +654,8 @@ class Engine:
             last_checked=src.last_checked,
             failures=src.failures,
             next_check_in=src.next_delay,
+            probes=tuple(src.probe_states),
+            verdict=src.verdict,
         )
 
     def _publish(self, src: _Source) -> None:

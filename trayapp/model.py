@@ -138,6 +138,7 @@ EventKind = Literal[
     "incident_resolved",
     "offline",  # the connectivity witness failed: the user is offline (service is "")
     "online",  # connectivity is back
+    "verdict",  # the verdict from page + active probes changed (e.g. an unacknowledged outage)
 ]
 
 

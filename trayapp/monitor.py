@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from trayapp import incident_log
+from trayapp import incident_log, secrets
 from trayapp.config import Config, PollingSettings
 from trayapp.engine import Engine, EngineSettings, SourceStatus
 from trayapp.model import Event
+from trayapp.probe import ProbeSpec
+from trayapp.verdict import Acknowledgement
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ class Monitor:
             engine_settings(config.polling, settings),
             on_event=self._on_event,
             on_status=self._on_status,
+            on_acknowledgement=self._on_acknowledgement,
+            probes=_probes(config),
+            token_lookup=secrets.get_secret,
             client=client,
         )
         self._last_heartbeat: datetime | None = None
@@ -88,7 +93,7 @@ class Monitor:
         """Take a new config (watches and polling) without restarting unchanged sources."""
         self.config = config
         self.engine.settings = engine_settings(config.polling, self.engine.settings)
-        self.engine.set_watches(config.watches)
+        self.engine.set_watches(config.watches, _probes(config))
 
     def _on_event(self, event: Event) -> None:
         if self.log is not None:
@@ -98,6 +103,13 @@ class Monitor:
                 log.exception("could not record %s event for %s", event.kind, event.service)
         for listener in list(self.event_listeners):
             listener(event)
+
+    def _on_acknowledgement(self, ack: Acknowledgement) -> None:
+        if self.log is not None:
+            try:
+                self.log.record_acknowledgement(ack)
+            except Exception:
+                log.exception("could not record the acknowledgement lag of %s", ack.service)
 
     def _on_status(self, status: SourceStatus) -> None:
         if self.log is not None:
@@ -120,3 +132,10 @@ class Monitor:
                 self._last_heartbeat = now
         except Exception:
             log.exception("could not record the state of %s", name)
+
+
+def _probes(config: Config) -> dict[str, list[ProbeSpec]]:
+    by_watch: dict[str, list[ProbeSpec]] = {}
+    for name, spec in config.probes:
+        by_watch.setdefault(name, []).append(spec)
+    return by_watch
