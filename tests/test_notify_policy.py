@@ -617,3 +617,26 @@ def test_zero_window_is_due_at_once() -> None:
     state, _ = decide(PolicyState(), status("OpenAI", OK, MAJOR), T0, settings)
     assert next_deadline(state) == T0
     assert len(flush(state, T0, settings)[1]) == 1
+
+
+# ---------------------------------------------------------------------------- verdicts, settings
+
+
+def test_an_outage_only_your_checks_see_notifies_like_a_status_change() -> None:
+    event = status("OpenAI", OK, PART, kind="verdict")
+    state, out = run([event])
+    assert len(out) == 1 and out[0].urgency == "normal"
+    assert "OpenAI" in state.told_outage
+    # the page admitting it later (same severity) says nothing new
+    _, again = run([status("OpenAI", OK, PART, at(120))], state)
+    assert again == []
+
+
+def test_recoveries_can_be_switched_off() -> None:
+    quiet = replace(S, notify_recovery=False)
+    state = told("OpenAI")
+    _, out = run([status("OpenAI", MAJOR, OK, at(300))], state, quiet)
+    assert out == []
+    back = tell_when_back(told("OpenAI"), "OpenAI")
+    _, out = run([status("OpenAI", MAJOR, OK, at(300))], back, quiet)
+    assert len(out) == 1  # "tell me when it's back" was asked for explicitly

@@ -72,6 +72,7 @@ class NotifySettings:
     enabled: bool = True
     min_severity: Severity = Severity.DEGRADED  # the mildest severity that counts as a problem
     notify_maintenance: bool = False
+    notify_recovery: bool = True  # "X has recovered" after an outage the user was told of
     group_window: timedelta = timedelta(seconds=30)
     quiet_hours: tuple[time, time] | None = None  # local wall-clock [start, end); may wrap midnight
     notify_incident_updates: bool = True
@@ -237,6 +238,9 @@ def _file(state: PolicyState, event: Event, settings: NotifySettings) -> PolicyS
             if event.severity is UNKNOWN:  # "stable but unreadable"
                 return state
             return _buffer_change(state, event)
+        case "verdict" if event.previous is not None and event.severity is not UNKNOWN:
+            # the user's own checks see an outage (or its end) before the page admits it
+            return _buffer_change(state, event)
         case "flapping":
             return replace(state, pending=_drop(state.pending, service, _Change))
         case "incident_opened" | "incident_updated" | "incident_resolved" if event.incident:
@@ -352,7 +356,7 @@ def _judge(
         return state, _Item(service, "back", severity, told, via_unknown=change.via_unknown)
     if silent:
         return state, None
-    if told is not None and not change.via_unknown:
+    if told is not None and not change.via_unknown and settings.notify_recovery:
         return state, _Item(service, "recovered", severity, told)
     if (
         severity is Severity.MAINTENANCE
