@@ -1,0 +1,736 @@
+"""The tray application: Qt, the single-instance socket, the icon first, then the engine.
+
+Start-up order is what makes the icon appear fast. Before it shows, only Qt, the paths and the
+single-instance check are imported, and the icon shown is the "starting" icon the previous run
+cached as PNG files (painting needs Qt's enum tables, which PySide builds slowly; a first run
+paints). The Qt loop then runs at once, so the tray host gets its answers, while a short-lived
+thread imports the tray, engine, network and notification stack. ``start`` then joins asyncio
+to the running Qt loop (qasync), loads config and incident log, and starts the engine; its
+callbacks land in the Qt thread and publish straight to the hub. The UI thread never waits on
+the network.
+
+Quitting (menu, SIGTERM/SIGINT, a ``quit`` command on the socket) stops the engine, waits for
+its tasks and for notifications under way, closes the log, and only then stops the loop: no
+task or thread is left behind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import threading
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+
+from trayapp import __version__, paths
+from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_TRAY, Hub
+from trayapp.ui.single_instance import Claim, InstanceServer, server_name
+
+if TYPE_CHECKING:
+    import asyncio
+    from datetime import timedelta
+
+    from trayapp.config import Config, ConfigStore, NotificationSettings
+    from trayapp.engine import EngineSettings, SourceStatus
+    from trayapp.incident_log import IncidentLog
+    from trayapp.model import Event
+    from trayapp.monitor import Monitor
+    from trayapp.notify_policy import Context, NotifySettings
+    from trayapp.ui.notify import NotificationCenter
+    from trayapp.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+APP_ID = "trayapp"  # application name and desktop file name (trayapp.desktop)
+DISPLAY_NAME = "trayapp"
+STARTING = "trayapp: starting…"
+ALREADY_RUNNING = "trayapp is already running: its window was brought up."
+CONFIG_SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
+NO_TRAY_TEXT = (
+    "No system tray was found, so trayapp shows its status in this window. On GNOME, install "
+    "the “AppIndicator and KStatusNotifierItem Support” extension: the icon appears as soon as "
+    "a tray is there. Closing this window keeps trayapp running (start it again to bring the "
+    "window back); Quit ends it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrayOptions:
+    """What a caller other than the plain ``trayapp`` may change (the demo compresses time).
+
+    ``on_ready`` runs once every service has been checked for the first time; if it returns a
+    number of seconds, it runs again after that long. ``on_quit`` runs during shutdown, after
+    the engine has stopped.
+    """
+
+    engine_settings: EngineSettings | None = None
+    update_interval: timedelta | None = None  # incident updates: at most one per service per...
+    title: str | None = None  # shown in the status window's title
+    on_ready: Callable[[], float | None] | None = None
+    on_quit: Callable[[], None] | None = None
+
+
+def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = None) -> int:
+    """Run the tray until the user quits; 0 also when another instance took the request."""
+    app = _application(argv)
+    server = InstanceServer(server_name(paths.data_dir()))
+    if server.hand_over("show", _activation()):
+        print(ALREADY_RUNNING, file=sys.stderr)
+        return 0
+    controller = TrayApp(app, server, options or TrayOptions())
+    controller.early_icon = _show_early_icon()
+    if controller.early_icon is None:  # first run, or no tray: paint it (or open the window) now
+        controller.build()
+    controller.warm_up()
+    return controller.run_loop()
+
+
+# ---------------------------------------------------------------------------- the early icon
+# The painter needs Qt's enum tables, which take PySide a few dozen milliseconds to build, so
+# the "starting" icon is kept as PNG files by each run for the next one to show at once.
+
+EARLY_SIZES = (16, 22, 24, 32, 48, 64)
+
+
+def _early_icon_dir() -> Path | None:
+    """Where the cached start-up icon lives; the name changes when the painter does."""
+    painter = Path(__file__).with_name("icons.py")
+    try:
+        info = painter.stat()
+    except OSError:  # a frozen build without sources: just paint
+        return None
+    key = f"{__version__}:{info.st_mtime_ns}:{info.st_size}".encode()
+    redirected = os.environ.get(paths.DATA_DIR_ENV, "").strip()
+    if redirected:
+        root = paths.data_dir() / "cache"
+    else:
+        import platformdirs
+
+        root = platformdirs.user_cache_path(paths.APP_NAME, appauthor=False)
+    return root / f"starting-icon-{zlib.crc32(key):08x}"
+
+
+def _show_early_icon() -> QSystemTrayIcon | None:
+    """Show the cached start-up icon at once, if there is one and a tray to show it in."""
+    folder = _early_icon_dir()
+    if folder is None or not folder.is_dir() or not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    icon = QIcon()
+    for path in folder.iterdir():
+        size, _, scale = path.stem.partition("@")
+        if path.suffix == ".png" and size.isdigit():
+            pixmap = QPixmap(str(path))
+            pixmap.setDevicePixelRatio(float(scale or 1))
+            icon.addPixmap(pixmap)
+    if icon.isNull():
+        return None
+    tray_icon = QSystemTrayIcon(icon)
+    tray_icon.setToolTip(STARTING)
+    tray_icon.show()
+    return tray_icon
+
+
+def save_early_icon(dark: bool, dpr: float) -> None:
+    """Keep this run's start-up icon for the next run (and drop older versions)."""
+    from trayapp.summary import TrayState
+    from trayapp.ui import icons
+
+    folder = _early_icon_dir()
+    if folder is None or folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for size in EARLY_SIZES:
+            pixmap = icons.pixmap_for(TrayState.UNKNOWN, size, dpr, dark_panel=dark)
+            pixmap.save(str(folder / f"{size}@{dpr:g}.png"))
+        for old in folder.parent.glob("starting-icon-*"):
+            if old != folder:
+                for path in old.iterdir():
+                    path.unlink()
+                old.rmdir()
+    except OSError as exc:
+        log.info("could not cache the start-up icon: %s", exc)
+
+
+def _application(argv: Sequence[str] | None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setDesktopFileName(APP_ID)  # Wayland panels find the icon through trayapp.desktop
+    app.setQuitOnLastWindowClosed(False)  # closing a window must not end the tray
+    return app
+
+
+def _activation() -> dict[str, str] | None:
+    """Tokens that let the running instance raise its window for this launch (Wayland, X11)."""
+    keys = ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID")
+    return {key: os.environ[key] for key in keys if os.environ.get(key)} or None
+
+
+def notify_settings(
+    settings: NotificationSettings, update_interval: timedelta | None = None
+) -> NotifySettings:
+    """The notifier's settings from the config's [notifications] section."""
+    from datetime import timedelta
+
+    from trayapp.notify_policy import NotifySettings
+
+    base = NotifySettings()
+    return NotifySettings(
+        enabled=settings.enabled,
+        min_severity=settings.min_severity,
+        notify_maintenance=settings.on_maintenance,
+        group_window=timedelta(seconds=settings.group_window),
+        quiet_hours=settings.quiet_hours,
+        update_interval=update_interval or base.update_interval,
+    )
+
+
+def alternatives(statuses: dict[str, SourceStatus]) -> dict[str, list[str]]:
+    """For each service with a category, the other services of that category that work now."""
+    from trayapp.model import Severity
+
+    out: dict[str, list[str]] = {}
+    for name, status in statuses.items():
+        category = status.watch.category
+        if category:
+            out[name] = [
+                other
+                for other, s in statuses.items()
+                if other != name
+                and s.watch.category == category
+                and s.severity is Severity.OPERATIONAL
+            ]
+    return out
+
+
+class TrayApp(QObject):
+    """Owns the engine, the notifier, the windows and the quit path; serves the hub's requests."""
+
+    def __init__(self, app: QApplication, server: InstanceServer, options: TrayOptions) -> None:
+        super().__init__()
+        self.app = app
+        self.hub = hub = Hub()
+        self.tray: Tray | None = None  # see build()
+        self.early_icon: QSystemTrayIcon | None = None
+        self.server = server
+        self.options = options
+        self.exit_code = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.monitor: Monitor | None = None
+        self.center: NotificationCenter | None = None
+        self.incident_log: IncidentLog | None = None
+        self.store: ConfigStore | None = None
+        self._engine_task: asyncio.Task[None] | None = None
+        self._windows: dict[str, QWidget] = {}
+        self._stopping = False
+        self._ready_fired = False
+        self._ready_timer: QTimer | None = None
+        self._config_timer: QTimer | None = None
+        self._warm_thread: threading.Thread | None = None
+        self._claim: Claim | None = None
+        self._warm = _Signal(self)  # made here, so that it lives in the Qt thread
+        server.handler = self.command
+        hub.check_requested.connect(self.check_now)
+        hub.pause_requested.connect(self.set_paused)
+        hub.mute_requested.connect(self.mute)
+        hub.back_requested.connect(self.tell_when_back)
+        hub.open_url_requested.connect(self.open_url)
+        hub.reload_config_requested.connect(self.reload_config)
+        hub.config_changed.connect(self._apply_config)
+        hub.show_main_requested.connect(lambda: self.show_window("main"))
+        hub.show_history_requested.connect(lambda: self.show_window("history"))
+        hub.show_settings_requested.connect(lambda: self.show_window("settings"))
+        hub.quit_requested.connect(self.quit)
+        hub.status_changed.connect(self._status)
+
+    def build(self) -> None:
+        """Create the tray (adopting the early icon, if one is shown), or the window when there
+        is no tray. Runs at once on a first start, else once the warm-up imported the tray."""
+        if self.tray is not None:
+            return
+        from trayapp.ui.tray import Tray
+
+        self.tray = Tray(self.hub, self.early_icon)
+        self.tray.appeared.connect(self._tray_appeared)
+        if not self.tray.show():
+            self.no_tray()
+
+    # ------------------------------------------------------------------ the loop
+
+    def warm_up(self) -> None:
+        """Import the engine, network and notification stack in a short-lived thread while
+        the Qt loop answers the tray host; ``start`` then runs in the Qt thread. (Nothing Qt
+        happens here: PySide's first calls of a kind are slow, and the host is waiting.)"""
+        self._warm_thread = threading.Thread(
+            target=self._warm_up, name="trayapp-warm-up", daemon=True
+        )
+        self._warm_thread.start()
+
+    def _warm_up(self) -> None:
+        """In the warm-up thread: imports only (the import system is thread-safe); a module
+        that fails is left to ``start``, which reports it. Then hand over to the Qt thread."""
+        from PySide6.QtCore import Qt
+
+        queued = Qt.ConnectionType.QueuedConnection
+        try:
+            importlib.import_module("PySide6.QtNetwork")
+        finally:  # listen as early as can be, so a launch right after ours finds us
+            self._warm.network.connect(self._listen, queued)
+            self._warm.network.emit()
+        for name in HEAVY_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                break
+        self._warm.done.connect(self.start, queued)
+        self._warm.done.emit()
+
+    def _listen(self) -> None:
+        """Take the single-instance socket; if a launch at the same moment won it, hand our
+        request to that one and leave."""
+        if self._stopping or self._claim is not None:
+            return
+        self._claim = self.server.listen()
+        if self._claim is Claim.TAKEN:
+            self.server.hand_over("show", _activation())
+            print(ALREADY_RUNNING, file=sys.stderr)
+            self.quit()
+
+    def run_loop(self) -> int:
+        """Run the Qt loop until ``quit`` ends it; asyncio joins it in ``start`` (qasync)."""
+        self.app.exec()
+        if self._warm_thread is not None:
+            self._warm_thread.join()
+        loop = self.loop
+        if loop is None:
+            return self.exit_code
+        try:
+            if not self._stopping:  # the loop ended without us (e.g. the session quit the app)
+                self._stopping = True
+                loop.stop()  # so that it can run once more, for the shutdown
+                loop.run_until_complete(self._shutdown(stop_loop=False))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            import asyncio
+
+            asyncio.set_event_loop(None)
+            loop.close()
+        return self.exit_code
+
+    def _install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
+        import contextlib
+        import signal
+
+        for number in (signal.SIGTERM, signal.SIGINT):
+            # not on Windows, nor outside the main thread: there the default handlers stay
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self.quit)
+
+    # ------------------------------------------------------------------ starting
+
+    def start(self) -> None:
+        """Join asyncio to the running Qt loop, load config and log, start the engine and the
+        notifier (after ``warm_up`` imported them)."""
+        if self._stopping:
+            return
+        self.build()
+        tray = self.tray
+        assert tray is not None
+        import asyncio
+
+        import qasync
+
+        from trayapp import config as config_mod
+        from trayapp.monitor import Monitor
+        from trayapp.ui import notify
+
+        logging.basicConfig(level=logging.WARNING, format="trayapp: %(levelname)s: %(message)s")
+        if self._warm_thread is not None:
+            self._warm_thread.join()
+        self._listen()
+        if self._stopping:
+            return
+        loop = qasync.QEventLoop(self.app, already_running=True)
+        asyncio.set_event_loop(loop)
+        self.loop = loop
+        self._install_signal_handlers(loop)
+
+        self.store = config_mod.ConfigStore(paths.config_file())
+        cfg = self._load_config()
+        self.incident_log = self._open_log()
+        self.hub.config_changed.emit(cfg)
+        monitor = Monitor(cfg, self.incident_log, settings=self.options.engine_settings)
+        monitor.event_listeners.append(self.hub.publish_event)
+        monitor.status_listeners.append(self.hub.publish_status)
+        self.monitor = monitor
+        center = notify.NotificationCenter(
+            notify.choose_backend(tray.icon),
+            settings=notify_settings(cfg.notifications, self.options.update_interval),
+            context=self._context,
+            parent=self,
+        )
+        self.center = center
+        self.hub.mute_source = lambda: (center.state.mutes, center.state.back_watch)
+        self.hub.event_received.connect(self._event)
+        self._watch_config_file()
+        self._engine_task = loop.create_task(monitor.run(), name="engine")
+        self._engine_task.add_done_callback(self._engine_ended)
+        self.hub.started = True
+        tray.refresh()
+        self._windows_refresh()
+        if tray.icon is not None:
+            from trayapp.ui import icons
+
+            screen = self.app.primaryScreen()
+            save_early_icon(icons.is_dark_panel(), screen.devicePixelRatio() if screen else 1.0)
+
+    def _load_config(self) -> Config:
+        from trayapp.config import Config, ConfigError
+
+        assert self.store is not None
+        try:
+            cfg = self.store.reload()
+        except ConfigError as exc:
+            self.hub.set_notice(NOTICE_CONFIG, f"The config file has an error: {exc}")
+            return Config(path=self.store.path)  # watch nothing rather than guess
+        self.hub.set_notice(NOTICE_CONFIG, None)
+        return cfg
+
+    def _open_log(self) -> IncidentLog | None:
+        import sqlite3
+
+        from trayapp import incident_log
+
+        try:
+            opened = incident_log.open(paths.database_file(ensure=True))
+        except (OSError, sqlite3.Error, incident_log.IncidentLogError) as exc:
+            self.hub.set_notice(NOTICE_LOG, f"The incident log cannot be used ({exc}).")
+            return None
+        if opened.notice:
+            self.hub.set_notice(NOTICE_LOG, opened.notice)
+        return opened
+
+    def _engine_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None and not self._stopping:
+            log.error("the engine stopped", exc_info=task.exception())
+
+    # ------------------------------------------------------------------ config
+
+    def _watch_config_file(self) -> None:
+        """Reload when the file changes (editors replace it, so its folder is watched too)."""
+        from PySide6.QtCore import QFileSystemWatcher
+
+        assert self.store is not None
+        path = self.store.path
+        watcher = QFileSystemWatcher(self)
+        if path.parent.is_dir():
+            watcher.addPath(str(path.parent))
+        if path.exists():
+            watcher.addPath(str(path))
+        self._config_timer = QTimer(self)
+        self._config_timer.setSingleShot(True)
+        self._config_timer.setInterval(CONFIG_SETTLE_MS)
+        self._config_timer.timeout.connect(self._config_file_changed)
+        watcher.fileChanged.connect(self._config_timer.start)
+        watcher.directoryChanged.connect(self._config_timer.start)
+        self._watcher = watcher
+
+    def _config_file_changed(self) -> None:
+        assert self.store is not None
+        path = str(self.store.path)
+        if self.store.path.exists() and path not in self._watcher.files():
+            self._watcher.addPath(path)  # a new file replaced the watched one
+        if self.store.changed():
+            self.reload_config()
+
+    def reload_config(self) -> None:
+        from trayapp.config import ConfigError
+
+        if self.store is None:
+            return
+        try:
+            cfg = self.store.reload()
+        except ConfigError as exc:
+            self.hub.set_notice(
+                NOTICE_CONFIG, f"The config file has an error: {exc}. The last good one is in use."
+            )
+            return
+        self.hub.set_notice(NOTICE_CONFIG, None)
+        self.hub.config_changed.emit(cfg)
+
+    def _apply_config(self, cfg: Config) -> None:
+        """Whoever emitted config_changed (a reload, the settings window): put it to work."""
+        if self.monitor is not None and cfg is not self.monitor.config:
+            self.monitor.apply(cfg)
+        if self.center is not None:
+            from trayapp import notify_policy
+
+            self.center.settings = notify_settings(cfg.notifications, self.options.update_interval)
+            kept = {w.name for w in cfg.watches}
+            for name in set(self.center.state.mutes) | self.center.state.back_watch:
+                if name not in kept:
+                    self.center.state = notify_policy.forget(self.center.state, name)
+
+    # ------------------------------------------------------------------ engine → hub
+
+    def _event(self, event: Event) -> None:
+        if self.center is not None:
+            self.center.handle_event(event)
+            self.hub.mutes_changed.emit()  # a recovery may have ended a mute
+
+    def _status(self, _status: SourceStatus) -> None:
+        if self._ready_fired or self.options.on_ready is None:
+            return
+        if self.hub.statuses and all(s.last_checked for s in self.hub.statuses.values()):
+            self._ready_fired = True
+            self._call_on_ready()
+
+    def _call_on_ready(self) -> None:
+        assert self.options.on_ready is not None
+        again = self.options.on_ready()
+        if again is not None and not self._stopping:
+            self._ready_timer = QTimer(self)
+            self._ready_timer.setSingleShot(True)
+            self._ready_timer.timeout.connect(self._call_on_ready)
+            self._ready_timer.start(max(0, int(again * 1000)))
+
+    def _context(self) -> Context:
+        from trayapp.notify_policy import Context
+
+        urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}
+        return Context(urls=urls, alternatives=alternatives(self.hub.statuses))
+
+    # ------------------------------------------------------------------ hub requests
+
+    def check_now(self, name: str) -> None:
+        if self.monitor is not None:
+            self.monitor.engine.check_now(name or None)
+
+    def set_paused(self, paused: bool) -> None:
+        if self.monitor is not None:
+            self.monitor.engine.set_paused(paused)
+            self.hub.set_paused(paused)
+        else:
+            self.hub.paused_changed.emit(self.hub.paused)  # undo the view's toggle
+
+    def mute(self, name: str, until: Any) -> None:
+        if self.center is None:
+            return
+        if until is None:
+            self.center.unmute(name)
+        else:
+            self.center.mute(name, until)
+        self.hub.mutes_changed.emit()
+
+    def tell_when_back(self, name: str, on: bool) -> None:
+        if self.center is None:
+            return
+        if on:
+            self.center.tell_when_back(name)
+        else:
+            from trayapp import notify_policy
+
+            self.center.state = notify_policy.cancel_when_back(self.center.state, name)
+        self.hub.mutes_changed.emit()
+
+    def open_url(self, target: str) -> None:
+        url = QUrl(target) if "://" in target else QUrl.fromLocalFile(target)
+        if not QDesktopServices.openUrl(url):
+            log.warning("could not open %s", target)
+
+    # ------------------------------------------------------------------ windows
+
+    def show_window(self, kind: str, activation: dict[str, str] | None = None) -> QWidget | None:
+        """Show (creating on first use) the main, history or settings window, raised."""
+        window = self._windows.get(kind) or self._create_window(kind)
+        if window is None:
+            return None
+        self._windows[kind] = window
+        if activation:
+            os.environ.update(activation)  # Qt reads these when it next activates a window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def _create_window(self, kind: str) -> QWidget | None:
+        if kind == "main":
+            from trayapp.ui.status_window import StatusWindow
+
+            window: QWidget = StatusWindow(self.hub)
+            if self.options.title:
+                window.setWindowTitle(f"trayapp — {self.options.title}")
+            return window
+        try:
+            if kind == "history":
+                from trayapp.ui.history import HistoryWindow
+
+                return HistoryWindow(paths.database_file(), self.hub)
+            if kind == "settings":
+                from trayapp.ui.settings import SettingsWindow
+
+                return SettingsWindow(paths.config_file(), self.hub)
+        except ImportError as exc:  # a build without that window
+            log.warning("the %s window is not available: %s", kind, exc)
+            return None
+        raise ValueError(f"no window called {kind!r}")
+
+    def _windows_refresh(self) -> None:
+        main = self._windows.get("main")
+        if main is not None and main.isVisible():
+            main.refresh()  # type: ignore[attr-defined]
+
+    def no_tray(self) -> None:
+        """No tray host: say so, live in the window, and keep looking for a tray."""
+        self.hub.set_notice(NOTICE_TRAY, NO_TRAY_TEXT)
+        self.show_window("main")
+        assert self.tray is not None
+        self.tray.keep_trying()
+
+    def _tray_appeared(self) -> None:
+        self.hub.set_notice(NOTICE_TRAY, None)
+        if self.center is not None and self.tray is not None:
+            from trayapp.ui import notify
+
+            self.center.notifier = notify.choose_backend(self.tray.icon)
+
+    # ------------------------------------------------------------------ commands (socket)
+
+    def command(self, name: str, argument: Any) -> str:
+        """Serve a later launch (``show``, ``quit``, ``ping``), or a test or script (``state``)."""
+        if name == "ping":
+            return "pong"
+        if name == "show":
+            activation = argument if isinstance(argument, dict) else None
+            self.show_window("main", {str(k): str(v) for k, v in (activation or {}).items()})
+            return "ok"
+        if name == "quit":
+            QTimer.singleShot(0, self.quit)  # answer first
+            return "ok"
+        if name == "state":
+            import json
+
+            return json.dumps(self.state())
+        return "unknown command"
+
+    def state(self) -> dict[str, Any]:
+        """What the app shows now, for tests and for the curious (``trayapp`` state command)."""
+        from datetime import UTC, datetime
+
+        from trayapp.ui.tray import state_of, tooltip_of
+
+        now = datetime.now(UTC)
+        main = self._windows.get("main")
+        return {
+            "state": str(state_of(self.hub)),
+            "tooltip": tooltip_of(self.hub, now),
+            "tray": self.tray is not None and self.tray.visible,
+            "window": bool(main and main.isVisible()),
+            "started": self.hub.started,
+            "paused": self.hub.paused,
+            "offline": self.hub.offline,
+            "notices": sorted(self.hub.notices),
+            "services": {
+                name: {
+                    "severity": str(s.severity),
+                    "checked": s.last_checked.isoformat() if s.last_checked else None,
+                }
+                for name, s in self.hub.statuses.items()
+            },
+        }
+
+    # ------------------------------------------------------------------ quitting
+
+    def quit(self) -> None:
+        """Stop everything in order, then the loop (safe to call twice, or from a signal)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self.loop is None:  # before the engine started: nothing runs yet but Qt
+            self._hide_icon()
+            self.server.close()
+            self.app.quit()
+            return
+        self.loop.create_task(self._shutdown(), name="shutdown")
+
+    def _hide_icon(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()
+        elif self.early_icon is not None:
+            self.early_icon.hide()
+
+    async def _shutdown(self, stop_loop: bool = True) -> None:
+        import asyncio
+
+        try:
+            if self._ready_timer is not None:
+                self._ready_timer.stop()
+            if self.monitor is not None:
+                self.monitor.stop()
+            if self._engine_task is not None:
+                await asyncio.gather(self._engine_task, return_exceptions=True)
+            if self.center is not None:
+                await self.center.drain()
+            if self.incident_log is not None:
+                self.incident_log.close()
+                self.incident_log = None
+            if self.options.on_quit is not None:
+                self.options.on_quit()
+            for window in self._windows.values():
+                window.close()
+            self._hide_icon()
+            self.server.close()
+            await _cancel_others()
+        except Exception:
+            log.exception("error while quitting")
+            self.exit_code = 1
+        finally:
+            if stop_loop and self.loop is not None:
+                self.loop.stop()
+
+
+class _Signal(QObject):
+    network = Signal()  # the warm-up thread imported QtNetwork
+    done = Signal()  # ... and everything else
+
+
+HEAVY_MODULES = (
+    "asyncio",
+    "qasync",
+    "PySide6.QtNetwork",
+    "trayapp.config",
+    "trayapp.incident_log",
+    "trayapp.monitor",
+    "trayapp.notify_policy",
+    "trayapp.ui.notify",
+    "trayapp.ui.tray",
+    "trayapp.ui.status_window",
+)
+
+
+async def _cancel_others() -> None:
+    """Cancel and await any task still running (a library's helper), so none is destroyed
+    pending when the loop closes."""
+    import asyncio
+
+    current = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in others:
+        task.cancel()
+    if others:
+        await asyncio.gather(*others, return_exceptions=True)

@@ -1,0 +1,262 @@
+"""The main view: a small window listing each service, its state, open incidents, last check.
+
+A left click on the tray icon opens it; without a tray it is how the app stays visible (with a
+banner saying so). It redraws from the hub when the hub says something changed; while shown, one
+single-shot timer a minute keeps "for 5 min" and "checked 2 min ago" true (nothing runs while
+it is hidden). A right click on a service offers the same actions as its tray submenu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trayapp import summary
+from trayapp.model import Severity
+from trayapp.summary import TrayState
+from trayapp.ui import icons
+from trayapp.ui.hub import Hub
+from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, tooltip_of
+
+if TYPE_CHECKING:
+    from trayapp.engine import SourceStatus
+
+COLUMNS = ("Service", "State", "For", "Last check")
+NAME_ROLE = Qt.ItemDataRole.UserRole  # the service name on top-level rows
+REFRESH_MS = 60_000  # how often relative times are redrawn while the window is shown
+
+
+def state_text(status: SourceStatus) -> str:
+    """The State column: 'partial outage', 'checking…', 'unknown', 'degraded, flapping'."""
+    if status.last_checked is None and status.state.last_reading is None:
+        return "checking…"
+    text = status.severity.label
+    return f"{text}, flapping" if status.state.flapping else text
+
+
+def since_text(status: SourceStatus, now: datetime) -> str:
+    """How long the current state has held ('25 min'), '' when unknown or not yet checked."""
+    duration = status.state.duration(now)
+    if duration is None or status.state.confirmed is None:
+        return ""
+    return summary.ago(duration).replace("just now", "<1 min")
+
+
+class StatusWindow(QWidget):
+    """Services, their state and incidents; notices about the app itself on top."""
+
+    def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.setWindowTitle("trayapp")
+        self.setWindowIcon(icons.app_icon())
+        self.resize(640, 380)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet(
+            "QLabel { background: #fff4ce; color: #1a1a1a; border: 1px solid #e0c060;"
+            " border-radius: 4px; padding: 8px; }"
+        )
+        self.state_icon = QLabel()
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        font = self.headline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.headline.setFont(font)
+
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.itemActivated.connect(self._activated)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+
+        self.check_button = QPushButton("Check all now")
+        self.check_button.clicked.connect(lambda: hub.check_requested.emit(""))
+        self.pause_button = QPushButton("Pause all")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        history = QPushButton("History…")
+        history.clicked.connect(hub.show_history_requested)
+        settings = QPushButton("Settings…")
+        settings.clicked.connect(hub.show_settings_requested)
+        quit_button = QPushButton("Quit")
+        quit_button.clicked.connect(hub.quit_requested)
+
+        top = QHBoxLayout()
+        top.addWidget(self.state_icon)
+        top.addWidget(self.headline, 1)
+        buttons = QHBoxLayout()
+        for button in (self.check_button, self.pause_button, history, settings):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(quit_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.timeout.connect(self.refresh)
+        for signal in (
+            hub.status_changed,
+            hub.offline_changed,
+            hub.paused_changed,
+            hub.config_changed,
+            hub.mutes_changed,
+            hub.notices_changed,
+        ):
+            signal.connect(self._changed)
+        self.refresh()
+
+    # ---- drawing
+
+    def refresh(self) -> None:
+        """Redraw everything from the hub (keeping which services are expanded)."""
+        now = self._clock()
+        hub = self.hub
+        notices = [text for _, text in sorted(hub.notices.items())]
+        self.banner.setText("\n\n".join(notices))
+        self.banner.setVisible(bool(notices))
+        self.state_icon.setPixmap(icons.pixmap_for(state_of(hub), 32, self.devicePixelRatioF()))
+        self.headline.setText(tooltip_of(hub, now))
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(hub.paused)
+        self.pause_button.setText("Resume" if hub.paused else "Pause all")
+        self.pause_button.blockSignals(False)
+        self.check_button.setEnabled(hub.started and not hub.paused and bool(hub.statuses))
+
+        expanded = self._expanded()
+        self.tree.clear()
+        for status in hub.services():
+            item = self._service_item(status, now)
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(status.watch.name in expanded or _worth_expanding(status))
+            for index in range(item.childCount()):  # an incident's latest update shows under it
+                child = item.child(index)
+                child.setExpanded(child.childCount() > 0)
+                for line in range(child.childCount()):  # (spanning works on items in a tree)
+                    child.child(line).setFirstColumnSpanned(True)
+        if self.isVisible():
+            self._redraw.start(REFRESH_MS)
+
+    def _service_item(self, status: SourceStatus, now: datetime) -> QTreeWidgetItem:
+        name = status.watch.name
+        state = state_text(status)
+        mutes, _ = self.hub.mute_state()
+        muted = mute_text(mutes.get(name), now)
+        item = QTreeWidgetItem(
+            [name, state + (" (muted)" if muted else ""), since_text(status, now),
+             summary.last_checked_text(status, now)]
+        )  # fmt: skip
+        item.setData(0, NAME_ROLE, name)
+        item.setIcon(0, icons.icon_for(TrayState.of(status.severity)))
+        if status.state.last_error:
+            item.setToolTip(1, status.state.last_error)
+        if muted:
+            item.setToolTip(0, muted)
+        reading = status.reading
+        if reading is None:
+            return item
+        for component in reading.components:
+            if component.severity is Severity.OPERATIONAL:
+                continue
+            child = QTreeWidgetItem([component.name, component.severity.label, "", ""])
+            child.setIcon(0, icons.icon_for(TrayState.of(component.severity)))
+            item.addChild(child)
+        for incident in (*reading.open_incidents, *reading.active_maintenances):
+            when = incident.updated or incident.started
+            child = QTreeWidgetItem(
+                [incident.title, incident.status.replace("_", " "), "",
+                 f"updated {clock(when, now)}" if when else ""]
+            )  # fmt: skip
+            child.setIcon(0, icons.icon_for(TrayState.of(incident.severity)))
+            if incident.latest_update:
+                child.setToolTip(0, incident.latest_update)
+                update = QTreeWidgetItem([incident.latest_update, "", "", ""])
+                update.setToolTip(0, incident.latest_update)
+                child.addChild(update)
+            item.addChild(child)
+        return item
+
+    def _expanded(self) -> set[str]:
+        return {
+            self.tree.topLevelItem(i).data(0, NAME_ROLE)
+            for i in range(self.tree.topLevelItemCount())
+            if self.tree.topLevelItem(i).isExpanded()
+        }
+
+    # ---- reacting
+
+    def _changed(self, *_: object) -> None:
+        if self.isVisible():
+            self._redraw.start(0)  # coalesce a burst of updates into one redraw
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.refresh()
+        super().showEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing hides the window; the app keeps watching (Quit ends it)."""
+        self._redraw.stop()
+        super().closeEvent(event)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        self.hub.pause_requested.emit(paused)
+
+    def _status_at(self, item: QTreeWidgetItem | None) -> SourceStatus | None:
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        if item is None:
+            return None
+        return self.hub.statuses.get(item.data(0, NAME_ROLE))
+
+    def _context_menu(self, point: QPoint) -> None:
+        status = self._status_at(self.tree.itemAt(point))
+        if status is None:
+            return
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        fill_service_menu(menu, status, self.hub, self._clock())
+        menu.popup(self.tree.viewport().mapToGlobal(point))
+
+    def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        status = self._status_at(item)
+        if status is not None and status.watch.page_url:
+            self.hub.open_url_requested.emit(status.watch.page_url)
+
+
+def _worth_expanding(status: SourceStatus) -> bool:
+    """Services with a problem show their components and incidents without a click."""
+    reading = status.reading
+    return bool(
+        status.severity.is_problem and reading and (reading.open_incidents or reading.components)
+    )
