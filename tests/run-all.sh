@@ -2,8 +2,9 @@
 # Install what the test suite needs and run all of it, as CI does:
 #   bash tests/run-all.sh [PYTEST ARGS...]
 # Debian/Ubuntu packages come from tests/desktop/apt-packages.txt (apt-get as root, or sudo);
-# Python packages go into ./.venv. The tests run inside a private headless desktop (Xvfb, D-Bus,
-# dunst, an SNI tray host, gnome-keyring) started and torn down by tests/desktop/with-desktop.sh.
+# Python packages go into ./.venv; the Linux bundle and .deb into dist/. The tests run inside a
+# private headless desktop (Xvfb, D-Bus, dunst, an SNI tray host, gnome-keyring) started and torn
+# down by tests/desktop/with-desktop.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,4 +27,7 @@ PYTHON="${PYTHON:-python3}"
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The Linux bundle and .deb, which tests/desktop/test_installed_app_desktop.py installs and runs
+# (about 90 s the first time; TRAYAPP_NO_BUNDLE=1 skips the build and those tests).
+[[ "${TRAYAPP_NO_BUNDLE:-}" == 1 ]] || bash packaging/linux/build.sh
 exec tests/desktop/with-desktop.sh .venv/bin/python -m pytest "$@"

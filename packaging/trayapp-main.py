@@ -1,0 +1,8 @@
+"""The frozen app's entry point (PyInstaller): the same as the ``trayapp`` console script."""
+
+import sys
+
+from trayapp.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
