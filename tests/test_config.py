@@ -100,15 +100,6 @@ def test_full_file(tmp_path: Path) -> None:
     assert notes.on_maintenance and notes.on_recovery and notes.enabled
 
 
-def test_quiet_hours_wrap_past_midnight() -> None:
-    night = config.NotificationSettings(quiet_hours=(time(22, 0), time(7, 0)))
-    assert night.is_quiet(time(23, 59)) and night.is_quiet(time(0, 0)) and night.is_quiet(time(6))
-    assert not night.is_quiet(time(7, 0)) and not night.is_quiet(time(12))
-    lunch = config.NotificationSettings(quiet_hours=(time(12, 0), time(13, 0)))
-    assert lunch.is_quiet(time(12, 30)) and not lunch.is_quiet(time(13, 0))
-    assert not config.NotificationSettings().is_quiet(time(3))
-
-
 def test_defaults_are_sensible() -> None:
     polling = config.PollingSettings()
     assert (polling.interval, polling.problem_interval, polling.min_public_interval) == (

@@ -126,14 +126,6 @@ class NotificationSettings:
     min_severity: Severity = Severity.DEGRADED
     on_recovery: bool = True
     on_maintenance: bool = False
-    on_unreadable: bool = False
-
-    def is_quiet(self, at: time) -> bool:
-        """True when ``at`` falls in the quiet hours (start inclusive, end exclusive)."""
-        if self.quiet_hours is None:
-            return False
-        start, end = self.quiet_hours
-        return start <= at < end if start < end else at >= start or at < end
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +370,6 @@ class _Reader:
             min_severity=self.severity(table.get("min_severity", d.min_severity.value)),
             on_recovery=self.boolean(table, "on_recovery", d.on_recovery),
             on_maintenance=self.boolean(table, "on_maintenance", d.on_maintenance),
-            on_unreadable=self.boolean(table, "on_unreadable", d.on_unreadable),
         )
 
     def quiet_hours(self, value: Any) -> tuple[time, time] | None:

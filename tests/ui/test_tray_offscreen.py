@@ -528,12 +528,14 @@ def test_notify_settings_follow_the_config() -> None:
         group_window=12,
         min_severity=Severity.PARTIAL_OUTAGE,
         on_maintenance=True,
+        on_recovery=False,
     )
     s = app_module.notify_settings(n, timedelta(minutes=1))
-    assert (s.enabled, s.min_severity, s.notify_maintenance) == (
+    assert (s.enabled, s.min_severity, s.notify_maintenance, s.notify_recovery) == (
         False,
         Severity.PARTIAL_OUTAGE,
         True,
+        False,
     )
     assert s.group_window == timedelta(seconds=12)
     assert s.quiet_hours == (time(22), time(7))
@@ -597,3 +599,27 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
     assert centre.name() == icons.FILL[TrayState.UNKNOWN]
     no_tray(monkeypatch)
     assert app_module._show_early_icon() is None  # no tray to show it in
+
+
+def test_a_start_that_fails_is_reported_not_left_starting(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, socket_name: str
+) -> None:
+    import qasync
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("no event loop for you")
+
+    monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(tray, "RETRY_FIRST", 3600.0)
+    monkeypatch.setattr(qasync, "QEventLoop", broken)
+    no_tray(monkeypatch)
+    controller = app_module.TrayApp(qapp, InstanceServer(socket_name), app_module.TrayOptions())
+    controller.start()
+    state = json.loads(controller.command("state", None))
+    assert not state["started"] and state["window"]
+    assert "start" in state["notices"]
+    assert state["tooltip"] == "trayapp could not start: no event loop for you"
+    controller.quit()
+    controller._windows["main"].close()
+    controller.server.close()
+    QCoreApplication.processEvents()

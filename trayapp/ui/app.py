@@ -32,7 +32,7 @@ from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from trayapp import __version__, paths
-from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_TRAY, Hub
+from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 
 if TYPE_CHECKING:
@@ -194,6 +194,7 @@ def notify_settings(
         enabled=settings.enabled,
         min_severity=settings.min_severity,
         notify_maintenance=settings.on_maintenance,
+        notify_recovery=settings.on_recovery,
         group_window=timedelta(seconds=settings.group_window),
         quiet_hours=settings.quiet_hours,
         update_interval=update_interval or base.update_interval,
@@ -345,10 +346,21 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         """Join asyncio to the running Qt loop, load config and log, start the engine and the
-        notifier (after ``warm_up`` imported them)."""
+        notifier (after ``warm_up`` imported them). If that fails, say so in the tooltip and
+        the window rather than show "starting…" for ever."""
         if self._stopping:
             return
         self.build()
+        try:
+            self._start()
+        except Exception as exc:
+            log.exception("trayapp could not start")
+            self.hub.set_notice(NOTICE_START, f"trayapp could not start: {exc}")
+            if self.tray is not None:
+                self.tray.refresh()
+            self.show_window("main")
+
+    def _start(self) -> None:
         tray = self.tray
         assert tray is not None
         import asyncio

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 NOTICE_CONFIG = "config"  # the config file could not be used
 NOTICE_LOG = "log"  # the incident log had to be replaced
 NOTICE_TRAY = "tray"  # no system tray: the app lives in its window
+NOTICE_START = "start"  # the engine could not be started (a broken install, say)
 
 
 class Hub(QObject):

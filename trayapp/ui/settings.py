@@ -620,7 +620,6 @@ class SettingsWindow(QWidget):
             self.min_severity.addItem(severity.label.capitalize() + " or worse", severity)
         self.on_recovery = QCheckBox("When a service recovers")
         self.on_maintenance = QCheckBox("When maintenance starts or ends")
-        self.on_unreadable = QCheckBox("When a status page cannot be read")
         self.group_window = QSpinBox()
         self.group_window.setRange(0, 3600)
         self.group_window.setSuffix(" s")
@@ -634,7 +633,6 @@ class SettingsWindow(QWidget):
         form.addRow("Notify about", self.min_severity)
         form.addRow("Also", self.on_recovery)
         form.addRow("", self.on_maintenance)
-        form.addRow("", self.on_unreadable)
         form.addRow("Quiet hours", quiet_row)
         form.addRow("Group changes within", self.group_window)
         tab = QWidget()
@@ -768,7 +766,6 @@ class SettingsWindow(QWidget):
         self.min_severity.setCurrentIndex(max(0, self.min_severity.findData(n.min_severity)))
         self.on_recovery.setChecked(n.on_recovery)
         self.on_maintenance.setChecked(n.on_maintenance)
-        self.on_unreadable.setChecked(n.on_unreadable)
         self.group_window.setValue(round(n.group_window))
 
         chosen = self.token_service.currentData()
@@ -944,7 +941,6 @@ class SettingsWindow(QWidget):
             "min_severity": self.min_severity.currentData(),
             "on_recovery": self.on_recovery.isChecked(),
             "on_maintenance": self.on_maintenance.isChecked(),
-            "on_unreadable": self.on_unreadable.isChecked(),
             "group_window": float(self.group_window.value()),
         }
         now = self.current.notifications

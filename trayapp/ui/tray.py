@@ -23,7 +23,7 @@ from trayapp import summary
 from trayapp.model import Incident, Severity
 from trayapp.summary import TrayState
 from trayapp.ui import icons
-from trayapp.ui.hub import NOTICE_CONFIG, Hub
+from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_START, Hub
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
@@ -207,7 +207,7 @@ def state_of(hub: Hub) -> TrayState:
 def tooltip_of(hub: Hub, now: datetime) -> str:
     """What is wrong, in words; before the engine runs, that it is starting."""
     if not hub.started:
-        return "trayapp: starting…"
+        return hub.notices.get(NOTICE_START, "trayapp: starting…")
     if NOTICE_CONFIG in hub.notices and not hub.statuses:
         return "trayapp: the config file has an error"
     return summary.tooltip(hub.statuses, offline=hub.offline, paused=hub.paused, now=now)
