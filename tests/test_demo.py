@@ -61,7 +61,7 @@ def test_scenes_are_far_enough_apart_for_the_fastest_speed() -> None:
     """At MAX_SPEED a page must hold each state for at least a poll (1 s), and so must the
     icon's colour, or the tray would skip a scene."""
     for service in demo.SERVICES:
-        times = [0.0, *(s.at for s in demo.scenes_of(service.slug) if not s.api_down)]
+        times = [0.0, *(s.at for s in demo.scenes_of(service.slug))]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert all(gap / demo.MAX_SPEED >= 1.0 for gap in gaps), (service.slug, gaps)
     changes = [0.0]
@@ -116,19 +116,24 @@ def test_the_story_holds_until_begin_and_loops() -> None:
         assert story.begin() is None
 
 
-def test_the_imitation_api_fails_while_the_page_stays_green() -> None:
-    """The hook for API probes: Gemini's page says operational while its API answers 503."""
+def test_the_imitation_api_fails_before_the_page_admits_it() -> None:
+    """What the probes catch: Gemini's page says operational while its API answers 503, then
+    the page admits a partial outage, then both recover."""
     with demo.Demo(speed=1) as story:
         url = demo.api_url(story.base_url, "gemini")
         story.begin()
         assert httpx.get(url, timeout=5).status_code == 200
-        story.server.advance(90)
+        story.server.advance(80)
         answer = httpx.get(url, timeout=5)
         assert answer.status_code == 503
-        assert answer.headers["retry-after"] == "5"
+        assert answer.headers["retry-after"] == "1"
         assert read(story, "gemini")[1].severity is OK
+        story.server.advance(10)  # 90: the page has caught up
+        assert httpx.get(url, timeout=5).status_code == 503
+        assert read(story, "gemini")[1].severity is Severity.PARTIAL_OUTAGE
         story.server.advance(30)
         assert httpx.get(url, timeout=5).status_code == 200
+        assert read(story, "gemini")[1].severity is OK
 
 
 def test_the_config_is_loopback_only_fast_and_valid() -> None:
@@ -142,6 +147,10 @@ def test_the_config_is_loopback_only_fast_and_valid() -> None:
     assert (cfg.polling.confirm_worse, cfg.polling.confirm_better) == (1, 1)
     assert cfg.notifications.on_maintenance
     assert cfg.notifications.group_window == pytest.approx(1.25)
+    probed = {watch: spec for watch, spec in cfg.probes}
+    assert set(probed) == {s.name for s in demo.SERVICES if s.category == "AI APIs"}
+    assert all(is_loopback(p.url) and p.token_name is None for p in probed.values())
+    assert {p.interval for p in probed.values()} == {1.0}
     assert text.startswith(demo.MARKER)
 
 

@@ -640,3 +640,15 @@ def test_recoveries_can_be_switched_off() -> None:
     back = tell_when_back(told("OpenAI"), "OpenAI")
     _, out = run([status("OpenAI", MAJOR, OK, at(300))], back, quiet)
     assert len(out) == 1  # "tell me when it's back" was asked for explicitly
+
+
+def test_a_verdict_notification_says_whose_checks_and_what_else_is_up() -> None:
+    text = "outage seen by your checks, not yet acknowledged by the status page (since 14:02)"
+    event = replace(status("OpenAI", OK, MAJOR, kind="verdict"), message=text)
+    _, out = run([event], context=Context(alternatives={"OpenAI": ["Anthropic"]}))
+    (note,) = out
+    assert note.title == "OpenAI: major outage" and note.urgency == "critical"
+    assert note.body.splitlines() == [
+        "Outage seen by your checks, not yet acknowledged by the status page (since 14:02).",
+        "Anthropic is operational.",
+    ]

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from trayapp import verdict
 from trayapp.engine import SourceStatus
 from trayapp.model import Reading, Severity, Watch
+from trayapp.probe import ProbeState
 from trayapp.summary import (
     TOOLTIP_LIMIT,
+    PageLag,
     TrayState,
     ago,
+    alternatives,
+    alternatives_line,
     last_checked_text,
     overall,
     row_text,
     tooltip,
+    verdict_line,
 )
 from trayapp.tracker import SourceState, TrackerConfig, step
 
@@ -323,3 +330,86 @@ def test_words_for_states_made_by_the_real_tracker() -> None:
     assert row_text(openai, NOW) == "OpenAI — partial outage for 25 min"
     assert overall([gemini, openai], offline=False, paused=False) is TrayState.PARTIAL_OUTAGE
     assert tip(gemini, openai) == "OpenAI: partial outage · 1 unknown"
+
+
+# ---------------------------------------------------------------------------------- verdicts
+
+
+def with_probes(base: SourceStatus, *probes: ProbeState, offline: bool = False) -> SourceStatus:
+    """``base`` with probes and the verdict the engine would reach from them."""
+    decided = verdict.decide(base.state.confirmed, base.state.since, probes, offline, NOW, tz=UTC)
+    return replace(base, probes=probes, verdict=decided)
+
+
+DOWN = ProbeState(down=True, since=NOW - 4 * MIN, down_since=NOW - 5 * MIN)
+UP = ProbeState(down=False, since=NOW - 60 * MIN)
+KEY_REJECTED = ProbeState(
+    paused=True, paused_cause="auth", paused_fix="store a new key with trayapp secret set openai"
+)
+
+
+def test_checks_failing_on_a_green_page_show_in_row_tooltip_and_sentence() -> None:
+    openai = with_probes(status("OpenAI", OP, since=NOW - 60 * MIN), DOWN)
+    assert openai.severity is MAJOR
+    assert row_text(openai, NOW) == "OpenAI — major outage (not on its status page yet) for 5 min"
+    assert tip(openai) == "OpenAI: major outage (not on its status page yet)"
+    assert verdict_line(openai) == (
+        "Outage seen by your checks, not yet acknowledged by the status page (since 14:25)."
+    )
+
+
+def test_a_rejected_key_is_named_and_says_what_to_fix() -> None:
+    openai = with_probes(status("OpenAI", OP), KEY_REJECTED)
+    assert row_text(openai, NOW) == "OpenAI — operational (your key was rejected)"
+    assert verdict_line(openai) == (
+        "Your key was rejected: store a new key with trayapp secret set openai"
+    )
+
+
+def test_passing_checks_on_a_green_page_add_nothing() -> None:
+    openai = with_probes(status("OpenAI", OP), UP)
+    assert verdict_line(openai) is None and row_text(openai, NOW) == "OpenAI — operational"
+    assert verdict_line(status("GitHub", MAJOR)) is None  # no probes: the row says it all
+
+
+def test_alternatives_are_the_working_services_of_the_same_category() -> None:
+    def ai(name: str, severity: Severity) -> SourceStatus:
+        s = status(name, severity)
+        return replace(s, watch=replace(s.watch, category="AI APIs"))
+
+    openai, claude, gemini = ai("OpenAI", MAJOR), ai("Claude", OP), ai("Gemini", DEG)
+    github = status("GitHub", OP)  # no category: never an alternative
+    everything = [openai, claude, gemini, github]
+    assert alternatives(everything) == {"OpenAI": ["Claude"], "Claude": [], "Gemini": ["Claude"]}
+    assert alternatives_line(openai, everything) == "Up now: Claude"
+    assert alternatives_line(claude, everything) is None  # nothing wrong with it
+    assert alternatives_line(openai, [openai, gemini]) is None  # nothing to suggest
+
+
+def test_page_lag_in_words() -> None:
+    def record(lag_min: float | None, service: str = "OpenAI") -> verdict.Acknowledgement:
+        ack = None if lag_min is None else NOW + lag_min * MIN
+        return verdict.Acknowledgement(service, probe_down_at=NOW, page_ack_at=ack)
+
+    assert PageLag.of([]) is None
+    one = PageLag.of([record(4)])
+    assert one is not None and one.sentence() == (
+        "The status page admitted the outage your checks saw 4 min late."
+    )
+    assert one.short() == "page 4 min late"
+    three = PageLag.of([record(4), record(12), record(None)])
+    assert three == PageLag(3, 2, 8 * MIN, 12 * MIN)
+    assert three.sentence() == (
+        "The status page admitted 2 of the 3 outages your checks saw: "
+        "a median 8 min late (at worst 12 min)."
+    )
+    assert three.short() == "page 8 min late (median)"
+    early = PageLag.of([record(-3), record(None)])
+    assert early is not None
+    assert early.sentence() == (
+        "The status page admitted 1 of the 2 outages your checks saw, 3 min early."
+    )
+    silent = PageLag.of([record(None), record(None)])
+    assert silent is not None and silent.short() == "page silent on 2 outages"
+    assert silent.sentence() == "The status page did not admit the 2 outages your checks saw."
+    assert PageLag.of([record(0.5)]).short() == "page kept up"  # type: ignore[union-attr]

@@ -68,6 +68,8 @@ def verdict(page: Severity | None, probes: list[ProbeState], offline: bool = Fal
         (None, [], False, "unknown", "status unknown", UNKNOWN),
         (UNKNOWN, [OK], False, "operational",
          "operational (your checks pass; the status page cannot be read)", OP),
+        (None, [OK], False, "operational",
+         "operational (your checks pass; the status page is not read yet)", OP),
         (OP, [SLOW], False, "degraded", "degraded (slow: p50 2.3 s)", DEG),
         (OP, [DOWN], False, "outage_unacknowledged",
          "outage seen by your checks, not yet acknowledged by the status page (since 14:02)",
@@ -107,6 +109,17 @@ def test_decide(
 ) -> None:
     result = verdict(page, probes, offline)
     assert (result.kind, result.text, result.severity) == (kind, text, severity)
+
+
+def test_a_page_that_calls_it_resolved_while_the_checks_fail_is_not_unacknowledged() -> None:
+    """Pages often close an incident before the API answers again: that outage was admitted."""
+    result = decide(OP, minute(4), [DOWN], False, minute(5), tz=UTC, page_admitted=True)
+    assert (result.kind, result.severity) == ("outage_confirmed", MAJOR)
+    assert result.text == "your checks still fail; the status page calls it resolved"
+    assert result.probes_down_since == minute(0) and result.page_ack_since is None
+    record = Acknowledgement("OpenAI", probe_down_at=minute(0), page_ack_at=minute(2))
+    kept, write = follow_acknowledgement(record, "OpenAI", result, minute(5))
+    assert kept == record and write is None  # the record keeps the page's first word
 
 
 def test_a_rejected_key_says_what_to_fix() -> None:

@@ -13,10 +13,11 @@ The story waits at its first scene (``HOLD``) until the tray has checked every s
 ``begin()`` then starts it (and restarts it, with ``--loop``), so a slow start never skips
 scenes and the first changes are real news, not start-up state.
 
-Hook for the probes issue: each service also has an imitation API (``API_PATHS``), answering
-200 with a small model list. In the "quiet failure" scene Gemini's status page stays green
-while its API answers 503 with Retry-After: exactly what an active probe must catch and a
-status page alone misses. Nothing polls it yet; a probe watch on ``api_url(name)`` will.
+Each AI service also has an imitation API (``API_PATHS``), answering 200 with a small model
+list, which the demo profile probes every second as the list-models presets do. In the "quiet
+failure" scenes Gemini's API answers 503 while its status page stays green: the tray says
+"outage seen by your checks, not yet acknowledged by the status page", then "confirmed" once
+the page admits it, and the incident log records how long the page took.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Scene:
     """From ``at`` (story seconds) on, ``service`` shows this; other services keep theirs.
 
     ``components`` lists the parts not operational; ``incident`` is the open incident, if any.
-    ``api_down`` makes the service's imitation API answer 503 (its page says nothing).
+    ``api_down`` makes the service's imitation API answer 503 (whatever its page says).
     """
 
     at: float
@@ -84,6 +85,7 @@ class Scene:
 
 _OPENAI_INCIDENT = "Elevated error rates on the API"
 _GITHUB_INCIDENT = "Delayed GitHub Actions runs"
+_GEMINI_INCIDENT = "Increased error rates for the Gemini API"
 
 STORY: tuple[Scene, ...] = (
     Scene(
@@ -128,9 +130,23 @@ STORY: tuple[Scene, ...] = (
         ),
     ),
     Scene(
-        85,
+        75,
         "gemini",
-        "Gemini's page stays green while its API answers 503 (what API probes will catch)",
+        "Gemini's API answers 503 while its page stays green: your checks see it first",
+        api_down=True,
+    ),
+    Scene(
+        88,
+        "gemini",
+        "Gemini's page admits it: the outage is confirmed, and the page's lag is logged",
+        {"Gemini API": PARTIAL},
+        IncidentSpec(
+            _GEMINI_INCIDENT,
+            "investigating",
+            PARTIAL,
+            "We are investigating elevated error rates on the Gemini API.",
+            ("Gemini API",),
+        ),
         api_down=True,
     ),
     Scene(
@@ -150,7 +166,7 @@ STORY: tuple[Scene, ...] = (
             ),
         ),
     ),
-    Scene(115, "gemini", "Gemini's API answers again", api_down=False),
+    Scene(115, "gemini", "Gemini's API answers again and its page is green"),
     Scene(
         120,
         "github",
@@ -216,13 +232,14 @@ def captions() -> list[tuple[float, str]]:
 
 
 def api_url(base_url: str, slug: str) -> str:
-    """The imitation API of a demo service (for the probes issue)."""
+    """The imitation API of a demo service, which the demo profile probes."""
     return base_url + API_PATHS[slug]
 
 
 def config_text(base_url: str, speed: float) -> str:
-    """The demo profile's config: the four services on the demo server, polled every second,
-    changes believed after one reading, no connectivity witness (no network access)."""
+    """The demo profile's config: the four services on the demo server, polled every second
+    (the AI ones probed every second too), changes believed after one reading, no
+    connectivity witness (no network access)."""
     group = round(min(5.0, 5.0 / speed), 2)
     lines = [
         f"{MARKER}: written by `trayapp demo`, deleted when the demo quits.",
@@ -247,6 +264,14 @@ def config_text(base_url: str, speed: float) -> str:
             f"category = {json.dumps(service.category)}",
             f"interval = {POLL_INTERVAL}",
         ]
+        if service.category == "AI APIs":  # probed like the catalog's list-models presets
+            lines += [
+                "",
+                "[[watch.probe]]",
+                'name = "list models"',
+                f'url = "{api_url(base_url, service.slug)}"',
+                f"interval = {POLL_INTERVAL}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -395,7 +420,7 @@ def _api_changes(scene: Scene) -> bool:
 def _api_reply(down: bool) -> Reply:
     if down:
         error = {"error": {"type": "overloaded_error", "message": "Service unavailable (demo)"}}
-        return Reply(status=503, body=json.dumps(error), retry_after=5)
+        return Reply(status=503, body=json.dumps(error), retry_after=1)
     return Reply(body=json.dumps({"object": "list", "data": [{"id": "demo-model-1"}]}))
 
 

@@ -81,11 +81,17 @@ class SourceStatus:
     verdict: verdict.Verdict | None = None  # page + probes + witness, for a watch with probes
 
     @property
+    def active_verdict(self) -> verdict.Verdict | None:
+        """The verdict once the probes have a say (before their first result, the page rules)."""
+        if self.verdict is not None and any(p.health != "unknown" for p in self.probes):
+            return self.verdict
+        return None
+
+    @property
     def severity(self) -> Severity:
         """What the tray shows: the verdict once probes have a say, else the page's state."""
-        if self.verdict is not None and any(p.health != "unknown" for p in self.probes):
-            return self.verdict.severity
-        return self.state.display_severity
+        active = self.active_verdict
+        return active.severity if active is not None else self.state.display_severity
 
 
 @dataclass(slots=True)
@@ -507,8 +513,16 @@ class Engine:
         if not src.probe_specs:
             return
         previous = src.verdict
+        followed = src.acknowledgement
         src.verdict = verdict.decide(
-            src.state.confirmed, src.state.since, src.probe_states, self._offline, now
+            src.state.confirmed,
+            src.state.since,
+            src.probe_states,
+            self._offline,
+            now,
+            page_admitted=followed is not None
+            and followed.page_ack_at is not None
+            and followed.probe_up_at is None,
         )
         incident = next(iter(src.reading.open_incidents), None) if src.reading else None
         src.acknowledgement, write = verdict.follow_acknowledgement(

@@ -119,6 +119,7 @@ class _Change:
     severity: Severity  # the latest
     via_unknown: bool  # some step of it came from unknown
     components: tuple[str, ...] = ()
+    note: str = ""  # the verdict in words, when the user's own checks made the change
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +270,7 @@ def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
         severity=event.severity,
         via_unknown=(old.via_unknown if old else False) or event.previous is UNKNOWN,
         components=event.components,
+        note=event.message if event.kind == "verdict" else "",
     )
     return replace(state, pending=(*_drop(state.pending, event.service, _Change), change))
 
@@ -340,8 +342,8 @@ def _judge(
         )
         kind: NotificationKind = "improving" if improving else "problem"
         before = told if improving else change.first_previous
-        title = _latest_title(state, service, "incident")
-        return state, _Item(service, kind, severity, before, title, change.components)
+        text = _latest_title(state, service, "incident") or _sentence(change.note)
+        return state, _Item(service, kind, severity, before, text, change.components)
 
     # out of problem territory: the outage (if any) is over for the user's purposes
     state = replace(
@@ -366,6 +368,14 @@ def _judge(
         title = _latest_title(state, service, "maintenance")
         return state, _Item(service, "maintenance", severity, text=title)
     return state, None
+
+
+def _sentence(text: str) -> str:
+    """'outage seen by your checks' → 'Outage seen by your checks.' ('' stays '')."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def _judge_update(

@@ -65,9 +65,16 @@ def restrict(reading: Reading, components: tuple[str, ...]) -> Reading:
 
 async def check_once(client: httpx.AsyncClient, watch: Watch) -> Reading:
     """Fetch and read ``watch`` once; transport failures become an unknown Reading."""
+    reading, _reached = await check_reached(client, watch)
+    return reading
+
+
+async def check_reached(client: httpx.AsyncClient, watch: Watch) -> tuple[Reading, bool]:
+    """``check_once``, and whether the server was reached at all (False after a DNS, connect
+    or TLS failure: when no source is reached, the user may be the one offline)."""
     now = datetime.now(UTC)
     try:
         response = await get(client, watch.url)
     except FetchError as exc:
-        return replace(Reading.unknown(watch.format, str(exc)), fetched_at=now)
-    return replace(interpret(watch, response), fetched_at=now)
+        return replace(Reading.unknown(watch.format, str(exc)), fetched_at=now), exc.connected
+    return replace(interpret(watch, response), fetched_at=now), True

@@ -7,14 +7,20 @@ a menu row says one service's state and how long it has held.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
 
-from trayapp.engine import SourceStatus
+from trayapp import verdict
 from trayapp.model import Severity, worst
 
-Statuses = Mapping[str, SourceStatus] | Iterable[SourceStatus]
+if TYPE_CHECKING:  # the engine pulls in httpx: the tray imports this module before its icon shows
+    from trayapp.engine import SourceStatus
+
+Statuses: TypeAlias = "Mapping[str, SourceStatus] | Iterable[SourceStatus]"
 
 SEP = " · "  # between the named services and the counts in the tooltip
 DASH = " — "  # between a service's name and its state in a menu row
@@ -106,7 +112,8 @@ def tooltip(
 
 def row_text(status: SourceStatus, now: datetime, *, reason_limit: int = REASON_LIMIT) -> str:
     """One menu row: 'OpenAI — partial outage for 25 min', 'GitHub — operational',
-    'Gemini — unknown: HTTP 503 from the status page'."""
+    'Gemini — unknown: HTTP 503 from the status page', 'OpenAI — major outage (not on its
+    status page yet) for 4 min'."""
     name = status.watch.name
     state = status.state
     if not _checked(status):
@@ -115,13 +122,105 @@ def row_text(status: SourceStatus, now: datetime, *, reason_limit: int = REASON_
     if severity is Severity.UNKNOWN:
         reason = state.last_error
         return f"{name}{DASH}unknown" + (f": {_shorten(reason, reason_limit)}" if reason else "")
-    text = f"{name}{DASH}{severity.label}"
+    text = f"{name}{DASH}{state_label(status)}"
     if state.flapping:
         return f"{text}, flapping"  # "for 3 min" would be misleading: it keeps changing
-    duration = state.duration(now)
+    duration = state_duration(status, now)
     if severity is Severity.OPERATIONAL or duration is None:
         return text
     return f"{text} for {_span(duration)}"
+
+
+def state_duration(status: SourceStatus, now: datetime) -> timedelta | None:
+    """How long the state shown has held: since the service's own checks saw an outage when
+    they have a say, else since the page's state took hold (None before the first)."""
+    active = status.active_verdict
+    if active is not None and active.since is not None:
+        return max(now - active.since, timedelta(0))
+    return status.state.duration(now)
+
+
+def verdict_line(status: SourceStatus) -> str | None:
+    """The service's verdict in a sentence, when its own checks have a say and it tells more
+    than the row: 'Outage seen by your checks, not yet acknowledged by the status page (since
+    14:02).', 'Your key was rejected: store a new one with trayapp secret set openai.'"""
+    active = status.active_verdict
+    if active is None or active.text == "operational":
+        return None
+    text = active.text[:1].upper() + active.text[1:]
+    return f"{text}: {active.fix}" if active.fix else f"{text}."
+
+
+def alternatives(statuses: Statuses) -> dict[str, list[str]]:
+    """For each service with a category, the other services of that category working now."""
+    values = _values(statuses)
+    return {
+        s.watch.name: [
+            other.watch.name
+            for other in values
+            if other is not s
+            and other.watch.category == s.watch.category
+            and other.severity is Severity.OPERATIONAL
+        ]
+        for s in values
+        if s.watch.category
+    }
+
+
+def alternatives_line(status: SourceStatus, statuses: Statuses) -> str | None:
+    """For a service in trouble, what else in its category works: 'Up now: Claude, Gemini'."""
+    if not status.severity.is_problem:
+        return None
+    names = alternatives(statuses).get(status.watch.name)
+    return f"Up now: {', '.join(names)}" if names else None
+
+
+@dataclass(frozen=True, slots=True)
+class PageLag:
+    """How late a service's status page admitted the outages its checks saw."""
+
+    outages: int  # outages the checks saw
+    admitted: int  # ... that the page acknowledged (so far)
+    median: timedelta | None  # of the lags of those admitted; negative: the page was first
+    worst: timedelta | None
+
+    @classmethod
+    def of(cls, records: Sequence[verdict.Acknowledgement]) -> PageLag | None:
+        lags = [r.lag for r in records if r.lag is not None]
+        if not records:
+            return None
+        median = timedelta(seconds=statistics.median(x.total_seconds() for x in lags)) if (
+            lags
+        ) else None  # fmt: skip
+        return cls(len(records), len(lags), median, max(lags) if lags else None)
+
+    def short(self) -> str:
+        """'page 4 min late (median)', 'page kept up', 'page silent on 2 outages'."""
+        if self.median is None:
+            return f"page silent on {_count(self.outages, 'outage')}"
+        if abs(self.median) < timedelta(minutes=1):
+            return "page kept up"
+        return f"page {_lag_words(self.median)}" + (" (median)" if self.admitted > 1 else "")
+
+    def sentence(self) -> str:
+        """'The status page admitted 2 of the 3 outages your checks saw: a median 4 min late
+        (at worst 9 min).'"""
+        if self.median is None or self.worst is None:
+            seen = "the outage" if self.outages == 1 else f"the {self.outages} outages"
+            return f"The status page did not admit {seen} your checks saw."
+        if self.outages == 1:
+            return f"The status page admitted the outage your checks saw {_lag_words(self.median)}."
+        text = f"The status page admitted {self.admitted} of the {self.outages} outages your checks"
+        if self.admitted == 1:
+            return f"{text} saw, {_lag_words(self.median)}."
+        return f"{text} saw: a median {_lag_words(self.median)} (at worst {_span(self.worst)})."
+
+
+def _lag_words(lag: timedelta) -> str:
+    """'4 min late', '2 min early', 'at the same time' (within a minute)."""
+    if abs(lag) < timedelta(minutes=1):
+        return "at the same time"
+    return f"{_span(-lag)} early" if lag < timedelta(0) else f"{_span(lag)} late"
 
 
 def last_checked_text(status: SourceStatus, now: datetime) -> str:
@@ -181,13 +280,32 @@ def _fit(named: list[SourceStatus], counts: list[str], limit: int) -> str:
     """Name as many services as fit in ``limit`` (at most MAX_NAMED), then '+N more'."""
     text = ", ".join(counts)
     for shown in range(min(MAX_NAMED, len(named)), 0, -1):
-        parts = [f"{s.watch.name}: {s.severity.label}" for s in named[:shown]]
+        parts = [f"{s.watch.name}: {state_label(s)}" for s in named[:shown]]
         if len(named) > shown:
             parts.append(f"+{len(named) - shown} more")
         text = SEP.join(filter(None, [", ".join(parts), ", ".join(counts)]))
         if len(text) <= limit:
             return text
     return _shorten(text, limit)
+
+
+def state_label(status: SourceStatus) -> str:
+    """The severity in words, with what the service's own checks add: 'major outage (not on
+    its status page yet)', 'operational (your key was rejected)'."""
+    text = status.severity.label
+    active = status.active_verdict
+    if active is None:
+        return text
+    if active.kind == "outage_unacknowledged":
+        if status.state.display_severity is Severity.UNKNOWN:
+            return f"{text} (seen by your checks)"
+        return f"{text} (not on its status page yet)"
+    if active.kind == "yours":
+        paused = next((p for p in status.probes if p.health == "paused"), None)
+        return f"{text} ({verdict.yours_text(paused.paused_cause if paused else None)})"
+    if active.kind == "degraded" and not status.state.display_severity.is_problem:
+        return f"{text} (slow answers)"
+    return text
 
 
 def _count(n: int, noun: str) -> str:

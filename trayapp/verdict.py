@@ -78,10 +78,12 @@ def decide(
     now: datetime,
     *,
     tz: tzinfo | None = None,
+    page_admitted: bool = False,
 ) -> Verdict:
     """The verdict for one service. ``page_severity`` is the tracker's confirmed severity (None
     before the first reading), ``page_since`` when it took hold; ``tz`` formats "since 14:02"
-    (default: the local zone)."""
+    (default: the local zone). ``page_admitted``: the page already acknowledged the outage the
+    checks are following (pages often call an outage resolved before the checks pass)."""
     page = page_severity or Severity.UNKNOWN
     acknowledged = page in _ACKNOWLEDGING
     ack_since = page_since if acknowledged else None
@@ -96,6 +98,14 @@ def decide(
         severity = Severity.MAJOR_OUTAGE if len(down) == len(probe_states) else (
             Severity.PARTIAL_OUTAGE
         )  # fmt: skip
+        if page_admitted and page is Severity.OPERATIONAL:
+            return Verdict(
+                "outage_confirmed",
+                "your checks still fail; the status page calls it resolved",
+                severity,
+                since=first,
+                probes_down_since=first,
+            )
         if page is Severity.UNKNOWN:
             text = "outage seen by your checks; the status page cannot be read"
         else:
@@ -111,7 +121,7 @@ def decide(
     paused = [s for s in probe_states if s.health == "paused"]
     if paused:
         state = paused[0]
-        words = _YOURS_TEXT.get(state.paused_cause or "", "your check needs attention")
+        words = yours_text(state.paused_cause)
         if page.is_problem:
             words = f"{page.label}, reported by the status page; {words}"
         return Verdict(
@@ -146,12 +156,18 @@ def decide(
     if page is Severity.OPERATIONAL:
         return Verdict("operational", "operational", page, since=page_since)
     if passing:
+        page_words = "cannot be read" if page_severity is not None else "is not read yet"
         return Verdict(
             "operational",
-            "operational (your checks pass; the status page cannot be read)",
+            f"operational (your checks pass; the status page {page_words})",
             Severity.OPERATIONAL,
         )
     return Verdict("unknown", "status unknown", Severity.UNKNOWN)
+
+
+def yours_text(cause: str | None) -> str:
+    """What a check paused on the user's side says: 'your key was rejected'."""
+    return _YOURS_TEXT.get(cause or "", "your check needs attention")
 
 
 def _confirmed(page: Severity, first: datetime, ack_since: datetime | None) -> Verdict:

@@ -101,6 +101,14 @@ def test_product_filter_keeps_closed_incidents_listed() -> None:
     assert reading.components[0].id == "Z0FZJAMvEB4j3NbCJs6B"
 
 
+def test_a_product_id_shows_the_given_name_until_an_incident_names_it() -> None:
+    quiet = fixture("incidents_all_closed.json", product="Z0FZJAMvEB4j3NbCJs6B,unseen",
+                    product_name="Gemini (from config)")  # fmt: skip
+    assert [c.name for c in quiet.components] == ["Vertex Gemini API", "unseen"]
+    nothing = fixture("incidents_all_closed.json", product="unseen", product_name="My product")
+    assert [c.name for c in nothing.components] == ["My product"]
+
+
 def test_several_products() -> None:
     reading = fixture(product="Google Cloud SQL, Google BigQuery")
     got = {c.name: c.severity for c in reading.components}

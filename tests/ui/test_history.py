@@ -29,6 +29,7 @@ from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow, local_zone
 from trayapp.ui.hub import Hub
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NO_DATA, bar_rects, percent_text, tooltip_text
+from trayapp.verdict import Acknowledgement
 
 OK, MAINT = Severity.OPERATIONAL, Severity.MAINTENANCE
 DEG, PART, MAJOR = Severity.DEGRADED, Severity.PARTIAL_OUTAGE, Severity.MAJOR_OUTAGE
@@ -155,6 +156,11 @@ def fill_log(path: Path) -> list[Event]:
                 state, events = tracker.step(state, service, payload, when, config)
                 log.record(events)
                 recorded += events
+        now = datetime.now(UTC)  # OpenAI's checks saw today's trouble 6 min before its page
+        down = now - timedelta(hours=2, minutes=6)
+        log.record_acknowledgement(
+            Acknowledgement("OpenAI", down, down + timedelta(minutes=50), now - timedelta(hours=2))
+        )
     return recorded
 
 
@@ -228,6 +234,10 @@ def test_services_and_one_uptime_row_each(window: HistoryWindow) -> None:
         assert len(bars.bars) == 90
     assert window.figures["GitHub"].text().startswith("24 h ")
     assert "90 d" in window.figures["GitHub"].text()
+    assert "page" not in window.figures["GitHub"].text()  # no checks of its own
+    openai = window.figures["OpenAI"]
+    assert openai.text().endswith("\npage 6 min late")
+    assert openai.toolTip() == "The status page admitted the outage your checks saw 6 min late."
     window.select_service("GitHub")
     assert list(window.bars) == ["GitHub"]
 

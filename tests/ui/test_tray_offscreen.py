@@ -23,6 +23,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from trayapp import summary
 from trayapp.config import Config, NotificationSettings
 from trayapp.engine import SourceStatus
 from trayapp.model import Component, Incident, Reading, Severity, Watch
@@ -197,6 +198,7 @@ def test_a_service_submenu_shows_its_components_incident_and_actions(hub: Hub) -
     root = built(hub)  # (the submenus live as long as their menu)
     menu = submenu(root, "OpenAI")
     lines = texts(menu)
+    assert lines.pop(0) == "Up now: Claude && Co"  # its category's working services ('&&': '&')
     assert lines[:4] == [
         "checked 2 min ago",
         "Affected components",
@@ -404,8 +406,9 @@ def test_the_status_window_lists_services_incidents_and_notices(
     openai = tree.topLevelItem(0)
     assert openai.isExpanded()  # a service in trouble shows its details at once
     children = [openai.child(i).text(0) for i in range(openai.childCount())]
-    assert children == ["API", "ChatGPT", "Elevated error rates on the API"]
-    incident = openai.child(2)
+    assert children == ["Up now: Claude & Co", "API", "ChatGPT", "Elevated error rates on the API"]
+    assert openai.child(0).isFirstColumnSpanned()  # a sentence, across the columns
+    incident = openai.child(3)
     assert incident.isExpanded() and incident.child(0).text(0) == INCIDENT.latest_update
     assert window.banner.isVisible() and "No system tray" in window.banner.text()
     assert window.headline.text().startswith("OpenAI: major outage")
@@ -543,7 +546,7 @@ def test_notify_settings_follow_the_config() -> None:
 
 
 def test_alternatives_are_working_services_of_the_same_category(hub: Hub) -> None:
-    assert app_module.alternatives(hub.statuses) == {
+    assert summary.alternatives(hub.statuses) == {
         "OpenAI": ["Claude & Co"],
         "Claude & Co": [],
         "GitHub": [],

@@ -41,12 +41,21 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"trayapp check: {exc}", file=sys.stderr)
         return 2
-    results = asyncio.run(_check_all(watches, args.timeout))
+    results, reached = asyncio.run(_check_all(watches, args.timeout))
     if args.json:
         print(json.dumps([as_json(w, r) for w, r in results], indent=2, ensure_ascii=False))
     else:
         print(render_table(results))
+    if results and not reached:
+        print(OFFLINE_HINT, file=sys.stderr)
     return 0
+
+
+OFFLINE_HINT = (
+    "trayapp check: no service could be reached (name lookups or connections failed): "
+    "you may be offline, or a proxy or firewall is in the way. That says nothing about the "
+    "services themselves."
+)
 
 
 def resolve_targets(targets: list[str], format: str | None) -> list[Watch]:
@@ -81,21 +90,26 @@ def _configured_watches() -> tuple[Watch, ...]:
         raise ValueError(str(exc)) from None
 
 
-async def _check_all(watches: list[Watch], timeout: float) -> list[tuple[Watch, Reading]]:
+async def _check_all(
+    watches: list[Watch], timeout: float
+) -> tuple[list[tuple[Watch, Reading]], bool]:
+    """Each watch with its reading, and whether any server was reached at all."""
     # the network stack is imported only when a check runs, not for `trayapp --help`
     from trayapp.fetch import make_client
-    from trayapp.poll import check_once
+    from trayapp.poll import check_reached
 
     async with make_client(timeout=timeout) as client:
 
-        async def one(watch: Watch) -> tuple[Watch, Reading]:
+        async def one(watch: Watch) -> tuple[Watch, Reading, bool]:
             if watch.format in ("", AUTO_FORMAT):
                 watch, failure = await _detected(client, watch)
                 if failure is not None:
-                    return watch, failure
-            return watch, await check_once(client, watch)
+                    return watch, failure, True  # detection needs no answer to fail
+            reading, reached = await check_reached(client, watch)
+            return watch, reading, reached
 
-        return list(await asyncio.gather(*(one(w) for w in watches)))
+        done = await asyncio.gather(*(one(w) for w in watches))
+    return [(w, r) for w, r, _ in done], any(reached for *_, reached in done)
 
 
 async def _detected(client: Any, watch: Watch) -> tuple[Watch, Reading | None]:

@@ -1,14 +1,17 @@
-"""``trayapp uptime [SERVICE] [--components] [--json]``: uptime over 24 h, 7 d, 30 d and 90 d."""
+"""``trayapp uptime [SERVICE] [--components] [--json]``: uptime over 24 h, 7 d, 30 d and 90 d,
+and how late each status page admitted the outages the service's own checks saw (90 days)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
+from trayapp.summary import PageLag
 
 NAME = "uptime"
+LAG_WINDOW = timedelta(days=90)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +26,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         services = [args.service] if args.service else log.services()
         rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]] = []
+        lags: dict[str, PageLag | None] = {}
         for service in services:
             rows.append((service, None, log.uptimes(service, now)))
+            lags[service] = PageLag.of(log.acknowledgements(service, since=now - LAG_WINDOW))
             if args.components:
                 for group, component in log.components(service):
                     figures = log.uptimes(service, now, component=component, group=group)
@@ -40,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
                     window: {"percent": up.percent, "coverage": round(up.coverage, 4)}
                     for window, up in figures.items()
                 },
+                **({} if component else {"page_lag": _lag_json(lags[service])}),
             }
             for service, component, figures in rows
         ]
@@ -55,7 +61,24 @@ def run(args: argparse.Namespace) -> int:
         cells = "  ".join(f"{_percent(figures[w]):>8}" for w in windows)
         print(f"{_label(service, component):<{width}}  {cells}")
     print("(— : not observed in that window; time offline or unreadable is not counted)")
+    late = [(service, lag) for service, lag in lags.items() if lag is not None]
+    if late:
+        print("\nOutages seen by your own checks (last 90 days):")
+        for service, lag in late:
+            print(f"  {service}: {lag.sentence()}")
     return 0
+
+
+def _lag_json(lag: PageLag | None) -> dict[str, float | int | None] | None:
+    """Seconds; null when the service has no checks or they saw no outage."""
+    if lag is None:
+        return None
+    return {
+        "outages": lag.outages,
+        "admitted": lag.admitted,
+        "median_seconds": lag.median.total_seconds() if lag.median is not None else None,
+        "worst_seconds": lag.worst.total_seconds() if lag.worst is not None else None,
+    }
 
 
 def _label(service: str, component: str | None) -> str:

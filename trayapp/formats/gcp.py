@@ -44,12 +44,17 @@ class _Wanted:
 
 
 def parse(body: bytes, ctx: ParseContext) -> Reading:
-    """Read incidents.json, filtered by ``ctx.params`` ``product`` / ``location``."""
+    """Read incidents.json, filtered by ``ctx.params`` ``product`` / ``location``.
+
+    ``product_name`` (comma-separated, in the order of ``product``) names the components until
+    an incident gives the payload's own title: product ids are not words to show a person.
+    """
     data = expect(load_json(body, encoding=ctx.charset), list, "Google incidents.json")
+    keys = [v.strip() for v in str(ctx.params.get("product") or "").split(",") if v.strip()]
+    names = [v.strip() for v in str(ctx.params.get("product_name") or "").split(",")]
     wanted = [
-        _Wanted(key=v.strip().lower(), name=v.strip())
-        for v in str(ctx.params.get("product") or "").split(",")
-        if v.strip()
+        _Wanted(key=key.lower(), name=(names[i] if i < len(names) else "") or key)
+        for i, key in enumerate(keys)
     ]
     location = str(ctx.params.get("location") or "").strip().lower()
     base = ctx.url or DEFAULT_BASE

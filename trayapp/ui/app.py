@@ -201,24 +201,6 @@ def notify_settings(
     )
 
 
-def alternatives(statuses: dict[str, SourceStatus]) -> dict[str, list[str]]:
-    """For each service with a category, the other services of that category that work now."""
-    from trayapp.model import Severity
-
-    out: dict[str, list[str]] = {}
-    for name, status in statuses.items():
-        category = status.watch.category
-        if category:
-            out[name] = [
-                other
-                for other, s in statuses.items()
-                if other != name
-                and s.watch.category == category
-                and s.severity is Severity.OPERATIONAL
-            ]
-    return out
-
-
 class TrayApp(QObject):
     """Owns the engine, the notifier, the windows and the quit path; serves the hub's requests."""
 
@@ -523,6 +505,7 @@ class TrayApp(QObject):
 
     def _context(self) -> Context:
         from trayapp.notify_policy import Context
+        from trayapp.summary import alternatives
 
         urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}
         return Context(urls=urls, alternatives=alternatives(self.hub.statuses))
@@ -644,7 +627,8 @@ class TrayApp(QObject):
         """What the app shows now, for tests and for the curious (``trayapp`` state command)."""
         from datetime import UTC, datetime
 
-        from trayapp.ui.tray import state_of, tooltip_of
+        from trayapp.summary import verdict_line
+        from trayapp.ui.tray import row_label, state_of, tooltip_of
 
         now = datetime.now(UTC)
         main = self._windows.get("main")
@@ -660,6 +644,8 @@ class TrayApp(QObject):
             "services": {
                 name: {
                     "severity": str(s.severity),
+                    "row": row_label(s, self.hub, now),
+                    "verdict": verdict_line(s),
                     "checked": s.last_checked.isoformat() if s.last_checked else None,
                 }
                 for name, s in self.hub.statuses.items()

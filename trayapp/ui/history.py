@@ -58,7 +58,7 @@ from trayapp.incident_log import (
     LoggedEvent,
 )
 from trayapp.model import Severity
-from trayapp.summary import TrayState, ago
+from trayapp.summary import PageLag, TrayState, ago
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import UptimeBars, muted, percent_text
 
@@ -479,13 +479,16 @@ class HistoryWindow(QWidget):
             try:
                 bars = log.daily(name, DAYS, now, tz=zone)
                 figures = uptime_figures(log.uptimes(name, now))
+                lag = PageLag.of(log.acknowledgements(name, since=now - timedelta(days=DAYS)))
             except sqlite3.Error as exc:
                 self._say(f"The incident log could not be read ({exc}).")
                 return
             if name not in self.bars:
                 self._add_uptime_row(name)
             self.bars[name].set_bars(bars)
-            self.figures[name].setText(figures)
+            label = self.figures[name]
+            label.setText(figures + (f"\n{lag.short()}" if lag else ""))
+            label.setToolTip(lag.sentence() if lag else "")
         if only is None:
             self._add_axis_row()
         self._fit_uptime_area()

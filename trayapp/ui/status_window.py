@@ -45,13 +45,13 @@ def state_text(status: SourceStatus) -> str:
     """The State column: 'partial outage', 'checking…', 'unknown', 'degraded, flapping'."""
     if status.last_checked is None and status.state.last_reading is None:
         return "checking…"
-    text = status.severity.label
+    text = summary.state_label(status)
     return f"{text}, flapping" if status.state.flapping else text
 
 
 def since_text(status: SourceStatus, now: datetime) -> str:
     """How long the current state has held ('25 min'), '' when unknown or not yet checked."""
-    duration = status.state.duration(now)
+    duration = summary.state_duration(status, now)
     if duration is None or status.state.confirmed is None:
         return ""
     return summary.ago(duration).replace("just now", "<1 min")
@@ -163,6 +163,8 @@ class StatusWindow(QWidget):
             for index in range(item.childCount()):  # an incident's latest update shows under it
                 child = item.child(index)
                 child.setExpanded(child.childCount() > 0)
+                if not any(child.text(column) for column in range(1, len(COLUMNS))):  # a sentence
+                    child.setFirstColumnSpanned(True)
                 for line in range(child.childCount()):  # (spanning works on items in a tree)
                     child.child(line).setFirstColumnSpanned(True)
         if self.isVisible():
@@ -183,6 +185,14 @@ class StatusWindow(QWidget):
             item.setToolTip(1, status.state.last_error)
         if muted:
             item.setToolTip(0, muted)
+        for line in (
+            summary.verdict_line(status),
+            summary.alternatives_line(status, self.hub.statuses),
+        ):
+            if line:
+                note = QTreeWidgetItem([line, "", "", ""])
+                note.setToolTip(0, line)
+                item.addChild(note)
         reading = status.reading
         if reading is None:
             return item
@@ -257,6 +267,6 @@ class StatusWindow(QWidget):
 def _worth_expanding(status: SourceStatus) -> bool:
     """Services with a problem show their components and incidents without a click."""
     reading = status.reading
-    return bool(
-        status.severity.is_problem and reading and (reading.open_incidents or reading.components)
+    return status.severity.is_problem and bool(
+        status.active_verdict or (reading and (reading.open_incidents or reading.components))
     )

@@ -113,6 +113,9 @@ def fill_service_menu(menu: QMenu, status: SourceStatus, hub: Hub, now: datetime
     what the user can do about it. Shared by the tray and the status window."""
     name = status.watch.name
     mutes, back_watch = hub.mute_state()
+    for text in (summary.verdict_line(status), summary.alternatives_line(status, hub.statuses)):
+        for line in textwrap.wrap(text or "", UPDATE_WIDTH):
+            _note(menu, line)
     _note(menu, summary.last_checked_text(status, now))
     if muted := mute_text(mutes.get(name), now):
         _note(menu, muted)

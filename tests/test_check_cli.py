@@ -1,0 +1,112 @@
+"""``trayapp check`` in a real process against loopback pages: the table, the JSON shape, bad
+payloads read as unknown with a reason, and a hint when nothing at all could be reached."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import StaticServer
+from trayapp.commands.check import OFFLINE_HINT
+from trayapp.model import Severity
+from trayapp.payloads import IncidentSpec, statuspage_summary
+
+
+def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trayapp", "check", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> StaticServer:
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "summary.json").write_bytes(
+        statuspage_summary(
+            "Lab",
+            {"API": Severity.PARTIAL_OUTAGE, "Dashboard": Severity.OPERATIONAL},
+            IncidentSpec("Errors on the API", impact=Severity.PARTIAL_OUTAGE, components=("API",)),
+        )
+    )
+    (root / "page.html").write_text("<html><body>Sign in to continue</body></html>")
+    (root / "cut.json").write_text('{"page": {"id": "x"}, "components": [')
+    return StaticServer(root)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_table_names_the_state_and_open_incidents(
+    trayapp_env: dict[str, str], pages: StaticServer
+) -> None:
+    with pages:
+        done = trayapp(trayapp_env, "--format", "statuspage", pages.url("summary.json"))
+    assert done.returncode == 0, done.stderr
+    header, row, incident = done.stdout.splitlines()[:3]
+    assert header.split() == ["SERVICE", "STATE", "OPEN", "INCIDENTS"]
+    assert "partial outage" in row and row.rstrip().endswith("1")
+    assert "Errors on the API (investigating)" in incident
+    assert OFFLINE_HINT not in done.stderr
+
+
+def test_json_has_one_object_per_source_and_bad_payloads_are_unknown(
+    trayapp_env: dict[str, str], pages: StaticServer
+) -> None:
+    urls = [pages.url(p) for p in ("summary.json", "page.html", "cut.json")]
+    with pages:
+        done = trayapp(trayapp_env, "--json", "--format", "statuspage", *urls)
+    assert done.returncode == 0, done.stderr
+    good, html, cut = json.loads(done.stdout)
+    assert (good["format"], good["severity"], good["error"]) == (
+        "statuspage",
+        "partial_outage",
+        None,
+    )
+    components = {c["name"]: c["severity"] for c in good["components"]}
+    assert components == {"API": "partial_outage", "Dashboard": "operational"}
+    (incident,) = good["incidents"]
+    expected: dict[str, Any] = {"kind": "incident", "status": "investigating", "open": True}
+    assert {k: incident[k] for k in expected} == expected
+    for bad in (html, cut):
+        assert bad["severity"] == "unknown" and bad["error"], bad
+        assert bad["components"] == [] and bad["incidents"] == []
+    assert "HTML" in html["error"]
+
+
+def test_nothing_reached_says_it_may_be_you(trayapp_env: dict[str, str]) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/api/v2/summary.json"
+    done = trayapp(trayapp_env, "--json", "--format", "statuspage", url)
+    assert done.returncode == 0
+    (result,) = json.loads(done.stdout)
+    assert result["severity"] == "unknown" and "refused" in result["error"]
+    assert OFFLINE_HINT in done.stderr
+
+
+def test_one_page_reached_is_no_offline_hint(
+    trayapp_env: dict[str, str], pages: StaticServer
+) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}/summary.json"
+    with pages:
+        done = trayapp(trayapp_env, "--format", "statuspage", pages.url("summary.json"), dead)
+    assert done.returncode == 0 and OFFLINE_HINT not in done.stderr
+
+
+def test_unknown_names_are_refused(trayapp_env: dict[str, str]) -> None:
+    done = trayapp(trayapp_env, "no-such-service")
+    assert done.returncode == 2
+    assert "neither a URL nor a service in the catalog" in done.stderr

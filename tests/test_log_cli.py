@@ -1,0 +1,100 @@
+"""``trayapp log`` and ``trayapp uptime`` in a real process, over a real SQLite incident log
+filled by the tracker (as the engine would) in tmp_path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from trayapp import incident_log, tracker
+from trayapp.model import Component, Reading, Severity
+from trayapp.verdict import Acknowledgement
+
+OK, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE
+
+
+def page(severity: Severity) -> Reading:
+    return Reading(format="statuspage", severity=severity, components=(Component("API", severity),))
+
+
+def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trayapp", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def history(trayapp_env: dict[str, str]) -> dict[str, str]:
+    """OpenAI: up 9 h, down 1 h, up since; its checks saw the outage 10 min before the page.
+    GitHub: up all along."""
+    path = Path(trayapp_env["TRAYAPP_DATA_DIR"]) / "incidents.sqlite3"
+    now = datetime.now(UTC)
+    config = tracker.TrackerConfig(confirm_worse=1, confirm_better=1)
+    script = {
+        "OpenAI": [(-10, OK), (-1, MAJOR), (0, OK)],
+        "GitHub": [(-10, OK), (0, OK)],
+    }
+    with incident_log.open(path) as log:
+        for service, steps in script.items():
+            state = tracker.SourceState()
+            for hours, severity in steps:
+                when = now + timedelta(hours=hours)
+                state, events = tracker.step(state, service, page(severity), when, config)
+                log.record(events)
+        down = now - timedelta(hours=1, minutes=10)
+        log.record_acknowledgement(
+            Acknowledgement("OpenAI", down, now, page_ack_at=now - timedelta(hours=1))
+        )
+    return trayapp_env
+
+
+def test_uptime_table_and_how_late_the_page_was(history: dict[str, str]) -> None:
+    done = trayapp(history, "uptime")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["SERVICE", "24h", "7d", "30d", "90d"]
+    table = {line.split()[0]: line.split()[1:] for line in lines[1:3]}
+    assert table["GitHub"][0] == "100.00%"
+    # 1 h down in the 10 h watched (and the seconds since the fixture ran, up)
+    assert float(table["OpenAI"][0].rstrip("%")) == pytest.approx(90.0, abs=0.05)
+    assert "  OpenAI: The status page admitted the outage your checks saw 10 min late." in lines
+    assert not any(line.startswith("  GitHub:") for line in lines)
+
+
+def test_uptime_json_carries_the_page_lag(history: dict[str, str]) -> None:
+    done = trayapp(history, "uptime", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["service"]: row for row in json.loads(done.stdout)}
+    assert rows["OpenAI"]["24h"]["percent"] == pytest.approx(90.0, abs=0.05)
+    assert rows["OpenAI"]["page_lag"] == {
+        "outages": 1,
+        "admitted": 1,
+        "median_seconds": 600.0,
+        "worst_seconds": 600.0,
+    }
+    assert rows["GitHub"]["page_lag"] is None
+
+
+def test_log_lists_events_newest_first_and_filters(history: dict[str, str]) -> None:
+    done = trayapp(history, "log", "OpenAI", "--json")
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)
+    severities = [e["severity"] for e in events if e["kind"] == "status"]
+    assert severities[:2] == ["operational", "major_outage"]
+    assert {e["service"] for e in events} == {"OpenAI"}
+    table = trayapp(history, "log", "--csv", "--since", "2h")
+    assert table.returncode == 0, table.stderr
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert rows and all(r["service"] == "OpenAI" for r in rows)  # GitHub never changed since
+    assert trayapp(history, "log", "--since", "yesterday-ish").returncode == 2
