@@ -264,6 +264,29 @@ async def test_offline_spell_is_one_offline_verdict_then_online() -> None:
     assert set(recorder.kinds()[2:]) <= {"unreadable"}
 
 
+async def test_a_local_page_answering_does_not_end_an_offline_spell() -> None:
+    """A page on this machine or the LAN answers while the internet does not: only the
+    reference hosts say when the network is back, so the app neither flips between offline
+    and online nor re-polls the unreachable sources in a loop."""
+    recorder = Recorder()
+    with (
+        ReplayServer({"/ping": Reply(reset=True)}) as reference,
+        ReplayServer({SUMMARY: Reply(body=OK_BODY)}, speed=0) as local,
+    ):
+        settings = fast(reference_urls=(reference.url("/ping"),), witness_cache=0.5)
+        far = watch(refused_url(SUMMARY), "Far")
+        engine = Engine([far, watch(local.url(SUMMARY), "Near")], settings, on_event=recorder)
+        async with running(engine):
+            await until(lambda: engine.offline)
+            await asyncio.sleep(2.0)  # the near page is polled ~20 times meanwhile
+            assert local.stats.requests >= 10
+            assert engine.offline
+            assert [k for k in recorder.kinds() if k in ("offline", "online")] == ["offline"]
+            reference.set_route("/ping", Reply(status=204))
+            await until(lambda: not engine.offline, timeout=5)
+    assert [k for k in recorder.kinds() if k in ("offline", "online")] == ["offline", "online"]
+
+
 async def test_flapping_source_gives_one_flapping_state() -> None:
     def alternate(request: Request) -> Reply:
         return Reply(body=OK_BODY if (request.count // 2) % 2 else MAJOR_BODY)

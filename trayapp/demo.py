@@ -91,7 +91,7 @@ STORY: tuple[Scene, ...] = (
     Scene(
         20,
         "openai",
-        "OpenAI's API is degraded: the icon turns yellow, a notification says so",
+        "OpenAI's API is degraded: a yellow triangle with !, a notification says so",
         {"API": DEGRADED},
         IncidentSpec(
             _OPENAI_INCIDENT,
@@ -104,7 +104,7 @@ STORY: tuple[Scene, ...] = (
     Scene(
         40,
         "openai",
-        "OpenAI has a major outage: red octagon, a critical notification",
+        "OpenAI has a major outage: a red-orange octagon with ✕, a critical notification",
         {"API": MAJOR, "ChatGPT": PARTIAL},
         IncidentSpec(
             _OPENAI_INCIDENT,
@@ -152,7 +152,7 @@ STORY: tuple[Scene, ...] = (
     Scene(
         100,
         "openai",
-        "OpenAI's fix is out (monitoring): the icon shows GitHub's orange partial outage",
+        "OpenAI's fix is out (monitoring): GitHub's partial outage shows, an orange diamond",
         {},
         IncidentSpec(
             _OPENAI_INCIDENT,
@@ -186,7 +186,7 @@ STORY: tuple[Scene, ...] = (
     Scene(
         155,
         "anthropic",
-        "Anthropic's console is in planned maintenance: blue",
+        "Anthropic's console is in planned maintenance: a blue clock",
         {"Console": MAINT},
     ),
     Scene(170, "anthropic", "The maintenance is over: all green"),

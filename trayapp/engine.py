@@ -104,6 +104,9 @@ class EngineStats:
     failures: int = 0
 
 
+ONLINE_SPREAD = 5.0  # seconds over which sources that failed while offline are re-polled
+
+
 def is_loopback(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost" or host.endswith(".localhost"):
@@ -383,7 +386,9 @@ class Engine:
         self.stats.bytes += len(response.body)
         src.transport_failed = False
         src.last_checked = now
-        if self._offline:
+        if self._offline and await self._connectivity():
+            # with reference hosts, only they end an offline spell: a page on this machine or
+            # the LAN answering says nothing about the internet (the witness is cached)
             self._set_offline(False, now)
 
         if response.status == 304 and src.reading is not None:
@@ -613,9 +618,9 @@ class Engine:
                 )
             )
             for src in self._sources.values():
-                if src.transport_failed:
+                if src.transport_failed:  # spread out: many clients come back at this moment
                     src.failures = 0
-                    self._wake(src, self._rng.uniform(0.2, 2.0))
+                    self._wake(src, self._rng.uniform(0.2, ONLINE_SPREAD))
 
     async def _await_online(self) -> None:
         """While offline, recheck the reference hosts with capped, jittered backoff."""

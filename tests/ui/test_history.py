@@ -408,3 +408,9 @@ def test_zz_screenshot(window: HistoryWindow, qtbot) -> None:  # type: ignore[no
     target = SHOTS / "history.png"
     assert window.grab().save(str(target))
     assert target.stat().st_size > 10_000
+
+
+def test_the_window_fits_a_small_screen(window: HistoryWindow) -> None:
+    area = window.screen().availableGeometry()
+    assert window.width() <= area.width() and window.height() <= area.height()
+    assert window.windowTitle() == "trayapp — History"

@@ -187,6 +187,22 @@ def test_menu_names_what_is_wrong_then_each_service_by_category(hub: Hub) -> Non
     assert action(menu, "Pause all").isCheckable()
 
 
+def test_services_without_a_category_come_last_under_other(qapp: QApplication) -> None:
+    hub = Hub()
+    mine = watch("My page", None)
+    hub.config_changed.emit(Config(watches=(mine, OPENAI, GITHUB)))
+    hub.started = True
+    rows = texts(built(hub))[1:7]
+    assert rows == [
+        "AI APIs",
+        "OpenAI — checking…",
+        "Developer tools",
+        "GitHub — checking…",
+        "Other",
+        "My page — checking…",
+    ]
+
+
 def test_one_category_needs_no_headings(qapp: QApplication) -> None:
     hub = Hub()
     hub.config_changed.emit(Config(watches=(OPENAI, watch("Gemini"))))
@@ -408,6 +424,9 @@ def test_the_status_window_lists_services_incidents_and_notices(
     children = [openai.child(i).text(0) for i in range(openai.childCount())]
     assert children == ["Up now: Claude & Co", "API", "ChatGPT", "Elevated error rates on the API"]
     assert openai.child(0).isFirstColumnSpanned()  # a sentence, across the columns
+    github = tree.topLevelItem(2)
+    assert github.isExpanded() and github.childCount() == 1
+    assert github.child(0).text(0) == "Could not be read: status page answered HTTP 503"
     incident = openai.child(3)
     assert incident.isExpanded() and incident.child(0).text(0) == INCIDENT.latest_update
     assert window.banner.isVisible() and "No system tray" in window.banner.text()

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_ID = "trayapp"  # application name and desktop file name (trayapp.desktop)
-DISPLAY_NAME = "trayapp"
 STARTING = "trayapp: starting…"
 ALREADY_RUNNING = "trayapp is already running: its window was brought up."
 CONFIG_SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
@@ -81,6 +80,9 @@ class TrayOptions:
 
 def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = None) -> int:
     """Run the tray until the user quits; 0 also when another instance took the request."""
+    if missing := no_display():
+        print(missing, file=sys.stderr)
+        return 1
     app = _application(argv)
     server = InstanceServer(server_name(paths.data_dir()))
     if server.hand_over("show", _activation()):
@@ -92,6 +94,20 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
         controller.build()
     controller.warm_up()
     return controller.run_loop()
+
+
+def no_display() -> str | None:
+    """Why no window can be shown, on Linux/BSD without X11 or Wayland (Qt would abort with a
+    misleading message about xcb libraries); None when there is a display or a Qt platform
+    was chosen explicitly."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "trayapp: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set), so there "
+        "is no tray to show. In a terminal, try `trayapp check` or `trayapp watch`."
+    )
 
 
 # ---------------------------------------------------------------------------- the early icon
@@ -168,7 +184,7 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     else:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_ID)
-    app.setApplicationDisplayName(DISPLAY_NAME)
+    # no display name: Qt would append it to every window title ("trayapp — History — trayapp")
     app.setOrganizationName(APP_ID)
     app.setDesktopFileName(APP_ID)  # Wayland panels find the icon through trayapp.desktop
     app.setQuitOnLastWindowClosed(False)  # closing a window must not end the tray

@@ -60,6 +60,7 @@ from trayapp.incident_log import (
 from trayapp.model import Severity
 from trayapp.summary import PageLag, TrayState, ago
 from trayapp.ui.icons import FILL
+from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.uptime_bars import UptimeBars, muted, percent_text
 
 ALL = ""  # the "All services" entry's key
@@ -302,7 +303,7 @@ class HistoryWindow(QWidget):
         self._log: IncidentLog | None = None
         self._stale = True
         self.setWindowTitle("trayapp — History")
-        self.resize(1040, 720)
+        fit_to_screen(self, 1040, 720)
         self._build()
         if hub is not None and hasattr(hub, "event_received"):
             hub.event_received.connect(self._on_event)

@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 from trayapp import autostart, catalog, config, formats, secrets
 from trayapp.config import Config, ConfigError
 from trayapp.model import Reading, Severity, Watch
+from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.uptime_bars import muted
 
 INTERVALS = (30, 60, 120, 300, 600, 900, 1800, 3600)  # seconds offered for a public page
@@ -320,7 +321,7 @@ class AddServiceDialog(QDialog):
         self.preview: Preview | None = None
         self._ticket = 0
         self.setWindowTitle("Add a service")
-        self.resize(640, 600)
+        fit_to_screen(self, 640, 600)
         self._build()
         worker.done.connect(self._finished)
 
@@ -529,7 +530,7 @@ class SettingsWindow(QWidget):
         self.worker.done.connect(self._components_checked)
         self._components_ticket = 0
         self.setWindowTitle("trayapp — Settings")
-        self.resize(820, 560)
+        fit_to_screen(self, 820, 560)
         self._build()
         if hub is not None and hasattr(hub, "config_changed"):
             hub.config_changed.connect(self._config_announced)

@@ -185,7 +185,9 @@ class StatusWindow(QWidget):
             item.setToolTip(1, status.state.last_error)
         if muted:
             item.setToolTip(0, muted)
+        unreadable = status.severity is Severity.UNKNOWN and status.state.last_error
         for line in (
+            f"Could not be read: {status.state.last_error}" if unreadable else None,
             summary.verdict_line(status),
             summary.alternatives_line(status, self.hub.statuses),
         ):
@@ -265,7 +267,10 @@ class StatusWindow(QWidget):
 
 
 def _worth_expanding(status: SourceStatus) -> bool:
-    """Services with a problem show their components and incidents without a click."""
+    """Services with a problem show their components and incidents without a click, and
+    unreadable ones why."""
+    if status.severity is Severity.UNKNOWN:
+        return bool(status.state.last_error)
     reading = status.reading
     return status.severity.is_problem and bool(
         status.active_verdict or (reading and (reading.open_incidents or reading.components))

@@ -184,14 +184,19 @@ def _mute(hub: Hub, name: str, span: timedelta | None) -> None:
     hub.mute_requested.emit(name, until)
 
 
+OTHER = "Other"  # the heading of services without a category, when others have one
+
+
 def grouped(statuses: list[SourceStatus]) -> list[tuple[str | None, list[SourceStatus]]]:
-    """Services by category in order of first appearance; one group (None) if all share one."""
+    """Services by category in order of first appearance, those without one last (under
+    "Other"); one group (None: no heading) if all share one."""
     groups: dict[str | None, list[SourceStatus]] = {}
     for status in statuses:
-        groups.setdefault(status.watch.category, []).append(status)
+        groups.setdefault(status.watch.category or None, []).append(status)
     if len(groups) <= 1:
         return [(None, statuses)]
-    return list(groups.items())
+    rest = groups.pop(None, [])
+    return [*groups.items(), *([(OTHER, rest)] if rest else [])]
 
 
 def row_label(status: SourceStatus, hub: Hub, now: datetime) -> str:
