@@ -652,3 +652,16 @@ def test_a_verdict_notification_says_whose_checks_and_what_else_is_up() -> None:
         "Outage seen by your checks, not yet acknowledged by the status page (since 14:02).",
         "Anthropic is operational.",
     ]
+
+
+def test_a_verdict_that_repeats_the_pages_change_keeps_its_details() -> None:
+    """The engine follows a page's change with a verdict event of the same severity (probes
+    pass, the page reports it): one notification, with the page's affected components."""
+    page = status("OpenAI", OK, MAJOR, components=("API", "ChatGPT"))
+    same = replace(
+        status("OpenAI", OK, MAJOR, kind="verdict"),
+        message="major outage, reported by the status page",
+    )
+    _, out = run([page, same])
+    (note,) = out
+    assert note.body.splitlines() == ["Was operational.", "Affected: API, ChatGPT"]

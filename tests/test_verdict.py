@@ -86,9 +86,10 @@ def verdict(page: Severity | None, probes: list[ProbeState], offline: bool = Fal
         (MAINT, [DOWN], False, "outage_confirmed",
          "down for maintenance, announced by the status page", MAINT),
         (MAJOR, [], False, "outage_reported", "major outage, reported by the status page", MAJOR),
-        (PARTIAL, [OK], False, "outage_reported", "partial outage, reported by the status page",
-         PARTIAL),
-        (DEG, [OK], False, "degraded", "degraded, reported by the status page", DEG),
+        (PARTIAL, [OK], False, "outage_reported",
+         "partial outage, reported by the status page; your own checks pass", PARTIAL),
+        (DEG, [OK], False, "degraded",
+         "degraded, reported by the status page; your own checks pass", DEG),
         (MAINT, [OK], False, "maintenance", "maintenance, announced by the status page", MAINT),
         (OP, [KEY], False, "yours", "your key was rejected", OP),
         (OP, [QUOTA, OK], False, "yours", "quota or spend limit reached", OP),
@@ -275,7 +276,7 @@ async def test_a_timeline_seen_first_by_the_checks_then_by_the_page(
         ), n
     for n in range(8, 13):
         assert text[n] == "outage, confirmed by the status page", n
-    assert text[13] == "major outage, reported by the status page"  # checks recovered first
+    assert text[13] == "major outage, reported by the status page; your own checks pass"
     assert text[17] == "operational"
     assert rows == [
         Acknowledgement(

@@ -276,10 +276,12 @@ def config_text(base_url: str, speed: float) -> str:
 
 
 def engine_settings(speed: float) -> EngineSettings:
-    """Engine timings for the compressed story: a quick first round, and flap detection scaled
-    down so a story that changes every few seconds never reads as flapping."""
+    """Engine timings for the compressed story: a quick first round, backoff capped at a few
+    (story) seconds so a probe sees the API come back within its scene, and flap detection
+    scaled down so a story that changes every few seconds never reads as flapping."""
     return EngineSettings(
         first_round_spread=0.5,
+        backoff_cap=max(2.0, 10.0 / speed),
         tracker=TrackerConfig(
             flap_window=timedelta(seconds=max(1.0, 5.0 / speed)),
             settle=timedelta(seconds=1),

@@ -500,7 +500,9 @@ class Engine:
             )
             self._update_verdict(src, now)
             self._publish(src)
-            delay = probe.next_delay(spec, src.probe_states[index], self._rng, floor=floor)
+            delay = probe.next_delay(
+                spec, src.probe_states[index], self._rng, floor=floor, cap=self.settings.backoff_cap
+            )
             if delay is None:  # paused: check again for a changed token after an interval
                 delay = max(spec.interval, floor or spec.floor)
 

@@ -264,12 +264,14 @@ def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
     old = next(
         (p for p in state.pending if isinstance(p, _Change) and p.service == event.service), None
     )
+    if event.kind == "verdict" and old is not None and old.severity is event.severity:
+        return state  # the page's own change, which carries the components, said it already
     change = _Change(
         service=event.service,
         first_previous=old.first_previous if old else event.previous,
         severity=event.severity,
         via_unknown=(old.via_unknown if old else False) or event.previous is UNKNOWN,
-        components=event.components,
+        components=event.components or (old.components if old else ()),
         note=event.message if event.kind == "verdict" else "",
     )
     return replace(state, pending=(*_drop(state.pending, event.service, _Change), change))

@@ -135,9 +135,11 @@ def decide(
 
     if page.is_problem:
         kind: VerdictKind = "degraded" if page is Severity.DEGRADED else "outage_reported"
+        passing = any(s.health in ("ok", "degraded") for s in probe_states)
         return Verdict(
             kind,
-            f"{page.label}, reported by the status page",
+            f"{page.label}, reported by the status page"
+            + ("; your own checks pass" if passing else ""),
             page,
             since=page_since,
             page_ack_since=ack_since,

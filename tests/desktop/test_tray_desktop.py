@@ -460,6 +460,18 @@ def test_demo_colours_menu_notifications_mute_and_quit(
 
     take_menu_screenshot(qapp, app, item)
 
+    # Gemini's page stays green while its API fails: the demo's probe sees it first
+    quiet_failure = "Gemini (demo): major outage (not on its status page yet)"
+    wait_until(lambda: quiet_failure in sni_properties(item)["ToolTip"][2], 20, 0.1, quiet_failure)
+
+    def gemini_says_it() -> bool:  # (the menu is rebuilt as statuses arrive: read it again)
+        gemini = find_item(menu_layout(item), "Gemini (demo) — ")
+        return "(not on its status page yet)" in gemini[1]["label"] and any(
+            text.startswith("Outage seen by your checks") for text in labels(gemini)
+        )
+
+    wait_until(gemini_says_it, 5, 0.2, "Gemini's menu to name the quiet failure")
+
     for state in ("partial_outage", "degraded", "operational", "maintenance", "operational"):
         wait_until(lambda s=state: icon_shows(s), 25, 0.1, f"the icon to show {state}")
 
@@ -472,6 +484,9 @@ def test_demo_colours_menu_notifications_mute_and_quit(
         ("Anthropic (demo): maintenance", URGENCY_BYTE["low"]),
     }, sent
     assert not [s for s, _ in sent if "GitHub" in s], sent  # muted: nothing at all
+    first = next(c for c in our_calls(app) if c.summary.startswith("Gemini (demo)"))
+    assert first.summary == "Gemini (demo): major outage"
+    assert first.body.startswith("Outage seen by your checks, not yet acknowledged")
     major = next(c for c in our_calls(app) if c.summary == "OpenAI (demo): major outage")
     assert "Elevated error rates on the API" in major.body
     assert "Affected: API, ChatGPT" in major.body
