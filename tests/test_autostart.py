@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import json
 import os
 import plistlib
+import re
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,31 @@ def entry_keys(path: Path) -> dict[str, str]:
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read_string(path.read_text())
     return dict(parser["Desktop Entry"])
+
+
+def exec_argv(value: str) -> list[str]:
+    """An Exec value read back by the Desktop Entry spec: first the key file's string escapes,
+    then the Exec quoting (a backslash in double quotes escapes the next character), then %%."""
+    names = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+    line = re.sub(r"\\([sntr\\])", lambda m: names[m.group(1)], value)
+    args: list[str] = []
+    word, quoted, escaped, started = "", False, False, False
+    for c in line:
+        if escaped:
+            word, escaped = word + c, False
+        elif quoted and c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted, started = not quoted, True
+        elif c == " " and not quoted:
+            if word or started:
+                args.append(word)
+            word, started = "", False
+        else:
+            word += c
+    if word or started:
+        args.append(word)
+    return [a.replace("%%", "%") for a in args]
 
 
 def test_desktop_entry_waits_for_the_panel_and_runs_the_given_command() -> None:
@@ -95,8 +124,7 @@ def test_an_entry_switched_off_by_the_desktop_counts_as_off(xdg: Path) -> None:
 def test_the_recorded_command_starts_this_installation(xdg: Path) -> None:
     """The Exec written for the venv's own entry point really runs trayapp."""
     argv = autostart.enable(platform="linux")
-    line = entry_keys(xdg)["Exec"]
-    command = shlex.split(line.replace("%%", "%"))
+    command = exec_argv(entry_keys(xdg)["Exec"])
     assert command == argv
     done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -202,3 +230,103 @@ def test_the_command_toggles_and_reports(xdg: Path, capsys: pytest.CaptureFixtur
     assert run_command("off") == 0
     assert "already off" in capsys.readouterr().out
     assert os.environ["XDG_CONFIG_HOME"] in str(xdg)
+
+
+def test_the_profile_env_is_absolute_and_only_what_is_set(tmp_path: Path) -> None:
+    assert autostart.profile_env({}) == {}
+    assert autostart.profile_env({"TRAYAPP_DATA_DIR": "  "}) == {}
+    got = autostart.profile_env({"TRAYAPP_DATA_DIR": "rel/data", "HOME": "/x"})
+    assert got == {"TRAYAPP_DATA_DIR": str(Path("rel/data").absolute())}
+
+
+def test_a_private_profile_is_carried_into_the_xdg_entry(
+    xdg: Path, trayapp_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`trayapp autostart on` with TRAYAPP_*_DIR set: the entry, run without them in its
+    environment (as at login), uses that profile."""
+    spaced = tmp_path / "my data $dir"
+    os.environ["TRAYAPP_DATA_DIR"] = str(spaced)  # restored by trayapp_env's monkeypatch
+    assert run_command("on") == 0
+    line = entry_keys(xdg)["Exec"]
+    assert line.startswith("env ")
+    command = exec_argv(line)
+    assert command[1:3] == [
+        f"TRAYAPP_CONFIG_DIR={trayapp_env['TRAYAPP_CONFIG_DIR']}",
+        f"TRAYAPP_DATA_DIR={spaced}",
+    ]
+    login_env = {k: v for k, v in os.environ.items() if not k.startswith("TRAYAPP_")}
+    done = subprocess.run(
+        [*command, "watch", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=login_env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    config_file = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+    assert json.loads(done.stdout)["config_file"] == str(config_file)
+
+
+def test_without_a_profile_the_entry_is_the_bare_command(
+    xdg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRAYAPP_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("TRAYAPP_DATA_DIR", raising=False)
+    autostart.enable(["/usr/bin/trayapp"], platform="linux")
+    assert entry_keys(xdg)["Exec"] == "/usr/bin/trayapp"
+
+
+def test_the_launch_agent_carries_the_profile(xdg: Path, tmp_path: Path) -> None:
+    env = {"TRAYAPP_CONFIG_DIR": "/Users/a/p/config", "TRAYAPP_DATA_DIR": "/Users/a/p/data"}
+    autostart.enable(["/usr/local/bin/trayapp"], platform="darwin", env=env)
+    agent = tmp_path / "home" / "Library" / "LaunchAgents" / f"{autostart.APP_ID}.plist"
+    data = plistlib.loads(agent.read_bytes())
+    assert data["EnvironmentVariables"] == env
+    assert data["ProgramArguments"] == ["/usr/local/bin/trayapp"]
+    assert autostart.configured_command("darwin") == (
+        "TRAYAPP_CONFIG_DIR=/Users/a/p/config TRAYAPP_DATA_DIR=/Users/a/p/data "
+        "/usr/local/bin/trayapp"
+    )
+    assert not autostart.carries_env("win32") and autostart.carries_env("darwin")
+
+
+ODD = '/tmp/a b/$HOME \\ "q" `x` 100%'  # every character the spec makes special
+
+
+@pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason="needs desktop-file-utils")
+def test_the_entry_with_a_profile_is_a_valid_desktop_file(tmp_path: Path) -> None:
+    entry = tmp_path / "trayapp.desktop"
+    env = {"TRAYAPP_CONFIG_DIR": ODD, "TRAYAPP_DATA_DIR": "/home/a/profile"}
+    entry.write_text(autostart.desktop_entry(["/opt/trayapp/bin/trayapp"], env=env))
+    done = subprocess.run(
+        ["desktop-file-validate", str(entry)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert exec_argv(entry_keys(entry)["Exec"]) == [
+        "env",
+        f"TRAYAPP_CONFIG_DIR={ODD}",
+        "TRAYAPP_DATA_DIR=/home/a/profile",
+        "/opt/trayapp/bin/trayapp",
+    ]
+
+
+@pytest.mark.skipif(not shutil.which("gio"), reason="needs GLib's gio (libglib2.0-bin)")
+def test_glib_starts_the_entry_with_the_profile_it_carries(tmp_path: Path) -> None:
+    """GLib's own Desktop Entry reader (what GNOME's session uses) runs the entry: the program
+    sees the profile's variables and its arguments exactly."""
+    out = tmp_path / "seen.json"
+    script = (
+        "import json, os, sys; "
+        f"open({str(out)!r}, 'w').write(json.dumps([sys.argv[1:], "
+        "os.environ.get('TRAYAPP_CONFIG_DIR'), os.environ.get('TRAYAPP_DATA_DIR')]))"
+    )
+    entry = tmp_path / "trayapp.desktop"
+    env = {"TRAYAPP_CONFIG_DIR": ODD, "TRAYAPP_DATA_DIR": "/home/a/profile"}
+    entry.write_text(autostart.desktop_entry([sys.executable, "-c", script, ODD], env=env))
+    done = subprocess.run(["gio", "launch", str(entry)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for _ in range(200):
+        if out.exists() and out.stat().st_size:
+            break
+        time.sleep(0.05)
+    assert json.loads(out.read_text()) == [[ODD], ODD, "/home/a/profile"]

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,41 @@ def test_unknown_names_are_refused(trayapp_env: dict[str, str]) -> None:
     done = trayapp(trayapp_env, "no-such-service")
     assert done.returncode == 2
     assert "neither a URL nor a service in the catalog" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "value"),
+    [("check", "0"), ("check", "-1"), ("check", "nan"), ("check", "500"), ("detect", "0")],
+)
+def test_timeouts_must_be_positive_seconds(
+    trayapp_env: dict[str, str], command: str, value: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", command, "--timeout", value, "http://127.0.0.1:9/"],
+        capture_output=True,
+        text=True,
+        env=trayapp_env,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "argument --timeout: expected seconds above 0 and at most 120" in done.stderr
+
+
+def test_detect_gives_up_after_its_timeout(trayapp_env: dict[str, str]) -> None:
+    """A server that takes the connection and never answers: --timeout bounds the wait."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever reads or replies
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "trayapp", "detect", "--timeout", "0.5", url],
+            capture_output=True,
+            text=True,
+            env=trayapp_env,
+            timeout=60,
+        )
+        elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "could not reach" in done.stderr
+    assert elapsed < 8, elapsed  # the default is 10 s per request

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import itertools
 import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -229,3 +231,21 @@ async def test_the_real_engine_follows_the_story() -> None:
     ]
     assert "incident_opened" in [e.kind for e in openai]
     assert all(e.kind != "flapping" for e in events)
+
+
+@pytest.mark.parametrize("command", [[], ["demo"]])
+def test_without_a_display_it_says_so_instead_of_aborting(
+    trayapp_env: dict[str, str], command: list[str]
+) -> None:
+    env = {k: v for k, v in trayapp_env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "no graphical session" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # the demo explains nothing it cannot show

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -98,3 +99,88 @@ def test_log_lists_events_newest_first_and_filters(history: dict[str, str]) -> N
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
     assert rows and all(r["service"] == "OpenAI" for r in rows)  # GitHub never changed since
     assert trayapp(history, "log", "--since", "yesterday-ish").returncode == 2
+
+
+def into_closed_pipe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``trayapp ARGS | head -0``, deterministically: stdout is a pipe whose reader is gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "trayapp", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("log",), 141),  # 128 + SIGPIPE, as a shell reports for `yes | head -1`
+        (("uptime", "--json"), 141),
+        (("watch", "list"), 141),
+        (("log", "--help"), 0),  # argparse itself ignores a failed write of the help
+    ],
+)
+def test_a_closed_pipe_ends_quietly(
+    history: dict[str, str], args: tuple[str, ...], code: int
+) -> None:
+    done = into_closed_pipe(history, *args)
+    assert done.stderr == ""  # no traceback, no "Exception ignored"
+    assert done.returncode == code
+
+
+def test_an_unknown_service_is_an_error_that_names_the_known_ones(
+    history: dict[str, str],
+) -> None:
+    for command in ("log", "uptime"):
+        done = trayapp(history, command, "nosuch")
+        assert done.returncode == 1, (command, done.stdout)
+        assert done.stdout == ""
+        assert "no service named 'nosuch'" in done.stderr
+        assert "GitHub, OpenAI" in done.stderr
+
+
+def test_service_names_match_whatever_their_case(history: dict[str, str]) -> None:
+    done = trayapp(history, "log", "openai", "--json")
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)
+    assert events and {e["service"] for e in events} == {"OpenAI"}
+    done = trayapp(history, "uptime", "GITHUB", "--json")
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert row["service"] == "GitHub" and row["24h"]["percent"] == 100.0
+
+
+def test_a_name_with_spaces_and_brackets_matches_too(trayapp_env: dict[str, str]) -> None:
+    path = Path(trayapp_env["TRAYAPP_DATA_DIR"]) / "incidents.sqlite3"
+    state, config = tracker.SourceState(), tracker.TrackerConfig(confirm_worse=1)
+    now = datetime.now(UTC)
+    with incident_log.open(path) as log:
+        for minutes, severity in ((-30, OK), (-10, MAJOR)):
+            when = now + timedelta(minutes=minutes)
+            state, events = tracker.step(state, "OpenAI (demo)", page(severity), when, config)
+            log.record(events)
+    done = trayapp(trayapp_env, "log", "openai (DEMO)")
+    assert done.returncode == 0, done.stderr
+    assert "OpenAI (demo):" in done.stdout
+
+
+def test_an_empty_log_says_so_for_any_name(trayapp_env: dict[str, str]) -> None:
+    done = trayapp(trayapp_env, "uptime", "github")
+    assert done.returncode == 1
+    assert "no service named 'github'" in done.stderr and "none yet" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_limit_must_be_a_positive_whole_number(history: dict[str, str], value: str) -> None:
+    done = trayapp(history, "log", "--limit", value)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "argument --limit:" in done.stderr and "whole number" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert trayapp(history, "log", "--limit", "1").stdout.count("\n") == 1

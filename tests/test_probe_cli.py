@@ -71,23 +71,30 @@ def test_ok_and_the_json_shape(env: MemoryKeyring, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(
-    ("mode", "verdict", "status"),
+    ("mode", "verdict", "status", "exit_status"),
     [
-        ("overloaded", "theirs", 503),
-        ("quota", "yours", 429),
-        ("rate_limited", "rate_limited", 429),
-        ("server_error", "theirs", 500),
+        ("ok", "ok", 200, 0),
+        ("overloaded", "theirs", 503, 1),
+        ("quota", "yours", 429, 3),
+        ("rate_limited", "rate_limited", 429, 4),
+        ("server_error", "theirs", 500, 1),
     ],
 )
-def test_each_verdict_exits_zero(
-    env: MemoryKeyring, capsys: pytest.CaptureFixture[str], mode: str, verdict: str, status: int
+def test_the_exit_status_is_the_verdict(
+    env: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
+    verdict: str,
+    status: int,
+    exit_status: int,
 ) -> None:
     fake = ProviderFake("gemini", TOKEN, mode=mode)  # type: ignore[arg-type]
     with ReplayServer(fake.routes()) as server:
         code, data = probe_json(
             capsys, server.base_url, "--preset", "gemini", "--token-from", "gemini-test"
         )
-    assert code == 0 and (data["verdict"], data["status"]) == (verdict, status)
+    assert (data["verdict"], data["status"]) == (verdict, status)
+    assert code == exit_status
     if verdict == "rate_limited":
         assert data["retry_after"] == 30.0
     assert fake.seen[0].headers["x-goog-api-key"] == TOKEN
@@ -101,9 +108,36 @@ def test_a_rejected_key_says_yours_and_what_to_fix(
         code = cli.main(["probe", server.base_url, "--preset", "openai", "--token-from",
                          "openai-test"])  # fmt: skip
     out = capsys.readouterr().out
-    assert code == 0
+    assert code == 3
     assert "on your side: your key was rejected (HTTP 401" in out
     assert "fix: store a valid key with `trayapp secret set openai-test`" in out
+    # the tray pauses such a probe until its key changes; a one-shot command resumes nothing
+    assert "resumes" not in out and "then run this probe again" in out
+
+
+@pytest.mark.parametrize("mode", ["quota", "forbidden"])
+def test_one_shot_advice_never_talks_about_resuming(
+    env: MemoryKeyring, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    fake = ProviderFake("openai", TOKEN, mode=mode)  # type: ignore[arg-type]
+    with ReplayServer(fake.routes()) as server:
+        argv = ["probe", server.base_url, "--preset", "openai", "--token-from", "openai-test"]
+        assert cli.main(argv) == 3
+        text = capsys.readouterr().out
+        code, data = probe_json(capsys, *argv[1:])
+    assert code == 3 and data["verdict"] == "yours" and data["fix"]
+    assert "  fix: " in text
+    for said in (text, data["fix"]):
+        assert "probing resumes" not in said and said.count("run this probe again") == 1
+
+
+def test_the_help_lists_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["probe", "--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out
+    for line in ("0  ok or degraded", "1  theirs", "2  usage error", "3  yours", "4  rate_limited"):
+        assert line in out
 
 
 def test_a_plain_url_with_expectations(
@@ -128,13 +162,13 @@ def test_offline_is_reported_as_such(
 ) -> None:
     paths.config_file().write_text(f'[polling]\nreference_urls = ["{refused_url("/ok")}"]\n')
     code, data = probe_json(capsys, refused_url("/v1/models"))
-    assert code == 0
+    assert code == 3
     assert (data["verdict"], data["cause"], data["status"]) == ("yours", "offline", None)
     assert data["reason"].startswith("you are offline") and data["connected"] is False
     with ReplayServer({"/ok": Reply(204)}) as reference:
         paths.config_file().write_text(f'[polling]\nreference_urls = ["{reference.url("/ok")}"]\n')
         code, data = probe_json(capsys, refused_url("/v1/models"))
-    assert (data["verdict"], data["cause"]) == ("theirs", "unreachable")
+    assert (data["verdict"], data["cause"], code) == ("theirs", "unreachable", 1)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +204,7 @@ def test_argparse_usage_errors_exit_2(env: MemoryKeyring) -> None:
     assert caught.value.code == 2
 
 
-def test_a_keyring_that_cannot_be_used_exits_1(
+def test_a_keyring_that_cannot_be_used_exits_3(
     trayapp_env: dict[str, str], command: None, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
@@ -182,7 +216,7 @@ def test_a_keyring_that_cannot_be_used_exits_1(
         "get_secret",
         lambda name: (_ for _ in ()).throw(secrets.SecretStoreError("no system keyring")),
     )
-    assert cli.main(["probe", "http://127.0.0.1:9/", "--token-from", "x"]) == 1
+    assert cli.main(["probe", "http://127.0.0.1:9/", "--token-from", "x"]) == 3  # yours
     assert "no system keyring" in capsys.readouterr().err
 
 

@@ -103,7 +103,9 @@ def test_add_and_remove_catalog_services(trayapp_env: dict[str, str]) -> None:
     assert set(watches) >= {e.name for e in catalog.defaults()}  # the defaults were kept
 
     again = trayapp(trayapp_env, "add", "Slack")
-    assert again.returncode == 1 and "already" in again.stderr
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Slack is already watched: nothing changed.")
+    assert [w["name"] for w in listed(trayapp_env)["watches"]].count("Slack") == 1
 
     done = trayapp(trayapp_env, "remove", "slack")
     assert done.returncode == 0, done.stderr
@@ -183,3 +185,125 @@ def test_no_action_means_the_engine_with_its_options() -> None:
     assert (args.action, args.duration, args.verbose) == (None, None, 0)
     with pytest.raises(SystemExit):
         parser.parse_args(["add", "x", "--format", "nonsense"])
+
+
+def test_adding_a_service_already_watched_changes_nothing(trayapp_env: dict[str, str]) -> None:
+    """GitHub is a default: `watch add github` says so, and never invites a duplicate."""
+    done = trayapp(trayapp_env, "add", "github")
+    assert done.returncode == 0, done.stderr
+    assert "GitHub is already watched: nothing changed." in done.stdout
+    assert "pick another name" not in done.stdout + done.stderr
+    assert not config_file(trayapp_env).exists()  # the defaults are still just defaults
+
+    path = config_file(trayapp_env)
+    path.parent.mkdir(parents=True)
+    path.write_text('[[watch]]\nservice = "github"\nname = "Code host"\n')
+    done = trayapp(trayapp_env, "add", "GitHub")
+    assert done.returncode == 0, done.stderr
+    assert "GitHub is already watched as 'Code host': nothing changed." in done.stdout
+    # a second watch of it, by a name of the user's choosing, is still possible
+    done = trayapp(trayapp_env, "add", "github", "--name", "Git only", "--component", "Git")
+    assert done.returncode == 0, done.stderr
+    names = [w["name"] for w in listed(trayapp_env)["watches"]]
+    assert names == ["Code host", "Git only"]
+    done = trayapp(trayapp_env, "add", "github", "--name", "code HOST")
+    assert done.returncode == 1 and "pick another name" in done.stderr  # a name the user chose
+
+
+def test_one_feed_with_other_filters_is_another_service(trayapp_env: dict[str, str]) -> None:
+    """Gemini (a default) and Google Cloud read the same feed with different filters."""
+    gemini, gcp = catalog.find("gemini"), catalog.find("gcp")
+    assert gemini and gcp and (gemini.endpoint, gemini.format) == (gcp.endpoint, gcp.format)
+    done = trayapp(trayapp_env, "add", "gcp")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Watching Google Cloud (gcp, ")
+    names = [w["name"] for w in listed(trayapp_env)["watches"]]
+    assert {"Google Gemini API", "Google Cloud"} <= set(names)
+
+
+def test_adding_a_url_already_watched_changes_nothing(trayapp_env: dict[str, str]) -> None:
+    url = "http://127.0.0.1:9/api/v2/summary.json"
+    assert trayapp(trayapp_env, "add", url, "--format", "statuspage").returncode == 0
+    done = trayapp(trayapp_env, "add", "http://127.0.0.1:9/", "--format", "statuspage")
+    assert done.returncode == 0, done.stderr
+    assert "already watched as '127.0.0.1:9'" in done.stdout
+    assert [w["url"] for w in listed(trayapp_env)["watches"]].count(url) == 1
+
+
+def test_catalog_lists_every_service_with_its_format(trayapp_env: dict[str, str]) -> None:
+    done = trayapp(trayapp_env, "catalog", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["id"] for r in rows] == [e.id for e in catalog.entries()]
+    github = next(r for r in rows if r["id"] == "github")
+    assert {k: github[k] for k in ("name", "category", "format", "default")} == {
+        "name": "GitHub",
+        "category": "Developer tools",
+        "format": "statuspage",
+        "default": True,
+    }
+    assert {r["id"] for r in rows if r["default"]} == {e.id for e in catalog.defaults()}
+
+    table = trayapp(trayapp_env, "catalog")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "CATEGORY", "FORMAT", "DEFAULT"]
+    slack = next(line for line in lines if line.startswith("slack "))
+    assert "Communication" in slack and "slack" in slack.split()[-1]  # no "yes": not a default
+    assert next(line for line in lines if line.startswith("github ")).endswith("yes")
+    assert all(line == line.rstrip() for line in lines)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--for", "-5"], ["--for", "0"], ["--for", "soon"], ["add", "slack", "--interval", "-1"]],
+)
+def test_durations_must_be_positive(trayapp_env: dict[str, str], argv: list[str]) -> None:
+    done = trayapp(trayapp_env, *argv)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "expected seconds above 0" in done.stderr
+    assert not config_file(trayapp_env).exists()
+
+
+def test_watching_in_the_terminal_says_what_and_for_how_long(
+    trayapp_env: dict[str, str],
+) -> None:
+    """Nothing listens on the watched port: the engine runs, reads 'unreachable', and stops."""
+    path = config_file(trayapp_env)
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '[polling]\nreference_urls = ["http://127.0.0.1:9/witness"]\n\n'
+        '[[watch]]\nurl = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\n'
+    )
+    done = trayapp(trayapp_env, "--for", "0.5")
+    assert done.returncode == 0, done.stderr
+    database = Path(trayapp_env["TRAYAPP_DATA_DIR"]) / "incidents.sqlite3"
+    first = done.stdout.splitlines()[0]
+    assert first == f"Watching 1 service; events go to {database}. Stops after 0.5 s."
+
+
+def test_watching_stops_when_the_reader_goes_away(trayapp_env: dict[str, str]) -> None:
+    """`trayapp watch | head -1`: the next line finds the pipe closed, and the engine stops."""
+    path = config_file(trayapp_env)
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '[polling]\nreference_urls = ["http://127.0.0.1:9/witness"]\n\n'
+        '[[watch]]\nurl = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\n'
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "trayapp", "watch", "--for", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=trayapp_env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith("Watching 1 service;")
+    child.stdout.close()  # like head after its first line
+    try:
+        code = child.wait(timeout=30)  # not the 60 s asked for
+    finally:
+        child.kill()
+    assert code == 141
+    assert "Traceback" not in child.stderr.read()
+    child.stderr.close()

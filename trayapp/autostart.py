@@ -15,6 +15,13 @@ since a console-script launcher would open a console window at every login.
 
 Linux entries carry ``X-GNOME-Autostart-Delay`` so the panel (and its tray host) is up before
 the icon asks for it. Nothing here imports Qt; ``winreg`` is imported only on Windows.
+
+A private profile (``TRAYAPP_CONFIG_DIR`` / ``TRAYAPP_DATA_DIR`` set when start-at-login is
+turned on) is carried into the entry, as absolute paths, so the profile that was running is the
+one started at login: ``Exec=env TRAYAPP_DATA_DIR=... /path/trayapp`` in the XDG entry, the
+``EnvironmentVariables`` of the LaunchAgent. The Windows Run key holds a bare command line and
+cannot carry them: there ``profile_env`` is not written and the command says so (set them as
+user environment variables instead, e.g. with ``setx``).
 """
 
 from __future__ import annotations
@@ -22,11 +29,14 @@ from __future__ import annotations
 import configparser
 import os
 import plistlib
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from trayapp import paths
 
 APP_NAME = "trayapp"
 APP_ID = (
@@ -74,11 +84,31 @@ def launch_command(
     return [executable, "-m", APP_NAME]
 
 
+def profile_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """TRAYAPP_CONFIG_DIR / TRAYAPP_DATA_DIR as set now (absolute), for the login entry."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, str] = {}
+    for name in (paths.CONFIG_DIR_ENV, paths.DATA_DIR_ENV):
+        value = environ.get(name, "").strip()
+        if value:  # unset or empty means "not redirected" (trayapp.paths)
+            found[name] = str(Path(value).expanduser().absolute())
+    return found
+
+
+def carries_env(platform: str | None = None) -> bool:
+    """Whether the platform's login entry can carry ``profile_env`` (not the Run key)."""
+    return (platform or sys.platform) != "win32"
+
+
 # --------------------------------------------------------------------------- pure renderers
 
 
 def desktop_exec(argv: Sequence[str]) -> str:
-    """An ``Exec=`` value: arguments quoted and escaped as the Desktop Entry spec requires."""
+    """An ``Exec=`` command line: arguments quoted and escaped by the spec's Exec rules.
+
+    That is the inner level: ``desktop_entry`` then escapes the line as a key file string value
+    (each backslash doubled), as the spec requires.
+    """
     reserved = set(" \t\n\"'\\><~|&;$*?#()`")
 
     def quote(arg: str) -> str:
@@ -91,14 +121,18 @@ def desktop_exec(argv: Sequence[str]) -> str:
     return " ".join(quote(a) for a in argv)
 
 
-def desktop_entry(argv: Sequence[str], delay: int = LOGIN_DELAY) -> str:
-    """The text of the XDG autostart ``.desktop`` file."""
+def desktop_entry(
+    argv: Sequence[str], delay: int = LOGIN_DELAY, env: Mapping[str, str] | None = None
+) -> str:
+    """The text of the XDG autostart ``.desktop`` file; ``env`` goes in front through env(1)."""
+    if env:
+        argv = ["env", *(f"{name}={value}" for name, value in env.items()), *argv]
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
         "Name=trayapp\n"
         "Comment=Watch the status of the services you depend on\n"
-        f"Exec={desktop_exec(argv)}\n"
+        f"Exec={_string_value(desktop_exec(argv))}\n"
         "Icon=trayapp\n"
         "Terminal=false\n"
         "Categories=Network;Monitor;\n"
@@ -107,23 +141,40 @@ def desktop_entry(argv: Sequence[str], delay: int = LOGIN_DELAY) -> str:
     )
 
 
-def launch_agent_plist(argv: Sequence[str], label: str = APP_ID) -> bytes:
+def launch_agent_plist(
+    argv: Sequence[str], label: str = APP_ID, env: Mapping[str, str] | None = None
+) -> bytes:
     """The LaunchAgent property list: run once at login in the GUI session, never relaunched."""
-    return plistlib.dumps(
-        {
-            "Label": label,
-            "ProgramArguments": list(argv),
-            "RunAtLoad": True,
-            "KeepAlive": False,  # quitting from the menu must stick until the next login
-            "ProcessType": "Interactive",
-            "LimitLoadToSessionType": "Aqua",
-        }
-    )
+    agent: dict[str, object] = {
+        "Label": label,
+        "ProgramArguments": list(argv),
+        "RunAtLoad": True,
+        "KeepAlive": False,  # quitting from the menu must stick until the next login
+        "ProcessType": "Interactive",
+        "LimitLoadToSessionType": "Aqua",
+    }
+    if env:
+        agent["EnvironmentVariables"] = dict(env)
+    return plistlib.dumps(agent)
 
 
 def windows_run_value(argv: Sequence[str]) -> str:
     """The Run key's data: one command line, quoted the way Windows parses it."""
     return subprocess.list2cmdline(list(argv))
+
+
+_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _string_value(text: str) -> str:
+    """``text`` as a key file string value: backslash, newline, tab and CR escaped."""
+    return "".join(_STRING_ESCAPES.get(c, c) for c in text)
+
+
+def _string_text(value: str) -> str:
+    """The inverse of ``_string_value`` (``\\s`` is a space too), for showing an entry."""
+    names = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+    return re.sub(r"\\(.?)", lambda m: names.get(m.group(1), m.group(0)), value)
 
 
 # --------------------------------------------------------------------------- locations
@@ -158,17 +209,26 @@ def where(platform: str | None = None) -> str:
 # --------------------------------------------------------------------------- toggles
 
 
-def enable(argv: Sequence[str] | None = None, platform: str | None = None) -> list[str]:
-    """Start trayapp at login from now on; returns the command that will run."""
+def enable(
+    argv: Sequence[str] | None = None,
+    platform: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Start trayapp at login from now on; returns the command that will run.
+
+    ``env`` (default: ``profile_env()``, the profile in use now) is set for it at login,
+    except on Windows (see the module docstring).
+    """
     argv = list(argv or launch_command(platform=platform))
     platform = platform or sys.platform
+    env = profile_env() if env is None else dict(env)
     try:
         if platform == "win32":
             _set_run_value(windows_run_value(argv))
         elif platform == "darwin":
-            _write(launch_agent_file(), launch_agent_plist(argv))
+            _write(launch_agent_file(), launch_agent_plist(argv, env=env))
         else:
-            _write(xdg_autostart_file(), desktop_entry(argv).encode())
+            _write(xdg_autostart_file(), desktop_entry(argv, env=env).encode())
     except OSError as exc:
         raise AutostartError(
             f"could not turn on start at login at {where(platform)}: {exc}"
@@ -214,9 +274,12 @@ def configured_command(platform: str | None = None) -> str | None:
             data = plistlib.loads(launch_agent_file().read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError):
             return None
-        return " ".join(map(str, data.get("ProgramArguments", [])))
+        env = data.get("EnvironmentVariables") or {}
+        words = [f"{k}={v}" for k, v in env.items()] + data.get("ProgramArguments", [])
+        return " ".join(map(str, words))
     entry = _read_entry(xdg_autostart_file())
-    return None if entry is None else entry.get("Exec")
+    exec_line = None if entry is None else entry.get("Exec")
+    return None if exec_line is None else _string_text(exec_line)
 
 
 # --------------------------------------------------------------------------- XDG

@@ -3,12 +3,18 @@
 Every command module exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their command runs, so ``trayapp`` with
 no arguments starts the tray without importing the network stack first.
+
+Exit statuses common to every command: 2 for a usage error (argparse's), 130 after Ctrl-C, and
+141 (128 + SIGPIPE, what a shell reports for ``yes | head -1``) when whoever reads the output
+goes away early, as in ``trayapp log | head -1``: the rest of the output is dropped quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,12 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         from trayapp.ui.app import run_tray  # Qt is imported only for the tray
 
         return run_tray()
+    try:
+        try:
+            return _run_command(argv)
+        finally:  # inside the try: a reader gone by now is caught here, not at exit
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at devnull, so the interpreter's own flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no real file behind it
+            os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _run_command(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -1,6 +1,7 @@
 """``trayapp autostart on|off|status``: start the tray at login, or stop doing so.
 
 The same switch as "Start at login" in Settings (both go through ``trayapp.autostart``).
+TRAYAPP_CONFIG_DIR / TRAYAPP_DATA_DIR set at ``on`` time go into the entry (not on Windows).
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ def run(args: argparse.Namespace) -> int:
             argv = autostart.enable()
             print(f"trayapp will start at login ({autostart.where()}).")
             print(f"It runs: {' '.join(argv)}")
+            env = autostart.profile_env()
+            if env and autostart.carries_env():
+                print(f"With: {' '.join(f'{k}={v}' for k, v in env.items())}")
+            elif env:
+                names = " and ".join(env)
+                print(
+                    f"trayapp: note: the Run key cannot carry {names}; set them as user "
+                    "environment variables (setx) or the default profile starts at login",
+                    file=sys.stderr,
+                )
             return 0
         if args.action == "off":
             was_on = autostart.disable()

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from trayapp import catalog, formats
+from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
 from trayapp.config import AUTO_FORMAT
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Reading, Severity, Watch
@@ -32,7 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read the URLs as this format instead of detecting it: " + ", ".join(FORMAT_NAMES),
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
+    parser.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=10.0,
+        metavar="S",
+        help=f"seconds per request, above 0 and at most {MAX_TIMEOUT:g} (default 10)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,7 +105,7 @@ async def _check_all(
     from trayapp.fetch import make_client
     from trayapp.poll import check_reached
 
-    async with make_client(timeout=timeout) as client:
+    async with make_client(timeout=timeout, connect_timeout=min(5.0, timeout)) as client:
 
         async def one(watch: Watch) -> tuple[Watch, Reading, bool]:
             if watch.format in ("", AUTO_FORMAT):

@@ -40,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
         limit = f"{demo.MAX_SPEED:g}"
         print(f"trayapp demo: --speed must be above 0 and at most {limit}", file=sys.stderr)
         return 2
+    from trayapp.ui.app import no_display
+
+    if missing := no_display():  # say so before serving and explaining a story nobody sees
+        print(missing, file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="trayapp-demo-") as root:
         os.environ.update(demo.profile_env(os.environ, Path(root)))
         with demo.Demo(speed=args.speed, loop=args.loop) as story:

@@ -1,4 +1,4 @@
-"""``trayapp detect [--json] URL``: say which status format a URL speaks and what will be polled."""
+"""``trayapp detect [--json] [--timeout S] URL``: the status format a URL speaks, what is polled."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 from typing import TYPE_CHECKING
+
+from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
 
 if TYPE_CHECKING:
     from trayapp.detect import Detection
@@ -17,6 +19,13 @@ HELP = "tell which status format a URL speaks"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", metavar="URL", help="a status page, API or feed URL (http/https)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=10.0,
+        metavar="S",
+        help=f"seconds per request, above 0 and at most {MAX_TIMEOUT:g} (default 10)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     async def detect_once() -> Detection:
-        async with make_client() as client:
+        timeout = args.timeout
+        async with make_client(timeout=timeout, connect_timeout=min(5.0, timeout)) as client:
             return await discover(client, url)
 
     try:

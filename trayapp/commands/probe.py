@@ -2,14 +2,14 @@
 
 The token comes only from the keyring (``--token-from NAME``, filled by ``trayapp secret set
 NAME``), never from the command line; a header that would carry a credential is refused.
-Exit status: 0 when the probe ran, whatever it found; 2 for usage errors (and a token entry
-that does not exist); 1 when the keyring cannot be used.
+The exit status is the verdict, so scripts can branch on it (EXIT_STATUS, also in --help).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -28,11 +28,25 @@ PRESET_NAMES = (
 )
 
 
+# verdict -> exit status; 2 stays argparse's usage error
+EXIT_STATUS = {"ok": 0, "degraded": 0, "theirs": 1, "yours": 3, "rate_limited": 4}
+EXIT_KEYRING = EXIT_STATUS["yours"]  # the keyring cannot be used: a problem on this side
+EPILOG = """\
+exit status:
+  0  ok or degraded (it answered, perhaps slowly)
+  1  theirs: their server failed, or it could not be reached while the network works
+  2  usage error (including --token-from naming no stored token)
+  3  yours: your key, quota, request or network (or the keyring cannot be used)
+  4  rate_limited: back off; not an outage"""
+
+
 class UsageError(ValueError):
     """A command line that cannot be run; the message never repeats a header value."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "url",
         nargs="?",
@@ -106,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             token = secrets.get_secret(spec.token_name)
         except secrets.SecretStoreError as exc:
             print(f"trayapp probe: {exc}", file=sys.stderr)
-            return 1
+            return EXIT_KEYRING
         if token is None:
             print(
                 f"trayapp probe: no token is stored under {spec.token_name!r}: "
@@ -117,10 +131,11 @@ def run(args: argparse.Namespace) -> int:
     result = asyncio.run(_probe(spec, token))
     if args.json:
         payload = {"name": spec.name, "method": spec.method, "url": spec.url}
-        print(json.dumps({**result.to_json(), **payload}, indent=2, ensure_ascii=False))
+        data = {**result.to_json(), "fix": one_shot_fix(result.fix), **payload}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(render(spec, result))
-    return 0
+    return EXIT_STATUS[result.verdict]
 
 
 def build_spec(args: argparse.Namespace) -> ProbeSpec:
@@ -244,8 +259,20 @@ def render(spec: ProbeSpec, result: ProbeResult) -> str:
         f"{spec.title}: {spec.method} {spec.url}",
         f"  {_MARK[result.verdict]} {_WHOSE[result.verdict]}: {result.reason}",
     ]
-    if result.fix:
-        lines.append(f"  fix: {result.fix}")
+    fix = one_shot_fix(result.fix)
+    if fix:
+        lines.append(f"  fix: {fix}")
     if result.retry_after is not None and result.verdict != "rate_limited":
         lines.append(f"  the server asks to wait {result.retry_after:g} s before trying again")
     return "\n".join(lines)
+
+
+# the tray pauses a probe whose problem is yours and says so; a one-shot run has nothing to resume
+_RESUMES = re.compile(r";\s*probing resumes when\b.*$", re.DOTALL)
+
+
+def one_shot_fix(fix: str | None) -> str | None:
+    """``fix`` as advice for a one-shot run: what to do, then run the probe again."""
+    if not fix:
+        return fix
+    return _RESUMES.sub("", fix) + ", then run this probe again"

@@ -1,13 +1,18 @@
 """``trayapp uptime [SERVICE] [--components] [--json]``: uptime over 24 h, 7 d, 30 d and 90 d,
-and how late each status page admitted the outages the service's own checks saw (90 days)."""
+and how late each status page admitted the outages the service's own checks saw (90 days).
+
+Exit status: 0 when it printed, 1 for a service the log has never heard of.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
+from trayapp.commands.log import UnknownService, resolve_service
 from trayapp.summary import PageLag
 
 NAME = "uptime"
@@ -15,7 +20,9 @@ LAG_WINDOW = timedelta(days=90)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("service", nargs="?", help="only this service (as named in the tray)")
+    parser.add_argument(
+        "service", nargs="?", help="only this service (as named in the tray; any case)"
+    )
     parser.add_argument("--components", action="store_true", help="also each component")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -24,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     log = incident_log.open(paths.database_file(ensure=True))
     try:
-        services = [args.service] if args.service else log.services()
+        known = log.services()
+        services = [resolve_service(args.service, known)] if args.service else known
         rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]] = []
         lags: dict[str, PageLag | None] = {}
         for service in services:
@@ -34,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
                 for group, component in log.components(service):
                     figures = log.uptimes(service, now, component=component, group=group)
                     rows.append((service, component, figures))
+    except UnknownService as exc:
+        print(f"trayapp uptime: {exc}", file=sys.stderr)
+        return 1
     finally:
         log.close()
     if args.json:

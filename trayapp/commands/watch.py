@@ -1,8 +1,12 @@
 """``trayapp watch``: edit the watched services in the config file, or run the engine in a terminal.
 
 ``add`` takes a catalog name or a URL (detected over the network unless ``--format`` is given),
-``remove`` a watch's name, ``list`` shows what is watched. With no action, the engine runs here
-until Ctrl-C (or ``--for SECONDS``).
+``remove`` a watch's name, ``list`` shows what is watched, ``catalog`` what can be added by name.
+With no action, the engine runs here until Ctrl-C (or ``--for SECONDS``).
+
+Adding a service that is already watched (a watch reads the same endpoint, format and filters,
+and no ``--name`` asks for a second watch of it) changes nothing and exits 0: the wanted state
+holds.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from trayapp.commands.argtypes import positive_seconds
+
 if TYPE_CHECKING:
     from pathlib import Path
 
     from trayapp.config import Config
     from trayapp.detect import Detection
+    from trayapp.model import Watch
 
 NAME = "watch"
 HELP = "add, remove or list watched services; with no action, watch them in the terminal"
@@ -27,10 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--for",
         dest="duration",
-        type=float,
+        type=positive_seconds,
         default=None,
         metavar="SECONDS",
-        help="stop after this many seconds (default: run until Ctrl-C)",
+        help="stop after this many seconds, above 0 (default: run until Ctrl-C)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="say more")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -44,7 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("target", metavar="URL|NAME", help="a catalog name or a status page URL")
     add.add_argument("--name", help="the name shown in the tray (default: the catalog's or host)")
     add.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: the URL speaks this")
-    add.add_argument("--interval", type=float, metavar="SECONDS", help="poll every SECONDS")
+    add.add_argument(
+        "--interval",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="poll every SECONDS (at least 30 for a public host)",
+    )
     add.add_argument(
         "--component",
         action="append",
@@ -59,12 +71,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = actions.add_parser("list", help="show the watched services")
     show.add_argument("--json", action="store_true", help="print JSON")
 
+    known = actions.add_parser(
+        "catalog",
+        help="show the services that can be added by name",
+        description="The built-in catalog: each service's id (what `trayapp watch add` takes), "
+        "name, category, status format, and whether it is watched by default.",
+    )
+    known.add_argument("--json", action="store_true", help="print JSON")
+
 
 def run(args: argparse.Namespace) -> int:
     if args.action is None:
         from trayapp.commands.watch_run import run_engine
 
         return run_engine(args)
+    if args.action == "catalog":
+        return _catalog(as_json=args.json)
 
     from trayapp import config, paths
 
@@ -97,6 +119,8 @@ def _add(args: argparse.Namespace, path: Path) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.name is None and _already_watched(path, entry.watch(), entry.name):
+            return 0
         result = config.add_watch(
             path, service=entry.id, name=args.name, interval=args.interval, components=components
         )
@@ -126,6 +150,15 @@ def _add(args: argparse.Namespace, path: Path) -> int:
             "page": found.page_url,
             "params": dict(found.params) or None,
         }
+    if args.name is None:
+        from trayapp import formats
+        from trayapp.model import Watch
+
+        polled = formats.endpoint(fields["format"], fields["url"])
+        params = tuple((fields.get("params") or {}).items())
+        wanted = Watch(name=url, url=polled, format=fields["format"], params=params)
+        if _already_watched(path, wanted, url):
+            return 0
     result = config.add_watch(
         path, name=args.name, interval=args.interval, components=components, **fields
     )
@@ -133,6 +166,23 @@ def _add(args: argparse.Namespace, path: Path) -> int:
     print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
     print(f"Config file: {path}")
     return 0
+
+
+def _already_watched(path: Path, wanted: Watch, what: str) -> bool:
+    """True (after saying so) when a watch already reads ``wanted``'s source: the same
+    endpoint, format and filters (Gemini and Google Cloud share one feed, not one filter)."""
+    from trayapp import config
+
+    key = (wanted.url, wanted.format, dict(wanted.params))
+    cfg = config.load(path)
+    same = next((w for w in cfg.watches if (w.url, w.format, dict(w.params)) == key), None)
+    if same is None:
+        return False
+    alias = "" if same.name == what else f" as {same.name!r}"
+    print(f"{what} is already watched{alias}: nothing changed.")
+    print("Add --name NAME to watch it a second time (e.g. with other --component filters).")
+    print(f"Config file: {path}")
+    return True
 
 
 def _detect(url: str) -> Detection | None:
@@ -176,6 +226,39 @@ def _close(target: str) -> str:
     names |= {alias: e.id for e in catalog.entries() for alias in (e.name.lower(), *e.aliases)}
     close = difflib.get_close_matches(target.strip().lower(), list(names), n=1, cutoff=0.6)
     return f" (did you mean {names[close[0]]!r}?)" if close else ""
+
+
+def _catalog(*, as_json: bool) -> int:
+    """The built-in catalog, in file order (grouped by category there)."""
+    from trayapp import catalog
+
+    entries = catalog.entries()
+    if as_json:
+        import json
+
+        rows = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "category": e.category,
+                "format": e.format,
+                "default": e.default,
+                "page": e.page,
+                "aliases": list(e.aliases),
+            }
+            for e in entries
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    table = [("ID", "NAME", "CATEGORY", "FORMAT", "DEFAULT")] + [
+        (e.id, e.name, e.category, e.format, "yes" if e.default else "") for e in entries
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        print("  ".join([*cells, row[4]]).rstrip())
+    print("\nAdd one with `trayapp watch add ID`. DEFAULT: watched while you have no config file.")
+    return 0
 
 
 def _list(cfg: Config, path: Path, *, as_json: bool) -> int:

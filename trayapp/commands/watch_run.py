@@ -1,6 +1,8 @@
 """``trayapp watch [--for SECONDS]``: run the engine in the terminal and print events as they come.
 
 The same Monitor as the tray: events are recorded in the incident log exactly as the tray would.
+When the reader of the output goes away (``trayapp watch | head -3``), the engine stops and the
+command ends as every command does on a closed pipe (see trayapp.cli).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
@@ -32,19 +35,26 @@ def run_engine(args: argparse.Namespace) -> int:
     if log.notice:
         print(f"trayapp: {log.notice}", file=sys.stderr)
     monitor = Monitor(cfg, log)
-    printer = Printer(sys.stdout, total=len(cfg.watches), verbose=args.verbose)
+    printer = Printer(
+        sys.stdout, total=len(cfg.watches), verbose=args.verbose, on_closed=monitor.stop
+    )
     monitor.event_listeners.append(printer.event)
     monitor.status_listeners.append(printer.status)
-    print(
-        f"Watching {len(cfg.watches)} services; events go to {paths.database_file()}. "
-        + ("" if args.duration else "Ctrl-C stops."),
-        flush=True,
-    )
     try:
+        print(intro(len(cfg.watches), str(paths.database_file()), args.duration), flush=True)
         asyncio.run(_run(monitor, args.duration))
     finally:
         log.close()
+    if printer.closed:
+        raise BrokenPipeError  # trayapp.cli ends quietly, as for any command
     return 0
+
+
+def intro(count: int, database: str, duration: float | None) -> str:
+    """The first line: what is watched, where events go, and how it ends."""
+    services = "service" if count == 1 else "services"
+    ends = f"Stops after {duration:g} s." if duration else "Ctrl-C stops."
+    return f"Watching {count} {services}; events go to {database}. {ends}"
 
 
 async def _run(monitor: Monitor, seconds: float | None) -> None:
@@ -60,11 +70,30 @@ async def _run(monitor: Monitor, seconds: float | None) -> None:
 class Printer:
     """Prints a progress line during the first round, then one line per event."""
 
-    def __init__(self, out: TextIO, *, total: int, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        total: int,
+        verbose: bool = False,
+        on_closed: Callable[[], None] = lambda: None,
+    ) -> None:
         self.out = out
         self.total = total
         self.verbose = verbose
         self.seen: set[str] = set()
+        self.on_closed = on_closed
+        self.closed = False  # the reader went away: nothing more is written
+
+    def _write(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            self.on_closed()
 
     def status(self, status: SourceStatus) -> None:
         name = status.watch.name
@@ -73,16 +102,14 @@ class Printer:
             self.seen.add(name)
             if self.out.isatty():
                 end = "\n" if len(self.seen) == self.total else ""
-                self.out.write(f"\rfirst round: {len(self.seen)}/{self.total} checked{end}")
+                self._write(f"\rfirst round: {len(self.seen)}/{self.total} checked{end}")
             elif len(self.seen) == self.total:
-                self.out.write(f"first round: {self.total}/{self.total} checked\n")
+                self._write(f"first round: {self.total}/{self.total} checked\n")
         elif self.verbose:
-            self.out.write(f"{now:%H:%M:%S}  {summary.row_text(status, now)}\n")
-        self.out.flush()
+            self._write(f"{now:%H:%M:%S}  {summary.row_text(status, now)}\n")
 
     def event(self, event: Event) -> None:
         stamp = event.time.astimezone().strftime("%H:%M:%S")
         who = event.service or "network"
         prefix = "\n" if self.out.isatty() and len(self.seen) < self.total else ""
-        self.out.write(f"{prefix}{stamp}  {who}: {event.message or event.kind}\n")
-        self.out.flush()
+        self._write(f"{prefix}{stamp}  {who}: {event.message or event.kind}\n")
