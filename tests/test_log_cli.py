@@ -64,9 +64,10 @@ def test_uptime_table_and_how_late_the_page_was(history: dict[str, str]) -> None
     done = trayapp(history, "uptime")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["SERVICE", "24h", "7d", "30d", "90d"]
+    assert lines[0].split() == ["SERVICE", "24h", "7d", "30d", "90d", "WATCHED"]
     table = {line.split()[0]: line.split()[1:] for line in lines[1:3]}
     assert table["GitHub"][0] == "100.00%"
+    assert table["GitHub"][4:] == ["10", "h"]  # what the figures rest on
     # 1 h down in the 10 h watched (and the seconds since the fixture ran, up)
     assert float(table["OpenAI"][0].rstrip("%")) == pytest.approx(90.0, abs=0.05)
     assert "  OpenAI: The status page admitted the outage your checks saw 10 min late." in lines
@@ -78,6 +79,7 @@ def test_uptime_json_carries_the_page_lag(history: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     rows = {row["service"]: row for row in json.loads(done.stdout)}
     assert rows["OpenAI"]["24h"]["percent"] == pytest.approx(90.0, abs=0.05)
+    assert rows["OpenAI"]["90d"]["observed_seconds"] == pytest.approx(36_000, abs=60)
     assert rows["OpenAI"]["page_lag"] == {
         "outages": 1,
         "admitted": 1,

@@ -7,18 +7,17 @@ a menu row says one service's state and how long it has held.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeAlias
 
-from trayapp import verdict
 from trayapp.model import Severity, worst
 
-if TYPE_CHECKING:  # the engine pulls in httpx: the tray imports this module before its icon shows
-    from trayapp.engine import SourceStatus
+if TYPE_CHECKING:  # the tray imports this module before its icon shows: nothing more up front
+    from trayapp import verdict
+    from trayapp.engine import SourceStatus  # (the engine pulls in httpx)
 
 Statuses: TypeAlias = "Mapping[str, SourceStatus] | Iterable[SourceStatus]"
 
@@ -128,7 +127,7 @@ def row_text(status: SourceStatus, now: datetime, *, reason_limit: int = REASON_
     duration = state_duration(status, now)
     if severity is Severity.OPERATIONAL or duration is None:
         return text
-    return f"{text} for {_span(duration)}"
+    return f"{text} for {span(duration)}"
 
 
 def state_duration(status: SourceStatus, now: datetime) -> timedelta | None:
@@ -186,6 +185,8 @@ class PageLag:
 
     @classmethod
     def of(cls, records: Sequence[verdict.Acknowledgement]) -> PageLag | None:
+        import statistics
+
         lags = [r.lag for r in records if r.lag is not None]
         if not records:
             return None
@@ -213,14 +214,14 @@ class PageLag:
         text = f"The status page admitted {self.admitted} of the {self.outages} outages your checks"
         if self.admitted == 1:
             return f"{text} saw, {_lag_words(self.median)}."
-        return f"{text} saw: a median {_lag_words(self.median)} (at worst {_span(self.worst)})."
+        return f"{text} saw: a median {_lag_words(self.median)} (at worst {span(self.worst)})."
 
 
 def _lag_words(lag: timedelta) -> str:
     """'4 min late', '2 min early', 'at the same time' (within a minute)."""
     if abs(lag) < timedelta(minutes=1):
         return "at the same time"
-    return f"{_span(-lag)} early" if lag < timedelta(0) else f"{_span(lag)} late"
+    return f"{span(-lag)} early" if lag < timedelta(0) else f"{span(lag)} late"
 
 
 def last_checked_text(status: SourceStatus, now: datetime) -> str:
@@ -301,6 +302,8 @@ def state_label(status: SourceStatus) -> str:
             return f"{text} (seen by your checks)"
         return f"{text} (not on its status page yet)"
     if active.kind == "yours":
+        from trayapp import verdict
+
         paused = next((p for p in status.probes if p.health == "paused"), None)
         return f"{text} ({verdict.yours_text(paused.paused_cause if paused else None)})"
     if active.kind == "degraded" and not status.state.display_severity.is_problem:
@@ -312,7 +315,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
     """A duration after 'for': like ``ago`` but '<1 min' instead of 'just now'."""
     text = ago(delta)
     return "<1 min" if text == "just now" else text

@@ -235,6 +235,7 @@ def test_services_and_one_uptime_row_each(window: HistoryWindow) -> None:
     assert window.figures["GitHub"].text().startswith("24 h ")
     assert "90 d" in window.figures["GitHub"].text()
     assert "page" not in window.figures["GitHub"].text()  # no checks of its own
+    assert "· watched " in window.figures["Lab"].text()  # 2 days of 90: say what it rests on
     openai = window.figures["OpenAI"]
     assert openai.text().endswith("\npage 6 min late")
     assert openai.toolTip() == "The status page admitted the outage your checks saw 6 min late."

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
 from trayapp.commands.log import UnknownService, resolve_service
-from trayapp.summary import PageLag
+from trayapp.summary import PageLag, span
 
 NAME = "uptime"
 LAG_WINDOW = timedelta(days=90)
@@ -53,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
                 "service": service,
                 "component": component,
                 **{
-                    window: {"percent": up.percent, "coverage": round(up.coverage, 4)}
+                    window: {
+                        "percent": up.percent,
+                        "coverage": round(up.coverage, 4),
+                        "observed_seconds": round(up.observed.total_seconds()),
+                    }
                     for window, up in figures.items()
                 },
                 **({} if component else {"page_lag": _lag_json(lags[service])}),
@@ -67,11 +71,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     windows = list(rows[0][2])
     width = max(len(_label(s, c)) for s, c, _ in rows)
-    print(f"{'SERVICE':<{width}}  " + "  ".join(f"{w:>8}" for w in windows))
+    longest = windows[-1]
+    print(f"{'SERVICE':<{width}}  " + "  ".join(f"{w:>8}" for w in windows) + "  WATCHED")
     for service, component, figures in rows:
         cells = "  ".join(f"{_percent(figures[w]):>8}" for w in windows)
-        print(f"{_label(service, component):<{width}}  {cells}")
-    print("(— : not observed in that window; time offline or unreadable is not counted)")
+        watched = span(figures[longest].observed)
+        print(f"{_label(service, component):<{width}}  {cells}  {watched}")
+    print(f"WATCHED: the time observed in the last {longest}, which the figures rest on.")
+    print("— : nothing observed. Time offline or unreadable is not counted.")
     late = [(service, lag) for service, lag in lags.items() if lag is not None]
     if late:
         print("\nOutages seen by your own checks (last 90 days):")

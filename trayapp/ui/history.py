@@ -58,7 +58,7 @@ from trayapp.incident_log import (
     LoggedEvent,
 )
 from trayapp.model import Severity
-from trayapp.summary import PageLag, TrayState, ago
+from trayapp.summary import PageLag, TrayState, ago, span
 from trayapp.ui.icons import FILL
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.uptime_bars import UptimeBars, muted, percent_text
@@ -110,6 +110,9 @@ def uptime_figures(uptimes: dict[str, Any]) -> str:
         fraction = uptime.fraction if uptime is not None else None
         label = name.replace("h", " h").replace("d", " d")
         parts.append(f"{label} {percent_text(fraction, 2)}")
+    longest = uptimes.get(list(WINDOWS)[-1])
+    if longest is not None and longest.coverage < 0.99:  # say what the figures rest on
+        parts.append(f"watched {span(longest.observed)}")
     return " · ".join(parts)
 
 

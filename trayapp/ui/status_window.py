@@ -54,7 +54,7 @@ def since_text(status: SourceStatus, now: datetime) -> str:
     duration = summary.state_duration(status, now)
     if duration is None or status.state.confirmed is None:
         return ""
-    return summary.ago(duration).replace("just now", "<1 min")
+    return summary.span(duration)
 
 
 class StatusWindow(QWidget):
