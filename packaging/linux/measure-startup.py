@@ -24,40 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-WATCHER = "org.kde.StatusNotifierWatcher"
-
-
-async def registered_pids(bus: object) -> set[int]:
-    """The PIDs owning the items the watcher lists now."""
-    from dbus_fast import Message, MessageType
-
-    async def call(dest: str, path: str, iface: str, member: str, sig: str, *body: object):
-        reply = await bus.call(  # type: ignore[attr-defined]
-            Message(
-                destination=dest,
-                path=path,
-                interface=iface,
-                member=member,
-                signature=sig,
-                body=list(body),
-            )
-        )
-        return None if reply.message_type == MessageType.ERROR else reply.body
-
-    props = "org.freedesktop.DBus.Properties"
-    body = await call(
-        WATCHER, "/StatusNotifierWatcher", props, "Get", "ss", WATCHER,
-        "RegisteredStatusNotifierItems",
-    )  # fmt: skip
-    pids = set()
-    for item in body[0].value if body else []:
-        owner = await call(
-            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-            "GetConnectionUnixProcessID", "s", item.split("/", 1)[0],
-        )  # fmt: skip
-        if owner:
-            pids.add(owner[0])
-    return pids
+# the D-Bus side (the watcher's list of items) is shared with benchmarks/tray_bench.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
 def quit_app(data_dir: Path) -> None:
@@ -78,6 +46,7 @@ def drop_caches() -> None:
 async def start_once(command: list[str], env: dict[str, str], data_dir: Path, drop: bool) -> float:
     """Seconds from exec to the icon being registered; the app is quit afterwards."""
     from dbus_fast.aio import MessageBus
+    from tray_host import wait_for_icon
 
     bus = await MessageBus().connect()
     try:
@@ -85,12 +54,11 @@ async def start_once(command: list[str], env: dict[str, str], data_dir: Path, dr
             drop_caches()
         started = time.monotonic()
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = started + 60
-        while proc.pid not in await registered_pids(bus):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{command[0]}: no icon ({proc.communicate()[1][-2000:]!r})")
-            await asyncio.sleep(0.005)
-        elapsed = time.monotonic() - started
+        seen = await wait_for_icon(bus, proc.pid, lambda: proc.poll() is None)
+        if seen is None:
+            proc.kill()
+            raise SystemExit(f"{command[0]}: no icon ({proc.communicate()[1][-2000:]!r})")
+        elapsed = seen - started
         time.sleep(1.0)  # let it finish starting before asking it to quit
         quit_app(data_dir)
         proc.communicate(timeout=20)
