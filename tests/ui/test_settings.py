@@ -430,6 +430,18 @@ def test_start_at_login_toggles_the_xdg_entry(
     assert not entry.exists() and not window.autostart_box.isChecked()
 
 
+def test_the_demo_profile_cannot_be_started_at_login(
+    window: SettingsWindow, config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trayapp import demo
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config_path.write_text(demo.config_text("http://127.0.0.1:4567", speed=1))
+    window.reload()
+    assert not window.autostart_box.isEnabled()
+    assert "demo" in window.autostart_box.toolTip()
+
+
 @pytest.mark.skipif(not os.environ.get("HARNESS_RUN_DIR"), reason="screenshots: with-desktop.sh")
 def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> None:  # type: ignore[no-untyped-def]
     for service in ("openai", "anthropic", "slack"):  # config entries only: nothing is polled

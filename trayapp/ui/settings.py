@@ -506,6 +506,17 @@ class AddServiceDialog(QDialog):
 # --------------------------------------------------------------------------- the window
 
 
+def is_demo_profile(config_path: Path) -> bool:
+    """Whether this is ``trayapp demo``'s throw-away profile (its config starts with a marker)."""
+    from trayapp.demo import MARKER
+
+    try:
+        with config_path.open(encoding="utf-8", errors="replace") as file:
+            return file.readline().startswith(MARKER)
+    except OSError:
+        return False
+
+
 class SettingsWindow(QWidget):
     """Settings; see the module docstring. ``saved`` carries each Config written."""
 
@@ -786,6 +797,9 @@ class SettingsWindow(QWidget):
             on = False
             self.message.error(f"Could not tell whether trayapp starts at login: {exc}")
         self.autostart_box.setChecked(on)
+        if is_demo_profile(self.config_path):  # its profile is deleted when the demo quits
+            self.autostart_box.setEnabled(on)  # (it may still be switched off)
+            self.autostart_box.setToolTip("Not in the demo: its profile is thrown away on quit.")
         where = autostart.where()
         command = autostart.configured_command() if on else None
         self.autostart_info.setText(
