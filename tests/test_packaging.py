@@ -351,12 +351,14 @@ def test_the_frozen_cli_runs_and_autostart_records_the_installed_executable(
     root: Path, tmp_path: Path
 ) -> None:
     app = root / "opt" / "trayapp" / "trayapp"
-    env = {
-        **os.environ,
+    # the default profile, as an installed user has it (a TRAYAPP_* profile would be kept in Exec)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAYAPP_")}
+    env |= {
         "HOME": str(tmp_path / "home"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "TRAYAPP_CONFIG_DIR": str(tmp_path / "trayapp-config"),
-        "TRAYAPP_DATA_DIR": str(tmp_path / "trayapp-data"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
     }
     version = run(str(app), "--version", env=env)
     assert version.returncode == 0 and version.stdout.strip() == f"trayapp {__version__}"
