@@ -171,7 +171,7 @@ SECRETS_IN_CONFIG = [
     (f'[[watch]]\nurl = "https://bot:{SECRET}@x.example/s.json"\n', 2),
     (f'[[watch]]\nurl = "https://x.example/s.json?api_key={SECRET}"\n', 2),
     (f'[[watch]]\nurl = "https://x.example/s.json"\nparams = {{ token = "{SECRET}" }}\n', 3),
-    (f'[[watch]]\nurl = "https://x.example/s.json"\n[watch.params]\nproduct = "{SECRET}"\n', 4),
+    (f'[[watch]]\nurl = "https://x.example/s.json"\n[watch.params]\nproduct = "sk-{SECRET}"\n', 4),
 ]
 
 
@@ -184,6 +184,16 @@ def test_secrets_in_the_file_are_refused_without_repeating_them(
     assert caught.value.line == line, str(caught.value)
     assert "trayapp secret set" in str(caught.value)
     assert SECRET not in str(caught.value)
+
+
+def test_filter_ids_shaped_like_tokens_are_kept(tmp_path: Path) -> None:
+    """A Google Cloud product id mixes letters and digits too; it is a filter, not a secret."""
+    text = (
+        '[[watch]]\nurl = "https://status.cloud.google.com/incidents.json"\nformat = "gcp"\n'
+        'params = { product = "Z0FZJAMvEB4j3NbCJs6B", product_name = "Vertex Gemini API" }\n'
+    )
+    loaded = config.loads(text, tmp_path / "config.toml")
+    assert dict(loaded.watches[0].params)["product"] == "Z0FZJAMvEB4j3NbCJs6B"
 
 
 def test_a_token_must_be_an_entry_name(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from trayapp.probe import (
     parse_expect,
     rebase,
 )
-from trayapp.secrets import check_name, looks_like_secret
+from trayapp.secrets import check_name, has_credential_prefix, looks_like_secret
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
 PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever the file says
@@ -495,7 +495,7 @@ class _Reader:
             line = self.layout.keys.get(("watch.params", self.at[1], key))
             line = line or self.layout.line(*self.at, "params")
             if key.lower() in _SECRET_QUERY or (
-                isinstance(value, str) and looks_like_secret(value)
+                isinstance(value, str) and has_credential_prefix(value)
             ):
                 raise ConfigError(
                     self.path, line, f"params.{key} looks like a secret; {_SECRET_HINT}"

@@ -72,11 +72,21 @@ def looks_like_secret(value: str) -> bool:
     Used to refuse tokens pasted into the config file where a keyring entry name belongs.
     """
     text = value.strip()
-    if text.startswith(_SECRET_PREFIXES) or text.lower().startswith(_AUTH_SCHEMES):
+    if has_credential_prefix(text):
         return True
     return any(
         re.search(r"\d", run) and re.search(r"[A-Za-z]", run) for run in _TOKEN_RUN.findall(text)
     )
+
+
+def has_credential_prefix(value: str) -> bool:
+    """True for values that open like a known credential ('sk-', 'ghp_', 'Bearer ', ...).
+
+    Narrower than `looks_like_secret`: mixed letters and digits alone are also the shape of
+    ordinary identifiers (a Google Cloud product id), so filters are checked with this one.
+    """
+    text = value.strip()
+    return text.startswith(_SECRET_PREFIXES) or text.lower().startswith(_AUTH_SCHEMES)
 
 
 def backend_name() -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from trayapp import summary
@@ -41,6 +41,9 @@ UPDATE_WIDTH = 64  # characters per line of an incident's latest update in the m
 UPDATE_LINES = 3
 RETRY_FIRST = 1.0  # seconds before the first retry to find a tray host, doubling...
 RETRY_MAX = 30.0  # ...up to this
+# Qt caches the pixmaps it renders for the tray host and keeps a flush timer running while the
+# cache holds any: emptied this long after the icon or menu changed, the idle app sleeps.
+PIXMAP_CACHE_GRACE_MS = 5_000
 
 
 QUICK_SIZES = (16, 22, 24, 32, 48, 64)  # what tray hosts ask for; painted in about a millisecond
@@ -308,9 +311,13 @@ class Tray(QObject):
         text = tooltip_of(self.hub, self._clock())
         if text != tip:
             self.icon.setToolTip(text)
+        changed = self.state != icon_state
         self._shown = (self.state, text)
         if menu_key(self.hub) != self._menu_key and not self.menu.isVisible():
             self.rebuild_menu()  # keeps the menu current for D-Bus hosts that cache it
+            changed = True
+        if changed:
+            QTimer.singleShot(PIXMAP_CACHE_GRACE_MS, QPixmapCache.clear)
 
     def palette_changed(self) -> None:
         icons.clear_cache()
