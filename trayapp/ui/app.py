@@ -191,6 +191,15 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     return app
 
 
+def forget_source_lines() -> None:
+    """Drop the source text that PySide6's import hook (its ``__feature__`` support) reads of
+    every module imported after PySide6, which ``linecache`` keeps for good: about 10 MiB for
+    the network stack. Tracebacks read the lines they need again."""
+    import linecache
+
+    linecache.clearcache()
+
+
 def _activation() -> dict[str, str] | None:
     """Tokens that let the running instance raise its window for this launch (Wayland, X11)."""
     keys = ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID")
@@ -401,6 +410,7 @@ class TrayApp(QObject):
         self._engine_task = loop.create_task(monitor.run(), name="engine")
         self._engine_task.add_done_callback(self._engine_ended)
         self.hub.started = True
+        forget_source_lines()
         tray.refresh()
         self._windows_refresh()
         if tray.icon is not None:
@@ -568,7 +578,10 @@ class TrayApp(QObject):
 
     def show_window(self, kind: str, activation: dict[str, str] | None = None) -> QWidget | None:
         """Show (creating on first use) the main, history or settings window, raised."""
-        window = self._windows.get(kind) or self._create_window(kind)
+        window = self._windows.get(kind)
+        if window is None:
+            window = self._create_window(kind)
+            forget_source_lines()  # of the modules that window imported
         if window is None:
             return None
         self._windows[kind] = window
