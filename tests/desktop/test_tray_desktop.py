@@ -701,6 +701,42 @@ def test_history_and_settings_open_from_the_menu(
         assert_clean_exit(app, app.wait_exit())
 
 
+@pytest.mark.skipif(TRAY_MODE not in ("sni", "both"), reason="needs an SNI tray host")
+def test_a_later_start_shows_its_menu_in_the_tray_host(
+    qapp: Any, tmp_path: Path, apps: list[App]
+) -> None:
+    """A later start shows the cached start-up icon before the tray exists; the tray host
+    looks the menu up when that icon registers, and must still draw the tray's menu."""
+    from PySide6.QtGui import QGuiApplication
+
+    from trayapp.model import Severity
+    from trayapp.payloads import statuspage_summary
+    from trayapp.replay import ReplayServer, Reply
+
+    name = f"Later {uuid.uuid4().hex[:5]}"
+    body = statuspage_summary(name, {"API": Severity.MAJOR_OUTAGE})
+    with ReplayServer({f"/{slug(name)}/api/v2/summary.json": Reply(body=body)}) as server:
+        write_config(tmp_path, loopback_config(server.base_url, [name]))
+        for start in ("first", "later"):
+            app = App(tmp_path, ["-m", "trayapp"])
+            apps.append(app)
+            app.wait_state(lambda s: s.get("state") == "major_outage", 20, f"the {start} start")
+            if start == "first":
+                cache = tmp_path / "data" / "cache"
+                wait_until(lambda c=cache: any(c.glob("starting-icon-*/*.png")), 5, 0.1, "it")
+                assert app.ask("quit") == "ok"
+                assert_clean_exit(app, app.wait_exit())
+        wait_until(lambda: icon_shows("major_outage"), 10, 0.1, "the icon in the bar")
+        x, y = bar_box("major_outage")
+        xdotool("mousemove", str(x), str(y), "click", "3")
+        width = QGuiApplication.primaryScreen().geometry().width()
+        time.sleep(0.8)
+        find_colour_below("major_outage", 60, (width - 600, 40, 600, 300))  # the service's row
+        xdotool("key", "Escape")
+        assert app.ask("quit") == "ok"
+        assert_clean_exit(app, app.wait_exit())
+
+
 # ---------------------------------------------------------------------------- no tray
 
 

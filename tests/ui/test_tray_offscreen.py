@@ -362,12 +362,12 @@ def test_an_adopted_start_up_icon_gets_the_full_icon_and_follows_the_palette(
 ) -> None:
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    early = QSystemTrayIcon(tray.quick_icon(TrayState.UNKNOWN))
-    assert len(early.icon().availableSizes()) == len(tray.QUICK_SIZES)
+    early = QSystemTrayIcon(icons.quick_icon(TrayState.UNKNOWN))
+    assert len(early.icon().availableSizes()) == len(icons.QUICK_SIZES)
     t = tray.Tray(hub, early)
     assert t.icon is early and early.contextMenu() is t.menu
     t.refresh()
-    assert len(early.icon().availableSizes()) > len(tray.QUICK_SIZES)  # every size now
+    assert len(early.icon().availableSizes()) > len(icons.QUICK_SIZES)  # every size now
     assert early.toolTip().startswith("OpenAI: major outage")
 
     cleared: list[int] = []
@@ -610,7 +610,7 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
     (stale / "16@1.png").write_bytes(b"old")
     app_module.save_early_icon(dark=False, dpr=2.0)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f"{size}@2.png" for size in app_module.EARLY_SIZES
+        f"{size}@2.png" for size in icons.QUICK_SIZES
     )
     assert not stale.exists()  # an older painter's icon is gone
     from PySide6.QtGui import QImage

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from trayapp import __version__, paths
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
@@ -90,7 +90,7 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
         return 0
     controller = TrayApp(app, server, options or TrayOptions())
     controller.early_icon = _show_early_icon()
-    if controller.early_icon is None:  # first run, or no tray: paint it (or open the window) now
+    if controller.early_icon is None:  # no tray: open the window now
         controller.build()
     controller.warm_up()
     return controller.run_loop()
@@ -111,10 +111,9 @@ def no_display() -> str | None:
 
 
 # ---------------------------------------------------------------------------- the early icon
-# The painter needs Qt's enum tables, which take PySide a few dozen milliseconds to build, so
-# the "starting" icon is kept as PNG files by each run for the next one to show at once.
-
-EARLY_SIZES = (16, 22, 24, 32, 48, 64)
+# The "starting" icon shows before the tray, its menu and the engine are imported. The painter
+# needs Qt's enum tables, which take PySide a few dozen milliseconds to build, so each run keeps
+# the icon as PNG files for the next one to show at once; the first start paints it.
 
 
 def _early_icon_dir() -> Path | None:
@@ -136,9 +135,28 @@ def _early_icon_dir() -> Path | None:
 
 
 def _show_early_icon() -> QSystemTrayIcon | None:
-    """Show the cached start-up icon at once, if there is one and a tray to show it in."""
+    """Show the start-up icon at once (cached, else painted), if there is a tray to show it in."""
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    icon = _cached_early_icon()
+    if icon is None:
+        from trayapp.summary import TrayState
+        from trayapp.ui import icons
+
+        icon = icons.quick_icon(TrayState.UNKNOWN)
+    tray_icon = QSystemTrayIcon(icon)
+    tray_icon.setToolTip(STARTING)
+    # D-Bus tray hosts look the menu up once, when the icon registers: give it one now (the
+    # tray's own menu takes its place, and the host is told when that menu is filled)
+    tray_icon.setContextMenu(QMenu())
+    tray_icon.show()
+    return tray_icon
+
+
+def _cached_early_icon() -> QIcon | None:
+    """The start-up icon an earlier run kept, or None."""
     folder = _early_icon_dir()
-    if folder is None or not folder.is_dir() or not QSystemTrayIcon.isSystemTrayAvailable():
+    if folder is None or not folder.is_dir():
         return None
     icon = QIcon()
     for path in folder.iterdir():
@@ -147,12 +165,7 @@ def _show_early_icon() -> QSystemTrayIcon | None:
             pixmap = QPixmap(str(path))
             pixmap.setDevicePixelRatio(float(scale or 1))
             icon.addPixmap(pixmap)
-    if icon.isNull():
-        return None
-    tray_icon = QSystemTrayIcon(icon)
-    tray_icon.setToolTip(STARTING)
-    tray_icon.show()
-    return tray_icon
+    return None if icon.isNull() else icon
 
 
 def save_early_icon(dark: bool, dpr: float) -> None:
@@ -165,7 +178,7 @@ def save_early_icon(dark: bool, dpr: float) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for size in EARLY_SIZES:
+        for size in icons.QUICK_SIZES:
             pixmap = icons.pixmap_for(TrayState.UNKNOWN, size, dpr, dark_panel=dark)
             pixmap.save(str(folder / f"{size}@{dpr:g}.png"))
         for old in folder.parent.glob("starting-icon-*"):
@@ -268,7 +281,7 @@ class TrayApp(QObject):
 
     def build(self) -> None:
         """Create the tray (adopting the early icon, if one is shown), or the window when there
-        is no tray. Runs at once on a first start, else once the warm-up imported the tray."""
+        is no tray. Runs at once when there is no tray, else once the warm-up imported it."""
         if self.tray is not None:
             return
         from trayapp.ui.tray import Tray

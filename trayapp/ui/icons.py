@@ -83,6 +83,22 @@ def pixmap_for(
     return _pixmaps[key]
 
 
+QUICK_SIZES = (16, 22, 24, 32, 48, 64)  # what tray hosts ask for; painted in about a millisecond
+
+
+def quick_icon(state: TrayState) -> QIcon:
+    """``state``'s icon in the usual tray sizes only, for the first moment of start-up (the
+    full icon paints every size at every scale, which takes ten times as long)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    dpr = screen.devicePixelRatio() if screen is not None else 1.0
+    icon = QIcon()
+    for size in QUICK_SIZES:
+        icon.addPixmap(pixmap_for(state, size, dpr))
+    return icon
+
+
 def app_icon() -> QIcon:
     """The application's own icon (window, launcher, about box): rising status bars."""
     key = ("app", False)

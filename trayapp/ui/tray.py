@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPixmapCache
+from PySide6.QtGui import QAction, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from trayapp import summary
@@ -44,22 +44,6 @@ RETRY_MAX = 30.0  # ...up to this
 # Qt caches the pixmaps it renders for the tray host and keeps a flush timer running while the
 # cache holds any: emptied this long after the icon or menu changed, the idle app sleeps.
 PIXMAP_CACHE_GRACE_MS = 5_000
-
-
-QUICK_SIZES = (16, 22, 24, 32, 48, 64)  # what tray hosts ask for; painted in about a millisecond
-
-
-def quick_icon(state: TrayState) -> QIcon:
-    """``state``'s icon in the usual tray sizes only, for the first moment of start-up (the
-    full icon paints every size at every scale, which takes ten times as long)."""
-    from PySide6.QtGui import QGuiApplication
-
-    screen = QGuiApplication.primaryScreen()
-    dpr = screen.devicePixelRatio() if screen is not None else 1.0
-    icon = QIcon()
-    for size in QUICK_SIZES:
-        icon.addPixmap(icons.pixmap_for(state, size, dpr))
-    return icon
 
 
 def label(text: str) -> str:
@@ -269,7 +253,8 @@ class Tray(QObject):
             return False
         self.state = state_of(self.hub)
         started = self.hub.started
-        icon = QSystemTrayIcon(icons.icon_for(self.state) if started else quick_icon(self.state))
+        shown = icons.icon_for(self.state) if started else icons.quick_icon(self.state)
+        icon = QSystemTrayIcon(shown)
         icon.setToolTip(tooltip_of(self.hub, self._clock()))
         icon.show()
         self._adopt(icon, full=started)
