@@ -256,8 +256,8 @@ class Tray(QObject):
         shown = icons.icon_for(self.state) if started else icons.quick_icon(self.state)
         icon = QSystemTrayIcon(shown)
         icon.setToolTip(tooltip_of(self.hub, self._clock()))
+        self._adopt(icon, full=started)  # the menu first: D-Bus hosts look it up on registering
         icon.show()
-        self._adopt(icon, full=started)
         return True
 
     def _adopt(self, icon: QSystemTrayIcon, full: bool) -> None:
