@@ -174,6 +174,13 @@ def test_broken_config_is_reported_with_file_and_line(trayapp_env: dict[str, str
     done = trayapp(trayapp_env, "add", "slack")
     assert done.returncode == 1 and f"{path}:3:" in done.stderr
     assert "slack" not in path.read_text()
+    done = trayapp(trayapp_env, "--for", "1")  # the engine: 1 as well, not a usage error (2)
+    assert done.returncode == 1 and f"{path}:3: unknown key 'intervall'" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", "check"],
+        capture_output=True, text=True, env=trayapp_env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and f"{path}:3: unknown key 'intervall'" in done.stderr
 
 
 def test_no_action_means_the_engine_with_its_options() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from trayapp import catalog, formats
 from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
-from trayapp.config import AUTO_FORMAT
+from trayapp.config import AUTO_FORMAT, ConfigError
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Reading, Severity, Watch
 
@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         watches = resolve_targets(args.targets, args.format)
+    except ConfigError as exc:  # the file names the file and line; not a usage error
+        print(f"trayapp check: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:
         print(f"trayapp check: {exc}", file=sys.stderr)
         return 2
@@ -91,10 +94,7 @@ def resolve_targets(targets: list[str], format: str | None) -> list[Watch]:
 def _configured_watches() -> tuple[Watch, ...]:
     from trayapp import config, paths
 
-    try:
-        return config.load(paths.config_file()).watches
-    except config.ConfigError as exc:
-        raise ValueError(str(exc)) from None
+    return config.load(paths.config_file()).watches
 
 
 async def _check_all(

@@ -27,7 +27,7 @@ def run_engine(args: argparse.Namespace) -> int:
         cfg = config.load(paths.config_file())
     except config.ConfigError as exc:
         print(f"trayapp: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if not cfg.watches:
         print("Nothing to watch: add a service with `trayapp watch add NAME|URL`.", file=sys.stderr)
         return 1
