@@ -98,6 +98,18 @@ def test_nothing_reached_says_it_may_be_you(trayapp_env: dict[str, str]) -> None
     assert OFFLINE_HINT in done.stderr
 
 
+def test_a_url_to_detect_that_cannot_be_reached_says_it_may_be_you(
+    trayapp_env: dict[str, str], pages: StaticServer
+) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}/"
+    done = trayapp(trayapp_env, dead)  # no --format: detection fails before any check
+    assert done.returncode == 0 and "could not detect" in done.stdout
+    assert OFFLINE_HINT in done.stderr
+    with pages:  # a server that answers but fits no format is no sign of being offline
+        done = trayapp(trayapp_env, pages.url("nothing-here"))
+    assert done.returncode == 0 and OFFLINE_HINT not in done.stderr
+
+
 def test_one_page_reached_is_no_offline_hint(
     trayapp_env: dict[str, str], pages: StaticServer
 ) -> None:

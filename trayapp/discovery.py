@@ -43,9 +43,10 @@ UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout"})
 class DetectionError(Exception):
     """Nothing at the URL fits a known format; the message says what was tried, in words."""
 
-    def __init__(self, message: str, tried: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, tried: tuple[str, ...] = (), *, reached: bool = True) -> None:
         super().__init__(message)
         self.tried = tried
+        self.reached = reached  # False when the URL's server could not be reached at all
 
 
 @dataclass
@@ -93,7 +94,9 @@ async def discover(client: httpx.AsyncClient, url: str) -> Detection:
     session = _Session(client)
     page = await session.fetch(url, max_bytes=MAX_BYTES)
     if page is None and session.unreachable:
-        raise DetectionError(f"could not reach {url}: {session.outcomes[url]}", session.tried)
+        raise DetectionError(
+            f"could not reach {url}: {session.outcomes[url]}", session.tried, reached=False
+        )
     page_url = page.url if page is not None else url
     found = await _from_page(session, page) if page is not None else None
     if found is None and not session.unreachable:

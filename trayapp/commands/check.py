@@ -109,9 +109,9 @@ async def _check_all(
 
         async def one(watch: Watch) -> tuple[Watch, Reading, bool]:
             if watch.format in ("", AUTO_FORMAT):
-                watch, failure = await _detected(client, watch)
+                watch, failure, reached = await _detected(client, watch)
                 if failure is not None:
-                    return watch, failure, True  # detection needs no answer to fail
+                    return watch, failure, reached
             reading, reached = await check_reached(client, watch)
             return watch, reading, reached
 
@@ -119,14 +119,18 @@ async def _check_all(
     return [(w, r) for w, r, _ in done], any(reached for *_, reached in done)
 
 
-async def _detected(client: Any, watch: Watch) -> tuple[Watch, Reading | None]:
+async def _detected(client: Any, watch: Watch) -> tuple[Watch, Reading | None, bool]:
+    """The watch with its detected format, or a reading saying why not; and whether its
+    server was reached (for the offline hint)."""
     from trayapp.discovery import DetectionError, discover
 
     try:
         found = await discover(client, watch.url)
     except DetectionError as exc:
-        return watch, Reading.unknown("", f"could not detect the status format: {exc}")
-    return replace(watch, url=found.endpoint, format=found.format, params=tuple(found.params)), None
+        failure = Reading.unknown("", f"could not detect the status format: {exc}")
+        return watch, failure, exc.reached
+    detected = replace(watch, url=found.endpoint, format=found.format, params=tuple(found.params))
+    return detected, None, True
 
 
 def as_json(watch: Watch, reading: Reading) -> dict[str, Any]:
