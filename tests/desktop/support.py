@@ -127,6 +127,18 @@ def notify_calls() -> list[NotifyCall]:
     return out
 
 
+def closed_notifications() -> dict[int, int]:
+    """The server's NotificationClosed signals so far: notification id -> reason (the spec's
+    1 expired, 2 dismissed by the user, 3 closed by a CloseNotification call)."""
+    closed: dict[int, int] = {}
+    for kind, fields, args in _messages(read(os.environ["HARNESS_NOTIFY_LOG"])):
+        if kind == "signal" and fields.get("member") == "NotificationClosed":
+            numbers = re.findall(r"uint32 (\d+)", args)
+            if len(numbers) == 2:
+                closed[int(numbers[0])] = int(numbers[1])
+    return closed
+
+
 def calls_mentioning(text: str) -> list[NotifyCall]:
     return [c for c in notify_calls() if text in c.summary or text in c.body]
 

@@ -26,6 +26,7 @@ import pytest
 from tests.desktop.support import (
     TRAY_MODE,
     calls_mentioning,
+    closed_notifications,
     delivered,
     dunst_entry,
     dunst_history,
@@ -172,6 +173,31 @@ def test_recovery_reaches_dunst_as_low(loop: asyncio.AbstractEventLoop) -> None:
     )
     send(loop, n)
     assert_shown(n, "low")
+
+
+def test_a_recovery_takes_the_outage_notifications_place_and_quit_withdraws_the_rest(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """A critical notification stays on screen until dismissed: the recovery must close it
+    (a group's message naming another service too stays), and quitting closes what is left."""
+    from trayapp.ui.notify import DesktopNotifierBackend
+
+    backend = DesktopNotifierBackend()
+    alpha, beta = unique("Alpha"), unique("Beta")
+    outage = Notification(f"{alpha}: major outage", "-", "critical", (alpha,), None, "problem")
+    group = Notification(unique("2 services"), "-", "normal", (alpha, beta), None, "group")
+    recovery = Notification(f"{alpha} has recovered", "-", "low", (alpha,), None, "recovery")
+    for n in (outage, group, recovery):
+        loop.run_until_complete(backend.send(n))
+    ids = {n.title: delivered(n.title).reply_id for n in (outage, group, recovery)}
+    closed = wait_until(lambda: closed_notifications().get(ids[outage.title]), 5, 0.05, "close")
+    assert closed == 3  # closed by our CloseNotification call, not expired or dismissed
+    assert ids[group.title] not in closed_notifications()  # it also speaks of Beta
+    assert ids[recovery.title] not in closed_notifications()
+
+    loop.run_until_complete(backend.withdraw_all())
+    for title in (group.title, recovery.title):
+        wait_until(lambda t=title: closed_notifications().get(ids[t]) == 3, 5, 0.05, title)
 
 
 # ---------------------------------------------------------------------------- grouping, muting

@@ -726,6 +726,7 @@ class TrayApp(QObject):
                 await asyncio.gather(self._engine_task, return_exceptions=True)
             if self.center is not None:
                 await self.center.drain()
+                await self.center.withdraw_all()
             if self.incident_log is not None:
                 self.incident_log.close()
                 self.incident_log = None

@@ -9,7 +9,9 @@ every tray message as normal; that is why it is only the fallback.
 desktop-notifier swallows its own failures (it logs and returns), so ``DesktopNotifierBackend``
 checks the dispatch callback and raises ``NotifyError`` when nothing was dispatched;
 ``FallbackNotifier`` then tries the tray. Neither backend creates or raises a window: a
-notification never steals focus. Clicking one opens the service's status page.
+notification never steals focus. Clicking one opens the service's status page. A native
+notification replaces the earlier ones about the same services (the recovery takes the outage's
+place), and those still shown are withdrawn when the app quits.
 
 desktop-notifier is asyncio-based: it must run inside the app's qasync loop (PySide6's own
 QtAsyncio cannot open the D-Bus socket and fails silently).
@@ -51,6 +53,8 @@ class NotifyError(RuntimeError):
 class Notifier(Protocol):
     async def send(self, n: Notification) -> None: ...
 
+    async def withdraw_all(self) -> None: ...
+
 
 def open_url(url: str) -> None:
     """Open ``url`` in the user's browser (the browser, not us, takes focus: the user clicked)."""
@@ -85,8 +89,34 @@ class DesktopNotifierBackend:
         self._icons = _LINUX_ICONS if linux and icon is None else {}
         # freedesktop servers read the body as markup: '&' or '<' in a name must stay text
         self._escape = linux
+        self._latest: dict[str, str] = {}  # service -> the last notification that named it
+        self._names: dict[str, frozenset[str]] = {}  # that notification -> the services it names
 
     async def send(self, n: Notification) -> None:
+        """Show ``n`` in place of the earlier notifications about the same services (a critical
+        outage would otherwise stay on screen after the recovery), then remember it."""
+        for earlier in {self._latest[s] for s in n.services if s in self._latest}:
+            if self._names[earlier] <= set(n.services):  # a group's message stays for the rest
+                await self._withdraw(earlier)
+        identifier = await self._show(n)
+        self._names[identifier] = frozenset(n.services)
+        self._latest.update(dict.fromkeys(n.services, identifier))
+
+    async def withdraw_all(self) -> None:
+        """Take back every notification still shown: once the app is gone, none of them can be
+        kept true (a recovery would never replace them)."""
+        for identifier in list(self._names):
+            await self._withdraw(identifier)
+
+    async def _withdraw(self, identifier: str) -> None:
+        del self._names[identifier]
+        self._latest = {s: i for s, i in self._latest.items() if i != identifier}
+        try:
+            await asyncio.wait_for(self._notifier.clear(identifier), self._timeout)
+        except Exception as exc:  # already dismissed by the user, or a server that is gone
+            log.debug("could not withdraw notification %s: %s", identifier, exc)
+
+    async def _show(self, n: Notification) -> str:
         urgency = {"low": Urgency.Low, "normal": Urgency.Normal, "critical": Urgency.Critical}
         dispatched = False
 
@@ -96,7 +126,7 @@ class DesktopNotifierBackend:
 
         url = n.url
         try:
-            await asyncio.wait_for(
+            identifier = await asyncio.wait_for(
                 self._notifier.send(
                     title=n.title,
                     message=html.escape(n.body, quote=False) if self._escape else n.body,
@@ -111,6 +141,7 @@ class DesktopNotifierBackend:
             raise NotifyError("the notification server did not answer") from exc
         if not dispatched:  # desktop-notifier logged why and returned
             raise NotifyError("desktop-notifier could not deliver the notification")
+        return identifier
 
 
 class TrayMessageBackend:
@@ -137,6 +168,9 @@ class TrayMessageBackend:
         self._url = n.url  # Qt reports clicks on the latest message only
         self._tray.showMessage(n.title, n.body, self.ICONS[n.urgency], self._msecs)
 
+    async def withdraw_all(self) -> None:
+        """Nothing to take back: a tray message times out on its own."""
+
     def _clicked(self) -> None:
         if self._url:
             self._on_open(self._url)
@@ -156,6 +190,10 @@ class FallbackNotifier:
         except NotifyError as exc:
             log.info("native notification failed (%s); using the tray instead", exc)
             await self.fallback.send(n)
+
+    async def withdraw_all(self) -> None:
+        await self.primary.withdraw_all()
+        await self.fallback.withdraw_all()
 
 
 def choose_backend(
@@ -224,6 +262,13 @@ class NotificationCenter(QObject):
         """Wait for the sends under way (for shutdown and tests)."""
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def withdraw_all(self) -> None:
+        """At quit: take back what is still shown (after ``drain``)."""
+        try:
+            await self.notifier.withdraw_all()
+        except Exception:
+            log.warning("could not withdraw the notifications", exc_info=True)
 
     def _dispatch(self, notifications: list[Notification]) -> None:
         for n in notifications:
