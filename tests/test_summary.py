@@ -298,12 +298,14 @@ def test_last_checked_text() -> None:
     failing = status(
         "A", UNK, checked=NOW - MIN, success=NOW - timedelta(hours=1), error="HTTP 503"
     )
-    assert last_checked_text(failing, NOW) == "last success 1 h ago"
+    assert last_checked_text(failing, NOW) == "last success 1 h ago; last try: HTTP 503"
     # offline: the engine counts a failure without feeding the tracker, so no error is recorded
     unreachable = status("A", OP, checked=NOW, success=NOW - 5 * MIN, failures=2)
     assert last_checked_text(unreachable, NOW) == "last success 5 min ago"
     never = status("A", UNK, checked=NOW, success=None, error="HTTP 404", failures=1)
-    assert last_checked_text(never, NOW) == "no successful check yet"
+    assert last_checked_text(never, NOW) == "no successful check yet: HTTP 404"
+    long = status("A", UNK, checked=NOW, success=None, error="could not resolve " * 9, failures=1)
+    assert last_checked_text(long, NOW).endswith("…") and len(last_checked_text(long, NOW)) < 90
 
 
 # ---------------------------------------------------------------------------------- end to end
@@ -319,7 +321,9 @@ def test_words_for_states_made_by_the_real_tracker() -> None:
         state, _ = step(state, "Gemini", bad, NOW - minutes * MIN, config)
     gemini = SourceStatus(watch, state, None, NOW - 10 * MIN, 2, None)
     assert row_text(gemini, NOW) == "Gemini — unknown: status page answered HTTP 503"
-    assert last_checked_text(gemini, NOW) == "last success 30 min ago"
+    assert last_checked_text(gemini, NOW) == (
+        "last success 30 min ago; last try: status page answered HTTP 503"
+    )
 
     state = SourceState()
     for minutes, severity in ((40, OP), (26, PART), (25, PART)):  # the second PART confirms

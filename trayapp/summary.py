@@ -233,9 +233,17 @@ def last_checked_text(status: SourceStatus, now: datetime) -> str:
         return "not checked yet"
     if status.failures == 0 and state.last_error is None:
         return f"checked {_ago(now - checked)}"
+    why = f": {_short(state.last_error)}" if state.last_error else ""
     if state.last_success is None:
-        return "no successful check yet"
-    return f"last success {_ago(now - state.last_success)}"
+        return f"no successful check yet{why}"
+    return f"last success {_ago(now - state.last_success)}" + (f"; last try{why}" if why else "")
+
+
+def _short(reason: str, width: int = 60) -> str:
+    """A failure's reason on one short line (the tooltip and `trayapp check` give it whole)."""
+    import textwrap
+
+    return textwrap.shorten(reason, width, placeholder="…")
 
 
 def ago(delta: timedelta) -> str:

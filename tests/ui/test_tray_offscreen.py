@@ -416,7 +416,12 @@ def test_the_status_window_lists_services_incidents_and_notices(
     assert rows == [
         ["OpenAI", "major outage", "25 min", "checked 2 min ago"],
         ["Claude & Co", "operational", "25 min", "checked 2 min ago"],
-        ["GitHub", "unknown", "25 min", "last success 2 min ago"],  # its last check failed
+        [
+            "GitHub",
+            "unknown",
+            "25 min",
+            "last success 2 min ago; last try: status page answered HTTP 503",
+        ],
         ["Fresh", "checking…", "", "not checked yet"],
     ]
     openai = tree.topLevelItem(0)
