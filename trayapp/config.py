@@ -18,7 +18,6 @@ survive, and are written atomically after the result has been validated.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import tempfile
@@ -44,6 +43,7 @@ from trayapp.probe import (
     rebase,
 )
 from trayapp.secrets import check_name, has_credential_prefix, looks_like_secret
+from trayapp.urls import is_loopback
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
 PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever the file says
@@ -741,17 +741,6 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(f"{key} must be a number", key)
         return float(value)
-
-
-def is_loopback(url: str) -> bool:
-    """True for URLs on this machine (127.0.0.0/8, ::1, localhost): no floor protects them."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _origin(url: str) -> str:

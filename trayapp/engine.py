@@ -19,7 +19,6 @@ pure tracker; the engine hands out events and per-source snapshots through callb
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import time
@@ -33,6 +32,7 @@ import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
+from trayapp.urls import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +105,6 @@ class EngineStats:
 
 
 ONLINE_SPREAD = 5.0  # seconds over which sources that failed while offline are re-polled
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_retry_after(headers: dict[str, str] | None, now: datetime) -> float | None:
