@@ -194,6 +194,20 @@ def test_no_action_means_the_engine_with_its_options() -> None:
         parser.parse_args(["add", "x", "--format", "nonsense"])
 
 
+def test_adding_a_watched_service_again_sets_the_options_given(
+    trayapp_env: dict[str, str],
+) -> None:
+    done = trayapp(trayapp_env, "add", "github", "--interval", "600", "--component", "Git")
+    assert done.returncode == 0, done.stderr
+    assert "GitHub is already watched: set its interval 600 s and components Git." in done.stdout
+    (github,) = [w for w in listed(trayapp_env)["watches"] if w["name"] == "GitHub"]
+    assert (github["interval"], github["components"]) == (600, ["Git"])
+    done = trayapp(trayapp_env, "add", "github", "--interval", "5")  # below the public floor
+    assert done.returncode == 1 and "30 s" in done.stderr
+    (github,) = [w for w in listed(trayapp_env)["watches"] if w["name"] == "GitHub"]
+    assert github["interval"] == 600  # the file was left as it was
+
+
 def test_adding_a_service_already_watched_changes_nothing(trayapp_env: dict[str, str]) -> None:
     """GitHub is a default: `watch add github` says so, and never invites a duplicate."""
     done = trayapp(trayapp_env, "add", "github")

@@ -5,8 +5,8 @@
 With no action, the engine runs here until Ctrl-C (or ``--for SECONDS``).
 
 Adding a service that is already watched (a watch reads the same endpoint, format and filters,
-and no ``--name`` asks for a second watch of it) changes nothing and exits 0: the wanted state
-holds.
+and no ``--name`` asks for a second watch of it) exits 0: the wanted state holds. Its
+``--interval`` and ``--component`` options, if given, are applied to that watch.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _add(args: argparse.Namespace, path: Path) -> int:
                 file=sys.stderr,
             )
             return 2
-        if args.name is None and _already_watched(path, entry.watch(), entry.name):
+        if args.name is None and _already_watched(path, entry.watch(), entry.name, args):
             return 0
         result = config.add_watch(
             path, service=entry.id, name=args.name, interval=args.interval, components=components
@@ -157,7 +157,7 @@ def _add(args: argparse.Namespace, path: Path) -> int:
         polled = formats.endpoint(fields["format"], fields["url"])
         params = tuple((fields.get("params") or {}).items())
         wanted = Watch(name=url, url=polled, format=fields["format"], params=params)
-        if _already_watched(path, wanted, url):
+        if _already_watched(path, wanted, url, args):
             return 0
     result = config.add_watch(
         path, name=args.name, interval=args.interval, components=components, **fields
@@ -168,9 +168,10 @@ def _add(args: argparse.Namespace, path: Path) -> int:
     return 0
 
 
-def _already_watched(path: Path, wanted: Watch, what: str) -> bool:
+def _already_watched(path: Path, wanted: Watch, what: str, args: argparse.Namespace) -> bool:
     """True (after saying so) when a watch already reads ``wanted``'s source: the same
-    endpoint, format and filters (Gemini and Google Cloud share one feed, not one filter)."""
+    endpoint, format and filters (Gemini and Google Cloud share one feed, not one filter).
+    The ``--interval`` and ``--component`` asked for are then set on that watch."""
     from trayapp import config
 
     key = (wanted.url, wanted.format, dict(wanted.params))
@@ -179,8 +180,20 @@ def _already_watched(path: Path, wanted: Watch, what: str) -> bool:
     if same is None:
         return False
     alias = "" if same.name == what else f" as {same.name!r}"
-    print(f"{what} is already watched{alias}: nothing changed.")
-    print("Add --name NAME to watch it a second time (e.g. with other --component filters).")
+    changes: dict[str, Any] = {}
+    said: list[str] = []
+    if args.interval is not None:
+        changes["interval"] = args.interval
+        said.append(f"interval {args.interval:g} s")
+    if args.component:
+        changes["components"] = tuple(args.component)
+        said.append("components " + ", ".join(args.component))
+    if changes:
+        config.update_watch(path, same.name, **changes)  # checked like any edit (the floor...)
+        print(f"{what} is already watched{alias}: set its {' and '.join(said)}.")
+    else:
+        print(f"{what} is already watched{alias}: nothing changed.")
+        print("Add --name NAME to watch it a second time (e.g. with other --component filters).")
     print(f"Config file: {path}")
     return True
 
