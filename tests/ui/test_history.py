@@ -25,7 +25,7 @@ from trayapp import incident_log, tracker
 from trayapp.incident_log import DayBar, IncidentLog
 from trayapp.model import Component, Event, Incident, Reading, Severity
 from trayapp.summary import TrayState
-from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow, local_zone
+from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow, local_zone, uptime_figures
 from trayapp.ui.hub import Hub
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NO_DATA, bar_rects, percent_text, tooltip_text
@@ -415,3 +415,23 @@ def test_the_window_fits_a_small_screen(window: HistoryWindow) -> None:
     area = window.screen().availableGeometry()
     assert window.width() <= area.width() and window.height() <= area.height()
     assert window.windowTitle() == "trayapp — History"
+
+
+def test_uptime_figures_share_one_figure_where_windows_read_the_same() -> None:
+    end = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def up(window: str, observed: timedelta, down: timedelta) -> incident_log.Uptime:
+        length = incident_log.WINDOWS[window]
+        return incident_log.Uptime("A", None, end - length, end, observed, observed - down)
+
+    minute = timedelta(minutes=1)
+    fresh = {w: up(w, 30 * minute, timedelta(0)) for w in incident_log.WINDOWS}
+    assert uptime_figures(fresh) == "24 h\u201390 d 100 % · watched 30 min"
+    day, weeks = timedelta(days=1), timedelta(days=90)
+    old = {
+        "24h": up("24h", day, timedelta(0)),
+        "7d": up("7d", 7 * day, 2 * minute),
+        "30d": up("30d", 30 * day, 2 * minute),
+        "90d": up("90d", weeks, 2 * minute),
+    }
+    assert uptime_figures(old) == "24 h 100 % · 7 d 99.98 % · 30 d\u201390 d 99.99 %"

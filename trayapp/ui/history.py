@@ -102,14 +102,26 @@ def describe(event: LoggedEvent) -> str:
     return text[:1].upper() + text[1:]
 
 
+RANGE = "\u2013"  # en dash, between the first and last window of a range
+
+
 def uptime_figures(uptimes: dict[str, Any]) -> str:
-    """'24 h 100 % · 7 d 99.95 % · 30 d 99.2 % · 90 d 99.71 %'."""
-    parts = []
+    """'24 h 100 % · 7 d 99.95 % · 30 d 99.2 % · 90 d 99.71 %'; windows that read the same
+    (all of them, for a service watched less than a day) share one figure, as a range of
+    windows: '24 h to 90 d 100 %' written with an en dash."""
+    runs: list[tuple[list[str], str]] = []  # (window labels, figure) of equal neighbours
     for name in WINDOWS:
         uptime = uptimes.get(name)
-        fraction = uptime.fraction if uptime is not None else None
+        figure = percent_text(uptime.fraction if uptime is not None else None, 2)
         label = name.replace("h", " h").replace("d", " d")
-        parts.append(f"{label} {percent_text(fraction, 2)}")
+        if runs and runs[-1][1] == figure:
+            runs[-1][0].append(label)
+        else:
+            runs.append(([label], figure))
+    parts = [
+        f"{labels[0]}{RANGE + labels[-1] if len(labels) > 1 else ''} {figure}"
+        for labels, figure in runs
+    ]
     longest = uptimes.get(list(WINDOWS)[-1])
     if longest is not None and longest.coverage < 0.99:  # say what the figures rest on
         parts.append(f"watched {span(longest.observed)}")
@@ -510,7 +522,7 @@ class HistoryWindow(QWidget):
         row = len(self.bars)
         label = QLabel(name)
         label.setToolTip(name)
-        label.setMinimumWidth(90)
+        label.setMinimumWidth(min(max(label.sizeHint().width(), 90), 220))  # names whole
         bars = UptimeBars()
         bars.setAccessibleName(f"{name}: daily uptime")
         figures = QLabel()
