@@ -8,6 +8,7 @@ import json
 import sys
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from trayapp import catalog, formats
 from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
@@ -78,8 +79,8 @@ def resolve_targets(targets: list[str], format: str | None) -> list[Watch]:
     watches: list[Watch] = []
     for target in targets:
         if "://" in target:
-            if not target.startswith(("http://", "https://")):
-                raise ValueError(f"only http(s) URLs can be checked, not {target!r}")
+            if not target.startswith(("http://", "https://")) or not urlsplit(target).hostname:
+                raise ValueError(f"only http(s) URLs with a host can be checked, not {target!r}")
             url = formats.endpoint(format, target) if format else target
             watches.append(Watch(name=target, url=url, format=format or "", page_url=target))
             continue
