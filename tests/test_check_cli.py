@@ -123,6 +123,8 @@ def test_unknown_names_are_refused(trayapp_env: dict[str, str]) -> None:
     done = trayapp(trayapp_env, "no-such-service")
     assert done.returncode == 2
     assert "neither a URL nor a service in the catalog" in done.stderr
+    done = trayapp(trayapp_env, "githb")
+    assert done.returncode == 2 and "(did you mean 'github'?)" in done.stderr
     for url in ("http://", "ftp://127.0.0.1/"):
         done = trayapp(trayapp_env, url)
         assert done.returncode == 2 and "only http(s) URLs with a host" in done.stderr

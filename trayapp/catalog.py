@@ -90,6 +90,21 @@ def find(query: str) -> CatalogEntry | None:
     return next((e for e in entries() if e.matches(query)), None)
 
 
+def closest(query: str) -> CatalogEntry | None:
+    """The entry a mistyped ``query`` most likely meant ('slak' -> Slack), if any is close."""
+    import difflib
+
+    words = {alias: e for e in entries() for alias in (e.id, e.name.lower(), *e.aliases)}
+    close = difflib.get_close_matches(query.strip().lower(), list(words), n=1, cutoff=0.6)
+    return words[close[0]] if close else None
+
+
+def did_you_mean(query: str) -> str:
+    """' (did you mean 'slack'?)' for a mistyped service name, else ''."""
+    entry = closest(query)
+    return f" (did you mean {entry.id!r}?)" if entry else ""
+
+
 def defaults() -> tuple[CatalogEntry, ...]:
     """The services watched when the user has configured nothing."""
     return tuple(e for e in entries() if e.default)

@@ -754,11 +754,7 @@ def _host_name(url: str) -> str:
 
 
 def _suggest(query: str) -> str:
-    words: list[str] = []
-    for entry in catalog.entries():
-        words += [entry.id, entry.name.lower(), *entry.aliases]
-    close = difflib.get_close_matches(query.strip().lower(), words, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = catalog.did_you_mean(query)
     return f"{hint}; for a page that is not in the catalog, write url = ... instead"
 
 

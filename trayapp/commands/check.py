@@ -86,7 +86,10 @@ def resolve_targets(targets: list[str], format: str | None) -> list[Watch]:
             continue
         entry = catalog.find(target)
         if entry is None:
-            raise ValueError(f"{target!r} is neither a URL nor a service in the catalog")
+            raise ValueError(
+                f"{target!r} is neither a URL nor a service in the catalog"
+                + catalog.did_you_mean(target)
+            )
         watch = entry.watch()
         watches.append(watch)
     return watches

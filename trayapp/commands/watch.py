@@ -132,7 +132,8 @@ def _add(args: argparse.Namespace, path: Path) -> int:
     url = _as_url(args.target)
     if url is None:
         print(
-            f"trayapp: {args.target!r} is neither a catalog service nor a URL{_close(args.target)}",
+            f"trayapp: {args.target!r} is neither a catalog service nor a URL"
+            + catalog.did_you_mean(args.target),
             file=sys.stderr,
         )
         return 2
@@ -228,17 +229,6 @@ def _as_url(target: str) -> str | None:
         text = "https://" + text
     parts = urlsplit(text)
     return text if parts.scheme in ("http", "https") and parts.hostname else None
-
-
-def _close(target: str) -> str:
-    import difflib
-
-    from trayapp import catalog
-
-    names = {e.id: e.id for e in catalog.entries()}
-    names |= {alias: e.id for e in catalog.entries() for alias in (e.name.lower(), *e.aliases)}
-    close = difflib.get_close_matches(target.strip().lower(), list(names), n=1, cutoff=0.6)
-    return f" (did you mean {names[close[0]]!r}?)" if close else ""
 
 
 def _catalog(*, as_json: bool) -> int:
