@@ -249,6 +249,11 @@ def test_secret_command_refuses_the_null_backend_in_a_real_process(
         env=env,
         timeout=60,
     )
-    assert done.returncode == 1
+    assert done.returncode == 3  # the keyring failed: not the "not stored" of `check` (1)
     assert "disabled" in done.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "trayapp", "secret", "check", "status-token"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert check.returncode == 3 and "disabled" in check.stderr
     assert TOKEN not in done.stdout + done.stderr

@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("name", metavar="NAME")
 
 
+KEYRING_FAILED = 3  # exit status when the system keyring cannot be used at all
+
+
 def run(args: argparse.Namespace) -> int:
     from trayapp import secrets
 
@@ -50,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"Secret {args.name!r} is stored ({secrets.backend_name()}).")
         return 0
-    except secrets.SecretStoreError as exc:
+    except secrets.SecretStoreError as exc:  # not "not stored" (1): the keyring itself failed
         print(f"trayapp: {exc}", file=sys.stderr)
-        return 1
+        return KEYRING_FAILED
 
 
 def _set(name: str) -> int:
