@@ -45,6 +45,7 @@ def history(trayapp_env: dict[str, str]) -> dict[str, str]:
     script = {
         "OpenAI": [(-10, OK), (-1, MAJOR), (0, OK)],
         "GitHub": [(-10, OK), (0, OK)],
+        "Murky": [(-2, Severity.UNKNOWN)],  # seen, but never readable: nothing observed
     }
     with incident_log.open(path) as log:
         for service, steps in script.items():
@@ -65,7 +66,8 @@ def test_uptime_table_and_how_late_the_page_was(history: dict[str, str]) -> None
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["SERVICE", "24h", "7d", "30d", "90d", "WATCHED"]
-    table = {line.split()[0]: line.split()[1:] for line in lines[1:3]}
+    table = {line.split()[0]: line.split()[1:] for line in lines[1:4]}
+    assert table["Murky"] == ["—"] * 5  # WATCHED too: no '<1 min' beside figures of nothing
     assert table["GitHub"][0] == "100.00%"
     assert table["GitHub"][4:] == ["10", "h"]  # what the figures rest on
     # 1 h down in the 10 h watched (and the seconds since the fixture ran, up)
@@ -145,7 +147,7 @@ def test_an_unknown_service_is_an_error_that_names_the_known_ones(
         assert done.returncode == 1, (command, done.stdout)
         assert done.stdout == ""
         assert "no service named 'nosuch'" in done.stderr
-        assert "GitHub, OpenAI" in done.stderr
+        assert "GitHub, Murky, OpenAI" in done.stderr
 
 
 def test_service_names_match_whatever_their_case(history: dict[str, str]) -> None:

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'SERVICE':<{width}}  " + "  ".join(f"{w:>8}" for w in windows) + "  WATCHED")
     for service, component, figures in rows:
         cells = "  ".join(f"{_percent(figures[w]):>8}" for w in windows)
-        watched = span(figures[longest].observed)
+        observed = figures[longest].observed
+        watched = span(observed) if observed.total_seconds() > 0 else "—"
         print(f"{_label(service, component):<{width}}  {cells}  {watched}")
     print(f"WATCHED: the time observed in the last {longest}, which the figures rest on.")
     print("— : nothing observed. Time offline or unreadable is not counted.")
