@@ -427,6 +427,8 @@ def test_uptime_figures_share_one_figure_where_windows_read_the_same() -> None:
     minute = timedelta(minutes=1)
     fresh = {w: up(w, 30 * minute, timedelta(0)) for w in incident_log.WINDOWS}
     assert uptime_figures(fresh) == "24 h\u201390 d 100 % · watched 30 min"
+    unseen = {w: up(w, timedelta(0), timedelta(0)) for w in incident_log.WINDOWS}
+    assert uptime_figures(unseen) == "24 h\u201390 d no data"
     day, weeks = timedelta(days=1), timedelta(days=90)
     old = {
         "24h": up("24h", day, timedelta(0)),

@@ -123,7 +123,7 @@ def uptime_figures(uptimes: dict[str, Any]) -> str:
         for labels, figure in runs
     ]
     longest = uptimes.get(list(WINDOWS)[-1])
-    if longest is not None and longest.coverage < 0.99:  # say what the figures rest on
+    if longest is not None and longest.observed and longest.coverage < 0.99:  # what they rest on
         parts.append(f"watched {span(longest.observed)}")
     return " · ".join(parts)
 
