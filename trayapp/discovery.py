@@ -100,7 +100,7 @@ async def discover(client: httpx.AsyncClient, url: str) -> Detection:
     page_url = page.url if page is not None else url
     found = await _from_page(session, page) if page is not None else None
     if found is None and not session.unreachable:
-        found = await _probe(session, page_url)
+        found = await _probe(session, page_url, page_answered=page is not None)
     if found is None and page is not None:
         found = await _from_feed_links(session, page)
     if found is None:
@@ -178,9 +178,12 @@ def _same_resource(a: str, b: str) -> bool:
     return urlsplit(a)[:3] == urlsplit(b)[:3]
 
 
-async def _probe(session: _Session, page_url: str) -> Detection | None:
-    """Ask the page's origin for each known API in turn; the first that fits wins."""
+async def _probe(session: _Session, page_url: str, page_answered: bool) -> Detection | None:
+    """Ask the page's origin for each known API in turn; the first that fits wins. When the
+    URL given did not answer (a mistyped path) and the API found does not hang off it (as an
+    Uptime Kuma slug does), the page a click opens is the site's root, not that URL."""
     base = detect.origin(page_url)
+    own = set(probe_paths(page_url)) - set(probe_paths(base + "/"))  # from the URL's path
     for path in probe_paths(page_url):
         if session.unreachable:
             return None
@@ -189,7 +192,8 @@ async def _probe(session: _Session, page_url: str) -> Detection | None:
         if response is None or found is None:
             continue
         found = await _settle(session, found, response)
-        return replace(found, page_url=page_url, evidence=f"{path} answered: {found.evidence}")
+        page = page_url if page_answered or path in own else base + "/"
+        return replace(found, page_url=page, evidence=f"{path} answered: {found.evidence}")
     return None
 
 
