@@ -81,13 +81,7 @@ def verdict(page: Severity | None, probes: list[ProbeState], offline: bool = Fal
          "outage seen by your checks; the status page cannot be read (since 14:02)", MAJOR),
         (MAJOR, [DOWN], False, "outage_confirmed", "outage, confirmed by the status page",
          MAJOR),
-        # the worse of page and checks: a page saying "degraded" or "partial" while every
-        # check fails must not read as the outage improving when the page admits it
         (DEG, [DOWN], False, "outage_confirmed", "outage, confirmed by the status page",
-         MAJOR),
-        (PARTIAL, [DOWN], False, "outage_confirmed", "outage, confirmed by the status page",
-         MAJOR),
-        (DEG, [DOWN, OK], False, "outage_confirmed", "outage, confirmed by the status page",
          PARTIAL),
         (MAINT, [DOWN], False, "outage_confirmed",
          "down for maintenance, announced by the status page", MAINT),

@@ -93,11 +93,11 @@ def decide(
     down = [s for s in probe_states if s.health == "down"]
     if down:
         first = min((s.down_since or s.since or now) for s in down)
+        if acknowledged:
+            return _confirmed(page, first, ack_since)
         severity = Severity.MAJOR_OUTAGE if len(down) == len(probe_states) else (
             Severity.PARTIAL_OUTAGE
         )  # fmt: skip
-        if acknowledged:
-            return _confirmed(page, severity, first, ack_since)
         if page_admitted and page is Severity.OPERATIONAL:
             return Verdict(
                 "outage_confirmed",
@@ -172,16 +172,12 @@ def yours_text(cause: str | None) -> str:
     return _YOURS_TEXT.get(cause or "", "your check needs attention")
 
 
-def _confirmed(
-    page: Severity, seen: Severity, first: datetime, ack_since: datetime | None
-) -> Verdict:
-    """The page admits what the checks see (``seen``): the worse of the two, so that the page
-    calling a total failure "partial" does not read as the outage improving."""
+def _confirmed(page: Severity, first: datetime, ack_since: datetime | None) -> Verdict:
     if page is Severity.MAINTENANCE:
         text, severity = "down for maintenance, announced by the status page", page
     else:
         text = "outage, confirmed by the status page"
-        severity = max(page, seen, key=lambda s: s.rank)
+        severity = page if page.rank >= Severity.PARTIAL_OUTAGE.rank else Severity.PARTIAL_OUTAGE
     return Verdict(
         "outage_confirmed",
         text,
