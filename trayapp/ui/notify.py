@@ -89,28 +89,26 @@ class DesktopNotifierBackend:
         self._icons = _LINUX_ICONS if linux and icon is None else {}
         # freedesktop servers read the body as markup: '&' or '<' in a name must stay text
         self._escape = linux
-        self._latest: dict[str, str] = {}  # service -> the last notification that named it
-        self._names: dict[str, frozenset[str]] = {}  # that notification -> the services it names
+        self._shown: dict[str, frozenset[str]] = {}  # notification still shown -> its services
 
     async def send(self, n: Notification) -> None:
         """Show ``n`` in place of the earlier notifications about the same services (a critical
-        outage would otherwise stay on screen after the recovery), then remember it."""
-        for earlier in {self._latest[s] for s in n.services if s in self._latest}:
-            if self._names[earlier] <= set(n.services):  # a group's message stays for the rest
+        outage would otherwise stay on screen after the recovery), then remember it. A group's
+        message that also names other services stays."""
+        services = frozenset(n.services)
+        for earlier, named in list(self._shown.items()):
+            if named and named <= services:
                 await self._withdraw(earlier)
-        identifier = await self._show(n)
-        self._names[identifier] = frozenset(n.services)
-        self._latest.update(dict.fromkeys(n.services, identifier))
+        self._shown[await self._show(n)] = services
 
     async def withdraw_all(self) -> None:
         """Take back every notification still shown: once the app is gone, none of them can be
         kept true (a recovery would never replace them)."""
-        for identifier in list(self._names):
+        for identifier in list(self._shown):
             await self._withdraw(identifier)
 
     async def _withdraw(self, identifier: str) -> None:
-        del self._names[identifier]
-        self._latest = {s: i for s, i in self._latest.items() if i != identifier}
+        del self._shown[identifier]
         try:
             await asyncio.wait_for(self._notifier.clear(identifier), self._timeout)
         except Exception as exc:  # already dismissed by the user, or a server that is gone

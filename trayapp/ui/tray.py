@@ -291,12 +291,12 @@ class Tray(QObject):
         if self.icon is None:
             return
         icon_state, tip = self._shown
-        if self.state != icon_state:
+        changed = self.state != icon_state
+        if changed:
             self.icon.setIcon(icons.icon_for(self.state))
         text = tooltip_of(self.hub, self._clock())
         if text != tip:
             self.icon.setToolTip(text)
-        changed = self.state != icon_state
         self._shown = (self.state, text)
         if menu_key(self.hub) != self._menu_key and not self.menu.isVisible():
             self.rebuild_menu()  # keeps the menu current for D-Bus hosts that cache it
