@@ -216,13 +216,13 @@ def test_probing_follows_the_documented_order(path: str, name: str, format: str)
     assert asked[-1] == path
 
 
-def test_a_url_that_is_no_page_gives_the_sites_root_as_the_page() -> None:
-    """A mistyped path (404) whose origin answers an API: 'Open status page' must not open
-    the 404 (or a JSON file)."""
+def test_a_url_that_is_no_page_is_not_answered_by_its_sites_api() -> None:
+    """A mistyped path (404) whose origin answers an API: detection fails for that URL (never
+    answers for another one) and names the API that does answer as a hint."""
     with serve({"/api/v2/summary.json": ok("statuspage_summary.json")}) as site:
-        found = run(site.url + "/wrong.json")
-    assert (found.format, found.endpoint) == ("statuspage", site.url + "/api/v2/summary.json")
-    assert found.page_url == site.url + "/"
+        error = fails(site.url + "/wrong.json")
+    assert "gave no status payload (HTTP 404)" in str(error)
+    assert f"its site answers at {site.url}/api/v2/summary.json (statuspage)" in str(error)
 
 
 def test_probed_compat_api_prefers_the_proxy() -> None:

@@ -12,14 +12,13 @@ import pytest
 
 from tests.provider_fakes import ProviderFake
 from trayapp import incident_log, tracker
-from trayapp.fetch import make_client
+from trayapp.fetch import any_answers, make_client
 from trayapp.model import Severity, Watch
 from trayapp.payloads import statuspage_summary
 from trayapp.poll import check_once
 from trayapp.probe import (
     ProbeResult,
     ProbeState,
-    network_works,
     preset,
     probe_step,
     run_probe,
@@ -293,7 +292,7 @@ async def test_offline_is_you_are_offline_not_an_outage(client: Any) -> None:
     for n in range(1, 6):
         result = await run_probe(client, spec, TOKEN)
         assert not result.connected
-        result = with_witness(result, await network_works(client, witness, timeout=2.0))
+        result = with_witness(result, await any_answers(client, witness, deadline=2.0))
         assert (result.verdict, result.cause) == ("yours", "offline")
         state = probe_step(state, result, minute(n))
         found = decide(OP, minute(0), [state], True, minute(n), tz=UTC)
@@ -303,7 +302,7 @@ async def test_offline_is_you_are_offline_not_an_outage(client: Any) -> None:
     with ReplayServer({"/generate_204": Reply(204)}) as reference:
         up = with_witness(
             await run_probe(client, spec, TOKEN),
-            await network_works(client, [reference.url("/generate_204")]),
+            await any_answers(client, [reference.url("/generate_204")]),
         )
     assert (up.verdict, up.cause) == ("theirs", "unreachable")
 

@@ -9,11 +9,18 @@ Order (FORMATS.md §15), sequential and polite, stopping at the first answer tha
 4. a feed the page advertises with ``<link rel="alternate">``.
 
 An API that answers beats HTML guessing: a marker detection whose endpoint answers as some
-other format takes that answer.
+other format takes that answer. Only an HTML page (a status page for people) is answered by its
+site's API: a URL that answers 404 or something unreadable (truncated JSON) is never silently
+swapped for another; the error names the API that does answer, as a hint.
+
+The whole detection has one deadline (``DETECTION_BUDGET`` times the per-request one): a slow
+site cannot hold a check, a detection or an engine slot for longer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -21,7 +28,7 @@ import httpx
 
 from trayapp import detect, formats
 from trayapp.detect import Detection
-from trayapp.fetch import MAX_BYTES, FetchError, Response, get
+from trayapp.fetch import DEFAULT_DEADLINE, MAX_BYTES, FetchError, Response, get
 from trayapp.formats import ParseContext
 
 PROBE_MAX_BYTES = 1024 * 1024  # a probe reads a summary, never a history dump
@@ -37,7 +44,8 @@ PROBES: tuple[str, ...] = (
     "/api/v1/endpoints/statuses?page=1&pageSize=1",  # Gatus
 )
 # failures that say the host cannot be reached at all: asking it more questions is pointless
-UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout"})
+UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "url"})
+DETECTION_BUDGET = 3  # a whole detection takes at most this many per-request deadlines
 
 
 class DetectionError(Exception):
@@ -73,9 +81,6 @@ class _Session:
         except FetchError as exc:
             self.outcomes[url] = str(exc)
             self.unreachable = exc.kind in UNREACHABLE
-        except httpx.InvalidURL as exc:  # not an HTTPError, so fetch.get lets it through
-            self.outcomes[url] = f"invalid URL ({exc})"
-            self.unreachable = True
         else:
             self.outcomes[url] = f"HTTP {response.status}"
             if 200 <= response.status < 300:
@@ -84,14 +89,30 @@ class _Session:
         return answer
 
 
-async def discover(client: httpx.AsyncClient, url: str) -> Detection:
-    """The format and endpoint for ``url``; raises DetectionError when nothing fits."""
+async def discover(
+    client: httpx.AsyncClient, url: str, *, deadline: float | None = None
+) -> Detection:
+    """The format and endpoint for ``url``; raises DetectionError when nothing fits or when
+    it takes longer than ``deadline`` seconds (default: DETECTION_BUDGET client timeouts)."""
     if not is_http_url(url):
         raise DetectionError(f"not an http(s) URL: {url!r}")
     known = detect.known_host(url)
     if known is not None:
         return known
+    if deadline is None:
+        deadline = DETECTION_BUDGET * (client.timeout.read or DEFAULT_DEADLINE)
     session = _Session(client)
+    try:
+        async with asyncio.timeout(deadline):
+            return await _discover(session, url)
+    except TimeoutError:
+        reached = any(o.startswith("HTTP") for o in session.outcomes.values())
+        raise DetectionError(
+            f"detection at {url} took longer than {deadline:g} s", session.tried, reached=reached
+        ) from None
+
+
+async def _discover(session: _Session, url: str) -> Detection:
     page = await session.fetch(url, max_bytes=MAX_BYTES)
     if page is None and session.unreachable:
         raise DetectionError(
@@ -100,7 +121,7 @@ async def discover(client: httpx.AsyncClient, url: str) -> Detection:
     page_url = page.url if page is not None else url
     found = await _from_page(session, page) if page is not None else None
     if found is None and not session.unreachable:
-        found = await _probe(session, page_url, page_answered=page is not None)
+        found = await _probe(session, page_url, page)
     if found is None and page is not None:
         found = await _from_feed_links(session, page)
     if found is None:
@@ -178,10 +199,13 @@ def _same_resource(a: str, b: str) -> bool:
     return urlsplit(a)[:3] == urlsplit(b)[:3]
 
 
-async def _probe(session: _Session, page_url: str, page_answered: bool) -> Detection | None:
-    """Ask the page's origin for each known API in turn; the first that fits wins. When the
-    URL given did not answer (a mistyped path) and the API found does not hang off it (as an
-    Uptime Kuma slug does), the page a click opens is the site's root, not that URL."""
+async def _probe(session: _Session, page_url: str, page: Response | None) -> Detection | None:
+    """Ask the page's origin for each known API in turn; the first that fits wins. Only an
+    HTML page (or the site's root) is answered by its site's API: for a URL that did not answer or answered
+    something unreadable, an API that does not hang off that URL (as an Uptime Kuma slug does)
+    is named in the error, never polled in its place."""
+    for_people = page is not None and detect.looks_like_html(page.body, page.content_type)
+    for_people = for_people or urlsplit(page_url).path in ("", "/")  # the root is the site
     base = detect.origin(page_url)
     own = set(probe_paths(page_url)) - set(probe_paths(base + "/"))  # from the URL's path
     for path in probe_paths(page_url):
@@ -192,9 +216,29 @@ async def _probe(session: _Session, page_url: str, page_answered: bool) -> Detec
         if response is None or found is None:
             continue
         found = await _settle(session, found, response)
-        page = page_url if page_answered or path in own else base + "/"
-        return replace(found, page_url=page, evidence=f"{path} answered: {found.evidence}")
+        if not for_people and path not in own:
+            raise DetectionError(_not_this_url(session, page_url, page, found), session.tried)
+        return replace(found, page_url=page_url, evidence=f"{path} answered: {found.evidence}")
     return None
+
+
+def _not_this_url(session: _Session, url: str, page: Response | None, elsewhere: Detection) -> str:
+    """Why ``url`` itself is unreadable, with the API its site does answer as a hint."""
+    what = session.outcomes.get(url, "no answer") if page is None else _unreadable(page)
+    return (
+        f"{url} gave no status payload ({what}); its site answers at {elsewhere.endpoint} "
+        f"({elsewhere.format}): check that URL instead"
+    )
+
+
+def _unreadable(page: Response) -> str:
+    """A few words on an answer that is neither a page nor a payload."""
+    if page.body.lstrip()[:1] in (b"{", b"["):
+        try:
+            json.loads(page.body)
+        except ValueError:
+            return "invalid JSON, truncated?"
+    return "not a status payload this app reads"
 
 
 def probe_paths(page_url: str) -> list[str]:
@@ -235,5 +279,5 @@ def _nothing_fits(url: str, page: Response | None) -> str:
     elif detect.looks_like_html(page.body, page.content_type):
         what = "the page is HTML without status-platform markers or feed links"
     else:
-        what = "its answer is not a status payload this app reads"
+        what = f"its answer is {_unreadable(page)}"
     return f"no known status format at {url}: {what}, and none of the usual API paths answered"

@@ -59,7 +59,7 @@ class EngineSettings:
     connect_timeout: float = 5.0
     max_bytes: int = fetch.MAX_BYTES
     reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS
-    witness_timeout: float = 4.0
+    witness_timeout: float = fetch.WITNESS_DEADLINE
     witness_cache: float = 15.0  # seconds a witness verdict is reused by other failing sources
     offline_recheck: float = 15.0  # first recheck of connectivity while offline (then backs off)
     resume_grace: float = 10.0  # after a resume, polls wait this long and failures don't count
@@ -365,14 +365,22 @@ class Engine:
         host = urlsplit(watch.url).netloc
         per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
         now = datetime.now(UTC)
-        async with self._global, per_host:
+        async with self._global, per_host:  # the deadline runs inside: a slot is held no longer
             self.stats.requests += 1
             try:
                 response = await fetch.get(
-                    self._client, watch.url, headers=headers, max_bytes=self.settings.max_bytes
+                    self._client,
+                    watch.url,
+                    headers=headers,
+                    max_bytes=self.settings.max_bytes,
+                    deadline=self.settings.timeout,
                 )
             except fetch.FetchError as exc:
-                return await self._failed(src, exc, now)
+                failure = exc
+            else:
+                failure = None
+        if failure is not None:  # the witness is asked after the slots are given back
+            return await self._failed(src, failure, now)
         self.stats.bytes += len(response.body)
         src.transport_failed = False
         src.last_checked = now
@@ -405,18 +413,22 @@ class Engine:
 
     async def _detect(self, src: _Source) -> bool:
         """Find the format of an "auto" watch once; a failure reads unknown and backs off."""
-        from trayapp.discovery import DetectionError, discover
+        from trayapp.discovery import DETECTION_BUDGET, DetectionError, discover
 
         assert self._client is not None and self._global is not None
         now = datetime.now(UTC)
-        async with self._global:
-            try:
-                found = await discover(self._client, src.watch.page_url or src.watch.url)
-            except DetectionError as exc:
-                src.failures += 1
-                reason = f"could not detect the status format: {exc}"
-                self._feed(src, replace(Reading.unknown("", reason), fetched_at=now), now)
-                return False
+        url = src.watch.page_url or src.watch.url
+        try:
+            async with self._global:
+                found = await discover(
+                    self._client, url, deadline=self.settings.timeout * DETECTION_BUDGET
+                )
+        except DetectionError as exc:
+            src.failures += 1
+            src.last_checked = now
+            reason = f"could not detect the status format: {exc}"
+            self._feed(src, replace(Reading.unknown("", reason), fetched_at=now), now)
+            return False
         params = dict(found.params) | src.watch.param_map
         src.watch = replace(
             src.watch, url=found.endpoint, format=found.format, params=tuple(params.items())
@@ -567,19 +579,8 @@ class Engine:
 
     async def _probe_references(self) -> bool:
         assert self._client is not None
-
-        async def reachable(url: str) -> bool:
-            try:
-                await asyncio.wait_for(
-                    fetch.get(self._client, url, max_bytes=64 * 1024),
-                    timeout=self.settings.witness_timeout,
-                )
-            except (fetch.FetchError, TimeoutError):
-                return False
-            return True  # any HTTP answer proves the network works
-
-        results = await asyncio.gather(*(reachable(u) for u in self.settings.reference_urls))
-        return any(results)
+        urls = self.settings.reference_urls
+        return bool(await fetch.any_answers(self._client, urls, self.settings.witness_timeout))
 
     def _set_offline(self, offline: bool, now: datetime) -> None:
         if offline == self._offline:

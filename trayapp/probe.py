@@ -41,12 +41,11 @@ import math
 import random
 import re
 import statistics
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import httpx
@@ -80,7 +79,6 @@ COSTS_TOKENS_FLOOR = 1800.0  # a generation check spends tokens: at most every 3
 DEFAULT_INTERVAL = 300.0
 DEFAULT_SLOW_MS = 2000
 MAX_BODY = 2 * 1024 * 1024  # model lists are tens of kB
-MAX_REDIRECTS = 5
 LATENCY_SAMPLES = 5  # p50 over this many recent successful results
 MIN_SLOW_SAMPLES = 2  # one slow answer is not "degraded"
 
@@ -760,89 +758,48 @@ async def run_probe(
 async def _send(
     client: httpx.AsyncClient, spec: ProbeSpec, token: str | None, max_bytes: int
 ) -> ProbeResult:
-    import httpx
-
+    """One request through the shared edge (deadline, redirects, size cap), then classified."""
     from trayapp import fetch
 
-    origin = _origin(spec.url)
-    method, url, content = spec.method.upper(), spec.url, spec.body
-    headers = dict(spec.headers)
-    if content is not None:
-        headers.setdefault("Content-Type", "application/json")
-    secret = auth_headers(spec, token)
-    cross_origin = False
-    timeout = httpx.Timeout(spec.timeout, connect=min(spec.timeout, 5.0))
-    started = time.monotonic()
     try:
-        for _hop in range(MAX_REDIRECTS + 1):
-            if fetch.urlsplit_scheme(url) not in ("http", "https"):
-                return _failed(spec, "only http and https URLs are probed", True)
-            sent = headers if cross_origin else {**headers, **secret}
-            request = client.build_request(
-                method, url, headers=sent, content=content, timeout=timeout
-            )
-            response = await client.send(request, stream=True, follow_redirects=False)
-            try:
-                location = response.headers.get("location")
-                if response.is_redirect and location:
-                    url = urljoin(url, location)
-                    cross_origin = cross_origin or _origin(url) != origin
-                    if response.status_code == 303 or (
-                        response.status_code in (301, 302) and method == "POST"
-                    ):
-                        method, content = "GET", None
-                        headers.pop("Content-Type", None)
-                    continue
-                body = await _read(response, max_bytes)
-            finally:
-                await response.aclose()
-            elapsed = (time.monotonic() - started) * 1000
-            lowered = {k.lower(): v for k, v in response.headers.items()}
-            sent_token = bool(secret) and not cross_origin
-            return classify(
-                response.status_code, lowered, body, elapsed, spec, sent_token=sent_token
-            )
-        return _failed(spec, f"more than {MAX_REDIRECTS} redirects", True)
-    except _TooLarge:
-        return _failed(spec, f"the answer is over {max_bytes:,} bytes", True)
-    except httpx.ConnectTimeout:
-        return _failed(spec, "timed out connecting", False)
-    except httpx.PoolTimeout:  # our own connection pool was full: says nothing about them
+        response = await fetch.request(
+            client,
+            spec.method.upper(),
+            spec.url,
+            headers=dict(spec.headers),
+            secret_headers=auth_headers(spec, token),
+            content=spec.body,
+            max_bytes=max_bytes,
+            deadline=spec.timeout,
+        )
+    except fetch.FetchError as exc:
+        return _fetch_failed(spec, exc, max_bytes)
+    return classify(
+        response.status,
+        response.headers,
+        response.body,
+        response.elapsed * 1000,
+        spec,
+        sent_token=response.sent_secret,
+    )
+
+
+def _fetch_failed(spec: ProbeSpec, exc: Exception, max_bytes: int) -> ProbeResult:
+    """A request that got no usable answer, judged: whose problem it may be."""
+    kind, connected = getattr(exc, "kind", ""), getattr(exc, "connected", False)
+    if kind == "pool":  # our own connection pool was full: says nothing about them
         return ProbeResult(
             "theirs", None, None, "no free connection in the client's pool",
             cause="unverified", connected=False,
         )  # fmt: skip
-    except httpx.TimeoutException:
-        elapsed = (time.monotonic() - started) * 1000
+    if kind == "timeout" and connected:
         return ProbeResult(
-            "theirs", None, elapsed, f"their server accepted the connection but did not answer "
-            f"within {spec.timeout:g} s", cause="timeout", slow_ms=spec.slow_ms,
+            "theirs", None, spec.timeout * 1000, f"their server accepted the connection but did "
+            f"not answer within {spec.timeout:g} s", cause="timeout", slow_ms=spec.slow_ms,
         )  # fmt: skip
-    except httpx.ConnectError as exc:
-        error = fetch.classify_connect_error(exc)
-        return _failed(spec, str(error), False)
-    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-        return _failed(spec, f"the connection broke ({type(exc).__name__})", True)
-    except httpx.HTTPError as exc:  # no str(exc): a bad header's error quotes its value
-        return _failed(spec, f"the request failed ({type(exc).__name__})", False)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read(response: httpx.Response, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if kind == "too_large":
+        return _failed(spec, f"the answer is over {max_bytes:,} bytes", True)
+    return _failed(spec, str(exc), connected)
 
 
 def _failed(spec: ProbeSpec, message: str, connected: bool) -> ProbeResult:
@@ -856,38 +813,6 @@ def _failed(spec: ProbeSpec, message: str, connected: bool) -> ProbeResult:
         "theirs", None, None, f"could not reach their API: {message}", cause="unreachable",
         connected=False, slow_ms=spec.slow_ms,
     )  # fmt: skip
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").lower(), port
-
-
-async def network_works(
-    client: httpx.AsyncClient, urls: Sequence[str], timeout: float = 4.0
-) -> bool | None:
-    """The connectivity witness for a one-off probe: any answer from a reference host proves
-    the network works. None without reference hosts (no way to tell)."""
-    import asyncio
-
-    from trayapp import fetch
-
-    if not urls:
-        return None
-
-    async def reachable(url: str) -> bool:
-        try:
-            await asyncio.wait_for(fetch.get(client, url, max_bytes=64 * 1024), timeout)
-        except (fetch.FetchError, TimeoutError):
-            return False
-        return True
-
-    return any(await asyncio.gather(*(reachable(u) for u in urls)))
 
 
 # --------------------------------------------------------------------------- state over time

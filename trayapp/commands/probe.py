@@ -223,13 +223,13 @@ def _check_url(url: str) -> None:
 
 
 async def _probe(spec: ProbeSpec, token: str | None) -> ProbeResult:
-    from trayapp.fetch import make_client
-    from trayapp.probe import network_works, run_probe, with_witness
+    from trayapp.fetch import any_answers, make_client
+    from trayapp.probe import run_probe, with_witness
 
     async with make_client(timeout=spec.timeout) as client:
         result = await run_probe(client, spec, token)
         if not result.connected and result.cause == "unreachable":
-            result = with_witness(result, await network_works(client, _reference_urls()))
+            result = with_witness(result, await any_answers(client, _reference_urls()))
     return result
 
 
