@@ -43,7 +43,7 @@ from trayapp.probe import (
     rebase,
 )
 from trayapp.secrets import check_name, has_credential_prefix, looks_like_secret
-from trayapp.urls import is_loopback
+from trayapp.urls import is_loopback, plain_text_secret
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
 PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever the file says
@@ -594,6 +594,9 @@ class _Reader:
             )
         spec = replace(spec, costs_tokens=spec.costs_tokens or costs)
         token = self.token(table) if "token" in table else lent
+        insecure = plain_text_secret(spec.url) if token else None
+        if insecure:
+            self.fail(insecure, "url" if "url" in table else "token")
         return replace(
             spec,
             name=self.probe_name(table, spec),

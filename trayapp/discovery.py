@@ -201,9 +201,9 @@ def _same_resource(a: str, b: str) -> bool:
 
 async def _probe(session: _Session, page_url: str, page: Response | None) -> Detection | None:
     """Ask the page's origin for each known API in turn; the first that fits wins. Only an
-    HTML page (or the site's root) is answered by its site's API: for a URL that did not answer or answered
-    something unreadable, an API that does not hang off that URL (as an Uptime Kuma slug does)
-    is named in the error, never polled in its place."""
+    HTML page (or the site's root) is answered by its site's API: for a URL that did not
+    answer or answered something unreadable, an API that does not hang off that URL (as an
+    Uptime Kuma slug does) is named in the error, never polled in its place."""
     for_people = page is not None and detect.looks_like_html(page.body, page.content_type)
     for_people = for_people or urlsplit(page_url).path in ("", "/")  # the root is the site
     base = detect.origin(page_url)

@@ -10,9 +10,11 @@ Every probe result is classified, because the right reaction differs:
   wrong (other 4xx), or you are offline (a connection failure while the witness fails too);
 - **rate_limited**: a 429 without quota words: back off (Retry-After honoured), not an outage.
 
-``classify`` is pure; ``run_probe`` sends one request through the shared client, following
-redirects itself so the token is never sent to another origin. Tokens come only from the
-keyring (the caller passes the value); they never appear in a reason, an exception or a log line.
+``classify`` is pure; ``run_probe`` sends one request through the shared edge
+(``fetch.request``: one deadline, redirects that never carry the token to another origin),
+and never sends a token over plain http:// to a host other than this machine. Tokens come only
+from the keyring (the caller passes the value); they never appear in a reason, an exception
+or a log line.
 
 ``ProbeState`` + ``probe_step`` fold results over time (confirm before flipping, p50 latency,
 pause on "yours" until the token or settings change); ``next_delay`` is the polite schedule.
@@ -46,6 +48,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+
+from trayapp.urls import plain_text_secret
 
 if TYPE_CHECKING:
     import httpx
@@ -742,6 +746,12 @@ async def run_probe(
             fix=f"store it again with `trayapp secret set {spec.token_name or 'NAME'}`",
         )  # fmt: skip
     token = token.strip() if token else None
+    insecure = plain_text_secret(spec.url) if token else None
+    if insecure:
+        return ProbeResult(
+            "yours", status=None, latency_ms=None, cause="request", connected=False,
+            reason=insecure, fix="change the probe's URL to https://; probing resumes then",
+        )  # fmt: skip
     try:
         result = await _send(client, spec, token, max_bytes)
     except Exception as exc:  # a bug must not leak the token or end a probe loop

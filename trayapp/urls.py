@@ -16,3 +16,15 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def plain_text_secret(url: str) -> str | None:
+    """Why a token must not be sent to ``url`` (None when it may): over plain http:// anyone on
+    the path reads it, so a token goes only over https, or to this machine."""
+    if urlsplit(url).scheme.lower() == "https" or is_loopback(url):
+        return None
+    host = urlsplit(url).hostname or url
+    return (
+        f"refusing to send a token to {host} over plain http:// (anyone on the way could read "
+        "it): use an https:// URL, or a loopback address for a local gateway"
+    )

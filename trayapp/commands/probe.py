@@ -151,6 +151,7 @@ def build_spec(args: argparse.Namespace) -> ProbeSpec:
         preset,
     )
     from trayapp.secrets import check_name
+    from trayapp.urls import plain_text_secret
 
     if args.preset:
         if args.url is not None:
@@ -190,6 +191,8 @@ def build_spec(args: argparse.Namespace) -> ProbeSpec:
         raise UsageError("--slow-ms must be between 1 and 120000")
     if args.timeout is not None and not 0.1 <= args.timeout <= 120:
         raise UsageError("--timeout must be between 0.1 and 120 seconds")
+    if args.token_from is not None and (insecure := plain_text_secret(spec.url)):
+        raise UsageError(insecure)
     return replace(
         spec,
         headers=tuple(headers.items()),
