@@ -1,6 +1,8 @@
 """Frozen value types shared by every layer: what a status source says at one moment.
 
 Nothing here does I/O or imports Qt. Parsers build these; the engine, tracker, log and UI read them.
+Every text field from a page is stripped of escape sequences and control characters here, where
+payloads become values, so no remote string reaches a terminal, a log line or a notification raw.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
+
+from trayapp.text import clean, clean_or_none
 
 
 class Severity(StrEnum):
@@ -70,6 +74,9 @@ class Component:
     id: str = ""
     group: str | None = None  # name of the group it belongs to, if the page groups components
 
+    def __post_init__(self) -> None:
+        _set(self, name=clean(self.name), id=clean(self.id), group=clean_or_none(self.group))
+
 
 @dataclass(frozen=True, slots=True)
 class Incident:
@@ -91,6 +98,17 @@ class Incident:
     latest_update: str | None = None
     components: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _set(
+            self,
+            id=clean(self.id),
+            title=clean(self.title),
+            status=clean(self.status),
+            url=clean_or_none(self.url),
+            latest_update=clean_or_none(self.latest_update, lines=True),
+            components=tuple(clean(c) for c in self.components),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -108,6 +126,9 @@ class Reading:
     error: str | None = None
     fetched_at: datetime | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        _set(self, page_name=clean_or_none(self.page_name), error=clean_or_none(self.error))
+
     @classmethod
     def unknown(cls, format: str, reason: str) -> Reading:
         """A reading for a source that could not be read, with a one-line reason."""
@@ -121,6 +142,13 @@ class Reading:
     @property
     def active_maintenances(self) -> tuple[Incident, ...]:
         return tuple(i for i in self.incidents if i.open and i.kind == "maintenance")
+
+
+def _set(value: object, **fields: object) -> None:
+    """Replace fields of a frozen value while it is being built (only if they changed)."""
+    for name, new in fields.items():
+        if getattr(value, name) is not new:
+            object.__setattr__(value, name, new)
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -154,6 +182,9 @@ class Event:
     message: str = ""  # one line a person reads
     incident: Incident | None = None
     components: tuple[str, ...] = ()  # affected components, by name
+
+    def __post_init__(self) -> None:
+        _set(self, message=clean(self.message))
 
 
 @dataclass(frozen=True, slots=True)

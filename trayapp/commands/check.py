@@ -15,6 +15,7 @@ from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
 from trayapp.config import AUTO_FORMAT, ConfigError
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Reading, Severity, Watch
+from trayapp.text import clean
 
 NAME = "check"
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([as_json(w, r) for w, r in results], indent=2, ensure_ascii=False))
     else:
-        print(render_table(results))
+        print(clean(render_table(results), lines=True))
     if results and not reached:
         print(OFFLINE_HINT, file=sys.stderr)
     return 0

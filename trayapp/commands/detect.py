@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
+from trayapp.text import clean
 
 if TYPE_CHECKING:
     from trayapp.detect import Detection
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render(data))
+        print(clean(render(data), lines=True))
     return 0
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
 from trayapp.commands.argtypes import positive_int
+from trayapp.text import clean
 
 NAME = "log"
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -89,5 +90,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for event in events:
             when = event.time.astimezone().strftime("%Y-%m-%d %H:%M")
-            print(f"{when}  {event.service or 'network'}: {event.message or event.kind}")
+            line = f"{event.service or 'network'}: {event.message or event.kind}"
+            print(f"{when}  {clean(line)}")  # a log from an older version may hold escapes
     return 0

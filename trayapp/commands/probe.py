@@ -13,6 +13,8 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
+from trayapp.text import clean
+
 if TYPE_CHECKING:
     from trayapp.probe import ProbeResult, ProbeSpec
 
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         data = {**result.to_json(), "fix": one_shot_fix(result.fix), **payload}
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(render(spec, result))
+        print(clean(render(spec, result), lines=True))
     return EXIT_STATUS[result.verdict]
 
 

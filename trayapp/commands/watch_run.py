@@ -20,6 +20,7 @@ from trayapp import config, incident_log, paths, summary
 from trayapp.engine import SourceStatus
 from trayapp.model import Event
 from trayapp.monitor import Monitor
+from trayapp.text import clean
 
 
 def run_engine(args: argparse.Namespace) -> int:
@@ -106,10 +107,10 @@ class Printer:
             elif len(self.seen) == self.total:
                 self._write(f"first round: {self.total}/{self.total} checked\n")
         elif self.verbose:
-            self._write(f"{now:%H:%M:%S}  {summary.row_text(status, now)}\n")
+            self._write(f"{now:%H:%M:%S}  {clean(summary.row_text(status, now))}\n")
 
     def event(self, event: Event) -> None:
         stamp = event.time.astimezone().strftime("%H:%M:%S")
         who = event.service or "network"
         prefix = "\n" if self.out.isatty() and len(self.seen) < self.total else ""
-        self._write(f"{prefix}{stamp}  {who}: {event.message or event.kind}\n")
+        self._write(f"{prefix}{stamp}  {clean(who)}: {clean(event.message or event.kind)}\n")
