@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Self
 
+import httpx
+
 HOST = "127.0.0.1"
 ENDLESS = 100_000  # bytes a dripped body declares: a day at one byte a second
 
@@ -65,6 +67,7 @@ class HostileServer:
     def __init__(self, route: Route | Mapping[str, Act]) -> None:
         self._route = route if callable(route) else (lambda path: route.get(path, Act(404)))
         self._listener = socket.create_server((HOST, 0))
+        self._port = int(self._listener.getsockname()[1])
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
@@ -74,7 +77,7 @@ class HostileServer:
 
     @property
     def port(self) -> int:
-        return int(self._listener.getsockname()[1])
+        return self._port
 
     def url(self, path: str = "/") -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -182,6 +185,17 @@ def _read_request(conn: socket.socket) -> str | None:
     line = data.split(b"\r\n", 1)[0].decode("latin-1")
     parts = line.split(" ")
     return parts[1] if len(parts) >= 2 else "/"
+
+
+def loopback_only_client(timeout: float = 20.0) -> httpx.AsyncClient:
+    """A client like ``fetch.make_client``'s whose sockets are bound to 127.0.0.1: even if a
+    refusal under test regressed, it could not reach another host."""
+    return httpx.AsyncClient(
+        transport=httpx.AsyncHTTPTransport(local_address=HOST),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
