@@ -15,7 +15,8 @@ import ipaddress
 import socket
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -82,7 +83,11 @@ def make_client(
         timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=10),
         follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json, */*;q=0.5"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json, */*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",  # what ``_read`` decodes, in bounded steps
+        },
         trust_env=False,
     )
 
@@ -238,6 +243,9 @@ async def _follow(
 
 
 async def _read(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body, decoded, refused as soon as it passes ``max_bytes``. Decoding is done here in
+    bounded steps: httpx inflates each network read whole, so 64 kB of a gzip bomb became
+    64 MB in memory before any cap could look at it."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
@@ -245,16 +253,54 @@ async def _read(response: httpx.Response, max_bytes: int) -> bytes:
             f"response of {int(declared):,} bytes is over the {max_bytes:,}-byte cap",
             connected=True,
         )
+    inflater = _Inflater(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(
-                "too_large", f"response is over the {max_bytes:,}-byte cap", connected=True
-            )
-        chunks.append(chunk)
+    async for raw in response.aiter_raw():
+        for chunk in inflater(raw, max_bytes - size + 1):
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(
+                    "too_large", f"response is over the {max_bytes:,}-byte cap", connected=True
+                )
+            chunks.append(chunk)
     return b"".join(chunks)
+
+
+class _Inflater:
+    """Decodes the Content-Encodings the client accepts (gzip, deflate, none), never yielding
+    more than ``limit`` bytes at a time."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.strip().lower()
+        if self.encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise FetchError(
+                "protocol",
+                f"the server sent an encoding that was not asked for ({self.encoding[:20]})",
+                connected=True,
+            )
+        gzip = "gzip" in self.encoding
+        self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
+        self.first = True
+
+    def __call__(self, data: bytes, limit: int) -> Iterator[bytes]:
+        if self.encoding in ("", "identity"):
+            yield data
+            return
+        while data:
+            try:
+                out = self.zlib.decompress(data, max(limit, 1))
+            except zlib.error as exc:
+                if not (self.first and self.encoding == "deflate"):
+                    raise FetchError(
+                        "protocol", f"the body does not decode ({exc})", connected=True
+                    ) from exc
+                self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
+                self.first = False
+                continue
+            self.first = False
+            yield out
+            data = self.zlib.unconsumed_tail
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -9,11 +9,11 @@ seconds, for as long as the client stays). ``stop()`` ends every drip and closes
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import socket
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,7 +57,10 @@ def drip(seconds: float = 0.5, *, headers: bool = False) -> Act:
 
 def gzip_bomb(decoded_bytes: int) -> Act:
     """A small gzip body that inflates to ``decoded_bytes`` of zeros."""
-    body = gzip.compress(b"\0" * decoded_bytes, compresslevel=9)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # a gzip stream
+    block = b"\0" * (1024 * 1024)  # never the whole inflated body in memory
+    parts = [compressor.compress(block) for _ in range(decoded_bytes // len(block))]
+    body = b"".join([*parts, compressor.flush()])
     return Act(200, body, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
 
 
