@@ -15,7 +15,9 @@ import zlib
 import pytest
 
 from tests.attacks.hostile_servers import Act, HostileServer, gzip_bomb, loopback_only_client
-from trayapp import fetch
+from trayapp import fetch, payloads
+from trayapp.model import Severity, Watch
+from trayapp.poll import check_once
 
 GUARD = 60.0
 CAP = 1024 * 1024
@@ -51,3 +53,17 @@ async def test_honest_encodings_still_decode(encoding: str, encode: object) -> N
         async with loopback_only_client() as client, asyncio.timeout(GUARD):
             response = await fetch.get(client, server.url("/"))
     assert response.body == body
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+async def test_a_page_of_110k_components_is_refused_at_the_cap(encoding: str) -> None:
+    names = {f"Component {i:06d}": Severity.OPERATIONAL for i in range(110_000)}
+    page = payloads.statuspage_summary("Huge", names)
+    body = gzip.compress(page) if encoding == "gzip" else page
+    act = Act(200, body, {"Content-Encoding": encoding, "Content-Type": "application/json"})
+    with HostileServer({"/api/v2/summary.json": act}) as server:
+        async with loopback_only_client() as client, asyncio.timeout(GUARD):
+            watch = Watch("Huge", server.url("/api/v2/summary.json"), "statuspage")
+            reading = await check_once(client, watch)
+    assert reading.severity is Severity.UNKNOWN
+    assert "over the 5,242,880-byte cap" in (reading.error or "")
