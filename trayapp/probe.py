@@ -54,6 +54,8 @@ from trayapp.urls import plain_text_secret
 if TYPE_CHECKING:
     import httpx
 
+    from trayapp.fetch import FetchError
+
 log = logging.getLogger(__name__)
 
 ProbeVerdict = Literal["ok", "degraded", "theirs", "yours", "rate_limited"]
@@ -794,9 +796,9 @@ async def _send(
     )
 
 
-def _fetch_failed(spec: ProbeSpec, exc: Exception, max_bytes: int) -> ProbeResult:
+def _fetch_failed(spec: ProbeSpec, exc: FetchError, max_bytes: int) -> ProbeResult:
     """A request that got no usable answer, judged: whose problem it may be."""
-    kind, connected = getattr(exc, "kind", ""), getattr(exc, "connected", False)
+    kind, connected = exc.kind, exc.connected
     if kind == "pool":  # our own connection pool was full: says nothing about them
         return ProbeResult(
             "theirs", None, None, "no free connection in the client's pool",

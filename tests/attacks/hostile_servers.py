@@ -8,21 +8,27 @@ seconds, for as long as the client stays). ``stop()`` ends every drip and closes
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Self
 
 import httpx
 
+from trayapp.engine import Engine
+
 HOST = "127.0.0.1"
+GUARD = 60.0  # seconds a test waits before calling an attack a hang (far above any deadline)
 ENDLESS = 100_000  # bytes a dripped body declares: a day at one byte a second
 
 
@@ -199,6 +205,28 @@ def loopback_only_client(timeout: float = 20.0) -> httpx.AsyncClient:
         follow_redirects=False,
         trust_env=False,
     )
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m trayapp ARGS``; a hang past GUARD fails the test instead of holding it."""
+    return subprocess.run(
+        [sys.executable, "-m", "trayapp", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=GUARD,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(engine: Engine) -> AsyncIterator[Engine]:
+    """``engine`` running in a task for the block, stopped after it."""
+    task = asyncio.create_task(engine.run())
+    try:
+        yield engine
+    finally:
+        engine.stop()
+        await asyncio.wait_for(task, timeout=GUARD)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:

@@ -14,12 +14,11 @@ import zlib
 
 import pytest
 
-from tests.attacks.hostile_servers import Act, HostileServer, gzip_bomb, loopback_only_client
+from tests.attacks.hostile_servers import GUARD, Act, HostileServer, gzip_bomb, loopback_only_client
 from trayapp import fetch, payloads
 from trayapp.model import Severity, Watch
 from trayapp.poll import check_once
 
-GUARD = 60.0
 CAP = 1024 * 1024
 
 

@@ -10,30 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.attacks.hostile_servers import Act, HostileServer, drip
+from tests.attacks.hostile_servers import (
+    GUARD,
+    Act,
+    HostileServer,
+    drip,
+    run_cli,
+    running,
+    wait_until,
+)
 from trayapp import fetch, payloads
 from trayapp.engine import Engine, EngineSettings
 from trayapp.model import Severity, Watch
 from trayapp.probe import ProbeSpec, run_probe
 from trayapp.tracker import TrackerConfig
 
-GUARD = 60.0  # seconds a test waits before calling the attack a hang (far above any deadline)
 OK_BODY = payloads.statuspage_summary("Lab", {"API": Severity.OPERATIONAL})
-
-
-def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI; a hang past GUARD fails the test (TimeoutExpired) instead of holding it."""
-    return subprocess.run(
-        [sys.executable, "-m", "trayapp", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=GUARD,
-    )
 
 
 async def test_a_dripping_body_or_header_ends_at_the_deadline() -> None:
@@ -52,8 +46,8 @@ async def test_a_dripping_body_or_header_ends_at_the_deadline() -> None:
 def test_check_with_a_timeout_ends_and_says_unknown(trayapp_env: dict[str, str]) -> None:
     with HostileServer({"/api/v2/summary.json": drip(0.3)}) as server:
         url = server.url("/api/v2/summary.json")
-        done = trayapp(trayapp_env, "check", url, "--format", "statuspage", "--timeout", "2")
-        detected = trayapp(trayapp_env, "check", url, "--timeout", "2", "--json")
+        done = run_cli(trayapp_env, "check", url, "--format", "statuspage", "--timeout", "2")
+        detected = run_cli(trayapp_env, "check", url, "--timeout", "2", "--json")
     assert done.returncode == 0, done.stderr
     assert "unknown" in done.stdout and "no complete answer within 2 s" in done.stdout
     row = json.loads(detected.stdout)[0]
@@ -62,14 +56,14 @@ def test_check_with_a_timeout_ends_and_says_unknown(trayapp_env: dict[str, str])
 
 def test_detect_ends(trayapp_env: dict[str, str]) -> None:
     with HostileServer({"/": drip(0.3, headers=True)}) as server:
-        done = trayapp(trayapp_env, "detect", server.url("/"), "--timeout", "2")
+        done = run_cli(trayapp_env, "detect", server.url("/"), "--timeout", "2")
     assert done.returncode == 1
     assert "no complete answer within 2 s" in done.stderr
 
 
 def test_probe_ends_as_their_timeout(trayapp_env: dict[str, str]) -> None:
     with HostileServer({"/v1/models": drip(0.3)}) as server:
-        done = trayapp(trayapp_env, "probe", server.url("/v1/models"), "--timeout", "2", "--json")
+        done = run_cli(trayapp_env, "probe", server.url("/v1/models"), "--timeout", "2", "--json")
     result = json.loads(done.stdout)
     assert (result["verdict"], result["cause"]) == ("theirs", "timeout")
     assert "did not answer within 2 s" in result["reason"]
@@ -82,18 +76,11 @@ async def test_run_probe_gives_back_the_connection_at_the_deadline() -> None:
                 client, ProbeSpec(name="p", url=server.url("/x"), timeout=1.0), None
             )
             assert result.cause == "timeout"
-            assert await asyncio.to_thread(lambda: _closed(server))
+            closed = await asyncio.to_thread(wait_until, lambda: server.open_connections == 0)
+    assert closed, "the dripping connection was kept open past the deadline"
 
 
-def _closed(server: HostileServer) -> bool:
-    from tests.attacks.hostile_servers import wait_until
-
-    return wait_until(lambda: server.open_connections == 0, timeout=GUARD / 2)
-
-
-def test_watch_ends_on_time_and_prints_the_failure(
-    trayapp_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_watch_ends_on_time_and_prints_the_failure(trayapp_env: dict[str, str]) -> None:
     with HostileServer({"/api/v2/summary.json": drip(0.3)}) as server:
         config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
         config.parent.mkdir(parents=True)
@@ -102,7 +89,7 @@ def test_watch_ends_on_time_and_prints_the_failure(
             f'[[watch]]\nname = "Drip"\nurl = "{server.url("/api/v2/summary.json")}"\n'
             'format = "statuspage"\ninterval = 1\n'
         )
-        done = trayapp(trayapp_env, "watch", "--for", "8")
+        done = run_cli(trayapp_env, "watch", "--for", "8")
     assert done.returncode == 0, done.stderr
     assert "Drip" in done.stdout and "within 2 s" in done.stdout
 
@@ -117,20 +104,14 @@ async def test_a_source_that_starts_dripping_turns_unknown_not_frozen() -> None:
             backoff_cap=1.0, first_round_spread=0.0, reference_urls=(),
             tracker=TrackerConfig(confirm_worse=1, confirm_better=1),
         )  # fmt: skip
-        engine = Engine([watch], settings)
-        task = asyncio.create_task(engine.run())
-        try:
-            async with asyncio.timeout(GUARD):
-                while engine.statuses().get("Lab") is None or (
-                    engine.statuses()["Lab"].severity is not Severity.OPERATIONAL
-                ):
-                    await asyncio.sleep(0.05)
-                acts["now"] = drip(0.2)
-                while engine.statuses()["Lab"].severity is not Severity.UNKNOWN:
-                    await asyncio.sleep(0.05)
-        finally:
-            engine.stop()
-            await task
+        async with running(Engine([watch], settings)) as engine, asyncio.timeout(GUARD):
+            while engine.statuses().get("Lab") is None or (
+                engine.statuses()["Lab"].severity is not Severity.OPERATIONAL
+            ):
+                await asyncio.sleep(0.05)
+            acts["now"] = drip(0.2)
+            while engine.statuses()["Lab"].severity is not Severity.UNKNOWN:
+                await asyncio.sleep(0.05)
     status = engine.statuses()["Lab"]
     assert status.failures >= 1
     assert "within 1 s" in (status.state.last_error or "")

@@ -9,16 +9,13 @@ log or a notification's text; the visible words stay.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.attacks.hostile_servers import Act, HostileServer
+from tests.attacks.hostile_servers import Act, HostileServer, run_cli
 from trayapp import formats, payloads
 from trayapp.model import Event, Severity
 from trayapp.payloads import IncidentSpec
 
-GUARD = 60.0
 EVIL_TITLE = "\x1b]0;pwned\x07Database down\x1b[2J\x1b[H\r  ✓ operational\x9b31m\u202e"
 EVIL_COMPONENT = "API\x1b[8m hidden\x1b[0m"
 PAYLOAD = payloads.statuspage_summary(
@@ -27,13 +24,6 @@ PAYLOAD = payloads.statuspage_summary(
     IncidentSpec(EVIL_TITLE, impact=Severity.MAJOR_OUTAGE, update="first\x1b[1A\rline", id="evil"),
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trayapp", *args],
-        capture_output=True, text=True, env=env, timeout=GUARD,
-    )  # fmt: skip
 
 
 def test_the_parse_boundary_strips_every_remote_string() -> None:
@@ -53,16 +43,16 @@ def test_check_watch_and_log_print_no_escape(trayapp_env: dict[str, str]) -> Non
     route = {"/api/v2/summary.json": Act(200, PAYLOAD, {"Content-Type": "application/json"})}
     with HostileServer(route) as server:
         url = server.url("/api/v2/summary.json")
-        table = trayapp(trayapp_env, "check", url, "--format", "statuspage")
-        as_json = trayapp(trayapp_env, "check", url, "--format", "statuspage", "--json")
+        table = run_cli(trayapp_env, "check", url, "--format", "statuspage")
+        as_json = run_cli(trayapp_env, "check", url, "--format", "statuspage", "--json")
         config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
         config.parent.mkdir(parents=True)
         config.write_text(
             "[polling]\nconfirm_worse = 1\nreference_urls = []\n\n"
             f'[[watch]]\nname = "Lab"\nurl = "{url}"\nformat = "statuspage"\ninterval = 1\n'
         )
-        watched = trayapp(trayapp_env, "watch", "--for", "4", "--verbose")
-    logged = trayapp(trayapp_env, "log")
+        watched = run_cli(trayapp_env, "watch", "--for", "4", "--verbose")
+    logged = run_cli(trayapp_env, "log")
     for done in (table, as_json, watched, logged):
         assert done.returncode == 0, done.stderr
         assert not CONTROL.search(done.stdout.replace("\n", "")), done.stdout

@@ -13,13 +13,12 @@ import asyncio
 
 import pytest
 
-from tests.attacks.hostile_servers import Act, HostileServer, loopback_only_client, redirect
+from tests.attacks.hostile_servers import GUARD, Act, HostileServer, loopback_only_client, redirect
 from trayapp import fetch, payloads
 from trayapp.model import Severity, Watch
 from trayapp.poll import check_once
 from trayapp.probe import ProbeSpec, run_probe
 
-GUARD = 60.0
 TARGETS = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[fe80::1]/",

@@ -9,16 +9,13 @@ are given back), then backs off; the healthy source keeps being polled at its in
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
-from tests.attacks.hostile_servers import Act, HostileServer, drip
+from tests.attacks.hostile_servers import GUARD, Act, HostileServer, drip, running
 from trayapp import payloads
 from trayapp.engine import Engine, EngineSettings
 from trayapp.model import Severity, Watch
 from trayapp.tracker import TrackerConfig
 
-GUARD = 60.0
 HEALTHY_POLLS = 5  # polls of the healthy source the attack must not prevent
 OK = Act(
     200,
@@ -30,16 +27,6 @@ SETTINGS = EngineSettings(
     backoff_cap=4.0, first_round_spread=0.0, reference_urls=(), max_concurrency=10, per_host=2,
     tracker=TrackerConfig(confirm_worse=1, confirm_better=1),
 )  # fmt: skip
-
-
-@contextlib.asynccontextmanager
-async def running(engine: Engine) -> AsyncIterator[Engine]:
-    task = asyncio.create_task(engine.run())
-    try:
-        yield engine
-    finally:
-        engine.stop()
-        await task
 
 
 async def _healthy_polls_while(hung: list[Watch], healthy: HostileServer, path: str) -> None:

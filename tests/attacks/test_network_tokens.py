@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.attacks.hostile_servers import HostileServer, json_act, loopback_only_client
+from tests.attacks.hostile_servers import (
+    GUARD,
+    HostileServer,
+    json_act,
+    loopback_only_client,
+    run_cli,
+)
 from trayapp import config
 from trayapp.probe import ProbeSpec, preset, run_probe
 
-GUARD = 60.0
 TOKEN = "sk-attack-0123456789abcdef0123456789abcdef"
 REMOTE = "http://api.gateway.invalid"
-
-
-def probe_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trayapp", "probe", *args],
-        capture_output=True, text=True, env=env, timeout=GUARD,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -42,7 +38,7 @@ def probe_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 def test_the_cli_refuses_a_token_over_plain_http(
     trayapp_env: dict[str, str], args: list[str]
 ) -> None:
-    done = probe_cli(trayapp_env, *args)
+    done = run_cli(trayapp_env, "probe", *args)
     assert done.returncode == 2
     assert "refusing to send a token to api.gateway.invalid over plain http://" in done.stderr
 

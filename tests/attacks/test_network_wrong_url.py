@@ -8,29 +8,19 @@ the site does answer as a hint; nothing is printed for a URL that was not asked 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.attacks.hostile_servers import Act, HostileServer, json_act
+from tests.attacks.hostile_servers import Act, HostileServer, json_act, run_cli
 from trayapp import payloads
 from trayapp.model import Severity
 
-GUARD = 60.0
 MAJOR = payloads.statuspage_summary("Lab", {"API": Severity.MAJOR_OUTAGE})
 ROUTES = {
     "/api/v2/summary.json": Act(200, MAJOR, {"Content-Type": "application/json"}),
     "/status.json": json_act({"error": "not found"}, status=404),
     "/broken.json": Act(200, MAJOR[: len(MAJOR) // 2], {"Content-Type": "application/json"}),
 }
-
-
-def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trayapp", *args],
-        capture_output=True, text=True, env=env, timeout=GUARD,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -41,8 +31,8 @@ def test_check_and_detect_answer_only_for_the_url_given(
 ) -> None:
     with HostileServer(ROUTES) as server:
         url = server.url(path)
-        checked = trayapp(trayapp_env, "check", url, "--json")
-        detected = trayapp(trayapp_env, "detect", url)
+        checked = run_cli(trayapp_env, "check", url, "--json")
+        detected = run_cli(trayapp_env, "detect", url)
     row = json.loads(checked.stdout)[0]
     assert (row["name"], row["severity"], row["components"]) == (url, "unknown", [])
     hint = f"its site answers at {server.url('/api/v2/summary.json')} (statuspage)"

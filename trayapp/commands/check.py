@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=timeout_seconds,
         default=10.0,
         metavar="S",
-        help=f"seconds per request, above 0 and at most {MAX_TIMEOUT:g} (default 10)",
+        help="seconds for the whole of each request (a detection: 3 times that in all), "
+        f"above 0 and at most {MAX_TIMEOUT:g} (default 10)",
     )
 
 
