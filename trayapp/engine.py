@@ -6,7 +6,9 @@ What makes it polite (a status tray must never join a retry storm):
 - conditional requests (ETag / Last-Modified → 304) so an unchanged page costs a few bytes;
 - failures back off exponentially with full jitter over [interval, interval·2ⁿ] (capped), and
   ``Retry-After`` / ``retry-after-ms`` are honoured: a 429 or 503 never makes it poll sooner;
-- concurrency is bounded overall and per host; responses are size-capped; only http(s);
+- concurrency is bounded overall and per host; each request has one total deadline, run inside
+  its slots (a server dripping a byte a second holds them no longer); responses are
+  size-capped; only http(s);
 - a connectivity witness is consulted only when a source fails to connect: if the reference
   hosts fail too (or, with none configured, every source fails at once) the verdict is "you are
   offline", one state for everything, instead of a page of false outages;

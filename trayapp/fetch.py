@@ -140,8 +140,6 @@ async def request(
             f"no complete answer within {deadline:g} s" + progress.stage(),
             connected=progress.connected,
         ) from None
-    except httpx.TooManyRedirects as exc:  # not raised by _follow; kept for a client that does
-        raise FetchError("redirects", "too many redirects", connected=True) from exc
     except httpx.UnsupportedProtocol as exc:
         raise FetchError("scheme", f"not an http(s) URL: {exc}", connected=True) from exc
     except httpx.InvalidURL as exc:
