@@ -475,10 +475,10 @@ def test_daily_bars(log: IncidentLog) -> None:
     bars = log.daily("github", days=5, now=at(84))
     assert bars == [
         DayBar(date(2025, 2, 28), None, None),
-        DayBar(date(2025, 3, 1), OP, 1.0),
-        DayBar(date(2025, 3, 2), MAJOR, 0.75),
+        DayBar(date(2025, 3, 1), OP, 1.0, 1.0),
+        DayBar(date(2025, 3, 2), MAJOR, 0.75, 0.75),
         DayBar(date(2025, 3, 3), None, None),
-        DayBar(date(2025, 3, 4), OP, 1.0),
+        DayBar(date(2025, 3, 4), OP, 1.0, 1.0),
     ]
     day, worst, fraction = bars[2]
     assert (day, worst, fraction) == (date(2025, 3, 2), MAJOR, 0.75)
@@ -488,8 +488,8 @@ def test_daily_bars_follow_the_given_time_zone(log: IncidentLog) -> None:
     plus2 = timezone(timedelta(hours=2))
     log.record([status(0, OP), status(22, MAJOR)])  # 22:00 UTC is midnight at +02:00
     assert log.daily("github", days=2, now=at(36), tz=plus2) == [
-        DayBar(date(2025, 3, 1), OP, 1.0),
-        DayBar(date(2025, 3, 2), MAJOR, 0.0),
+        DayBar(date(2025, 3, 1), OP, 1.0, 1.0),
+        DayBar(date(2025, 3, 2), MAJOR, 0.0, 0.0),
     ]
     with pytest.raises(ValueError):
         log.daily("github", days=0, now=at(36))

@@ -66,13 +66,19 @@ def test_uptime_table_and_how_late_the_page_was(history: dict[str, str]) -> None
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["SERVICE", "24h", "7d", "30d", "90d", "WATCHED"]
-    table = {line.split()[0]: line.split()[1:] for line in lines[1:4]}
-    assert table["Murky"] == ["—"] * 5  # WATCHED too: no '<1 min' beside figures of nothing
-    assert table["GitHub"][0] == "100.00%"
-    assert table["GitHub"][4:] == ["10", "h"]  # what the figures rest on
-    # 1 h down in the 10 h watched (and the seconds since the fixture ran, up)
-    assert float(table["OpenAI"][0].rstrip("%")) == pytest.approx(90.0, abs=0.05)
-    assert "  OpenAI: The status page admitted the outage your checks saw 10 min late." in lines
+    page = {line.split()[0]: line.split()[5:] for line in lines[1:7:2]}
+    seen = {lines[i].split()[0]: lines[i + 1].split()[4:] for i in range(1, 7, 2)}
+    assert all(lines[i + 1].startswith(" ") for i in range(1, 7, 2))
+    assert page["Murky"] == ["—"] * 5  # WATCHED too: no '<1 min' beside figures of nothing
+    assert page["GitHub"][0] == "100.00%" and seen["GitHub"][0] == "100.00%"
+    assert page["GitHub"][4:] == ["10", "h"]  # what the figures rest on
+    # 1 h down in the 10 h watched (and the seconds since the fixture ran, up); the checks saw
+    # it 10 min earlier: 70 min down as you saw it
+    assert float(page["OpenAI"][0].rstrip("%")) == pytest.approx(90.0, abs=0.05)
+    assert float(seen["OpenAI"][0].rstrip("%")) == pytest.approx(100 * (1 - 70 / 600), abs=0.05)
+    assert (
+        "  OpenAI: Your checks saw 1 outage; the page admitted it 10 min later." in lines
+    ), done.stdout
     assert not any(line.startswith("  GitHub:") for line in lines)
 
 
@@ -82,9 +88,13 @@ def test_uptime_json_carries_the_page_lag(history: dict[str, str]) -> None:
     rows = {row["service"]: row for row in json.loads(done.stdout)}
     assert rows["OpenAI"]["24h"]["percent"] == pytest.approx(90.0, abs=0.05)
     assert rows["OpenAI"]["90d"]["observed_seconds"] == pytest.approx(36_000, abs=60)
+    assert rows["OpenAI"]["24h"]["seen_percent"] == pytest.approx(100 * (1 - 70 / 600), abs=0.05)
+    assert rows["OpenAI"]["24h"]["watched_seconds"] == 86_400  # no heartbeats: always watched
     assert rows["OpenAI"]["page_lag"] == {
         "outages": 1,
         "admitted": 1,
+        "never_admitted": 0,
+        "not_yet_admitted": 0,
         "median_seconds": 600.0,
         "worst_seconds": 600.0,
     }

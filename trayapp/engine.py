@@ -162,6 +162,7 @@ EventCallback = Callable[[Event], None]
 StatusCallback = Callable[[SourceStatus], None]
 AcknowledgementCallback = Callable[[verdict.Acknowledgement], None]
 TokenLookup = Callable[[str], str | None]
+Resume = Callable[[str], tracker.SourceState]  # a source's starting state (see tracker.resume)
 
 
 class Engine:
@@ -179,6 +180,7 @@ class Engine:
         token_lookup: TokenLookup | None = None,
         client: httpx.AsyncClient | None = None,
         rng: random.Random | None = None,
+        resume: Resume | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self._watches = list(watches)
@@ -187,6 +189,7 @@ class Engine:
         self._on_event = on_event or (lambda event: None)
         self._on_status = on_status or (lambda status: None)
         self._on_ack = on_acknowledgement or (lambda ack: None)
+        self._resume = resume or (lambda name: tracker.SourceState())
         self._client = client
         self._own_client = client is None
         self._rng = rng or random.Random()
@@ -301,7 +304,9 @@ class Engine:
 
     def _start_source(self, watch: Watch) -> None:
         specs = self._probes.get(watch.name, ())
-        src = _Source(configured=watch, watch=watch, probe_specs=specs)
+        src = _Source(
+            configured=watch, watch=watch, probe_specs=specs, state=self._resume(watch.name)
+        )
         src.probe_states = [probe.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
         self._sources[watch.name] = src
         loop = asyncio.get_running_loop()

@@ -10,10 +10,15 @@ Times are stored as fixed-width ISO 8601 UTC text, so they sort as text and stay
 ``sqlite3`` shell. Nothing is ever deleted: a damaged file is moved aside, and a file about to be
 migrated is copied first.
 
-Uptime is the share of *observed* time during which the confirmed severity was below partial
-outage (degraded and maintenance count as up). Time we could not observe does not count either
-way: unknown/unreadable spells, offline spells, and time the app was not running (the spans
-``heartbeat`` records; a log with no heartbeats at all is taken as always watched).
+Uptime comes in two figures. "As the page says" is the share of *observed* time during which the
+page's confirmed severity was below partial outage (degraded and maintenance count as up). "As you
+saw it" also counts as down the outages your own checks saw (the acknowledgements table), probe-only
+ones included, and counts that time as observed even while the page could not be read. Time we
+could not observe counts neither way: unknown/unreadable spells, offline spells, and time the app
+was not running. Each run of the app records its own watched spans (``heartbeat``): a span ends at
+the last heartbeat (a clean quit writes one), and a new run, or a wake after a long silence, opens
+a new span, so closed time is never bridged. A log with no heartbeats at all is taken as always
+watched.
 """
 
 from __future__ import annotations
@@ -280,16 +285,43 @@ class Uptime:
     end: datetime
     observed: timedelta  # time with a known severity, the app running and the user online
     up: timedelta  # the part of ``observed`` below partial outage
+    # As you saw it: the page's outages united with those your checks saw. None (components, or
+    # a hand-made figure): the same as the page's.
+    seen_observed: timedelta | None = None
+    seen_up: timedelta | None = None
+    watched: timedelta | None = None  # the app running and online (None: not measured)
 
     @property
     def fraction(self) -> float | None:
-        """Up share of observed time; None when nothing was observed (never a made-up 100 %)."""
-        return self.up / self.observed if self.observed > _ZERO else None
+        """Up share of observed time as the page says; None when nothing was observed (never a
+        made-up 100 %)."""
+        return _share(self.up, self.observed)
 
     @property
     def percent(self) -> float | None:
-        fraction = self.fraction
-        return None if fraction is None else 100.0 * fraction
+        return _percent(self.fraction)
+
+    @property
+    def seen_fraction(self) -> float | None:
+        """Up share as you saw it: the page's outages and your checks' outages both count."""
+        if self.seen_observed is None or self.seen_up is None:
+            return self.fraction
+        return _share(self.seen_up, self.seen_observed)
+
+    @property
+    def seen_percent(self) -> float | None:
+        return _percent(self.seen_fraction)
+
+    @property
+    def seen_time(self) -> timedelta:
+        """Time the figures rest on: observed as you saw it (the page readable, or your checks
+        seeing an outage)."""
+        return self.observed if self.seen_observed is None else self.seen_observed
+
+    @property
+    def watched_time(self) -> timedelta:
+        """Time watched (app running, user online): what the figures rest on."""
+        return self.observed if self.watched is None else self.watched
 
     @property
     def coverage(self) -> float:
@@ -304,18 +336,41 @@ class Uptime:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "uptime": self.fraction,
+            "seen_uptime": self.seen_fraction,
             "coverage": self.coverage,
             "observed_seconds": self.observed.total_seconds(),
             "down_seconds": (self.observed - self.up).total_seconds(),
+            "watched_seconds": self.watched_time.total_seconds(),
         }
 
 
+def _share(part: timedelta, whole: timedelta) -> float | None:
+    return part / whole if whole > _ZERO else None
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else 100.0 * fraction
+
+
 class DayBar(NamedTuple):
-    """One day of the 90-day bars: None for both when nothing was observed that day."""
+    """One day of the 90-day bars: None for both when nothing was observed that day.
+
+    ``worst`` and ``uptime`` are as you saw it (your checks' outages count as major outage);
+    ``page_uptime`` is as the page says (None: the same as ``uptime``).
+    """
 
     day: date
     worst: Severity | None
     uptime: float | None
+    page_uptime: float | None = None
+
+
+class LastKnown(NamedTuple):
+    """What the log last said about a service (see ``IncidentLog.last_known``)."""
+
+    severity: Severity | None
+    since: datetime | None
+    incidents: tuple[Incident, ...]
 
 
 class _JsonRow(Protocol):
@@ -516,6 +571,7 @@ class IncidentLog:
         self.recovery_reason = recovery_reason
         self.backup = backup  # the copy made before a migration, if one was made
         self.heartbeat_gap = HEARTBEAT_GAP
+        self._span: tuple[int, str, str] | None = None  # this run's watched span: id, start, end
         self._conn = _connect(self.path, create=False)
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
@@ -572,6 +628,8 @@ class IncidentLog:
                     ),
                 )
                 ids.append(int(cursor.lastrowid or 0))
+            if self._span is not None:  # a watching run: its span reaches its last event
+                self._heartbeat(max(event.time for event in events))
         return ids
 
     def _store_incident(self, event: Event, incident: Incident) -> None:
@@ -677,24 +735,35 @@ class IncidentLog:
     def heartbeat(self, now: datetime | None = None) -> None:
         """Say the app is running and watching at ``now`` (call once per poll round).
 
-        Consecutive heartbeats less than ``heartbeat_gap`` apart make one observed span; a longer
-        silence (app closed, machine asleep) is time nobody watched, excluded from uptime.
+        This connection's heartbeats less than ``heartbeat_gap`` apart make one watched span; a
+        longer silence (machine asleep) starts a new one. The first heartbeat of a connection
+        always starts a new span: a restart never bridges the time the app was closed.
         """
         with _transaction(self._conn):
             self._heartbeat(now or datetime.now(UTC))
 
+    def end_run(self, now: datetime | None = None) -> None:
+        """A clean quit: the watched span ends at ``now``; a later heartbeat opens a new one."""
+        self.heartbeat(now)
+        self._span = None
+
     def _heartbeat(self, now: datetime) -> None:
-        row = self._conn.execute(
-            "SELECT id, started_at, ended_at FROM observed ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        now = _aware(now)
         stamp = _ts(now)
-        if row and row[1] <= stamp and _dt(stamp) - _dt(row[2]) <= self.heartbeat_gap:
-            if stamp > row[2]:
-                self._conn.execute("UPDATE observed SET ended_at = ? WHERE id = ?", (stamp, row[0]))
-        else:
-            self._conn.execute(
-                "INSERT INTO observed (started_at, ended_at) VALUES (?, ?)", (stamp, stamp)
-            )
+        if self._span is not None:
+            span_id, started, ended = self._span
+            if started <= stamp <= ended:
+                return
+            if ended < stamp and now - _dt(ended) <= self.heartbeat_gap:
+                self._conn.execute(
+                    "UPDATE observed SET ended_at = ? WHERE id = ?", (stamp, span_id)
+                )
+                self._span = (span_id, started, stamp)
+                return
+        cursor = self._conn.execute(
+            "INSERT INTO observed (started_at, ended_at) VALUES (?, ?)", (stamp, stamp)
+        )
+        self._span = (int(cursor.lastrowid or 0), stamp, stamp)
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -804,6 +873,41 @@ class IncidentLog:
         ).fetchone()
         return _incident_row(row) if row else None
 
+    def last_known(self, service: str) -> LastKnown | None:
+        """The service's state when the log last heard of it, for a new run to resume from:
+        the last severity event and the incidents and maintenances still open (None: never
+        heard of)."""
+        row = self._conn.execute(
+            "SELECT time, CASE kind WHEN 'unreadable' THEN 'unknown' ELSE severity END"
+            " FROM events WHERE service = ? AND kind IN ('status', 'unreadable', 'stable',"
+            " 'flapping') ORDER BY time DESC, id DESC LIMIT 1",
+            (service,),
+        ).fetchone()
+        records = self.open_incidents(service)
+        if row is None and not records:
+            return None
+        incidents = []
+        for record in records:
+            updates = self.incident_timeline(service, record.id)
+            latest = updates[-1] if updates else None
+            incidents.append(
+                Incident(
+                    id=record.id,
+                    title=record.title,
+                    status=latest.status if latest else record.status,
+                    open=True,
+                    severity=record.severity,
+                    kind="maintenance" if record.kind == "maintenance" else "incident",
+                    url=record.url,
+                    started=record.page_started,
+                    updated=record.page_updated,
+                    latest_update=latest.text if latest else None,
+                    components=record.components,
+                )
+            )
+        severity, since = (Severity(row[1]), _dt(row[0])) if row else (None, None)
+        return LastKnown(severity, since, tuple(incidents))
+
     def incident_timeline(self, service: str, incident_id: str) -> list[IncidentUpdate]:
         rows = self._conn.execute(
             "SELECT seen_at, page_time, status, text FROM incident_updates"
@@ -823,13 +927,23 @@ class IncidentLog:
         component: str | None = None,
         group: str | None = None,
     ) -> Uptime:
-        """Uptime of ``service`` (or one component) over the ``window`` ending at ``now``."""
+        """Uptime of ``service`` (or one component) over the ``window`` ending at ``now``, as the
+        page says and as you saw it (components: the page's figures only)."""
         end = _aware(now or datetime.now(UTC))
         start = end - window
-        pieces = self._pieces(service, start, end, component, group)
-        observed = sum((b - a for a, b, _ in pieces), 0)
-        up = sum((b - a for a, b, sev in pieces if _is_up(sev)), 0)
-        return Uptime(service, component, start, end, observed * _US, up * _US)
+        views = self._views(service, start, end, component, group)
+        seen = views.seen
+        return Uptime(
+            service,
+            component,
+            start,
+            end,
+            _length(views.page) * _US,
+            _length(views.page, up=True) * _US,
+            None if seen is None else _length(seen) * _US,
+            None if seen is None else _length(seen, up=True) * _US,
+            sum((b - a for a, b in views.watched), 0) * _US,
+        )
 
     def uptimes(
         self,
@@ -856,7 +970,9 @@ class IncidentLog:
         group: str | None = None,
         tz: tzinfo = UTC,
     ) -> list[DayBar]:
-        """One bar per calendar day (in ``tz``), oldest first, today (up to ``now``) last."""
+        """One bar per calendar day (in ``tz``), oldest first, today (up to ``now``) last.
+
+        The bar's colour and uptime are as you saw it; ``page_uptime`` as the page says."""
         if days < 1:
             raise ValueError("days must be at least 1")
         now = _aware(now or datetime.now(UTC))
@@ -864,32 +980,29 @@ class IncidentLog:
         first = today - timedelta(days=days - 1)
         bounds = [_us(datetime.combine(first + timedelta(d), time(), tz)) for d in range(days)]
         bounds.append(_us(now))
-        pieces = self._pieces(service, _from_us(bounds[0]), now, component, group)
-        per_day: list[list[tuple[int, int, Severity]]] = [[] for _ in range(days)]
-        for a, b, sev in _intersect(pieces, list(pairwise(bounds))):  # no piece spans midnight
-            per_day[bisect_right(bounds, a) - 1].append((a, b, sev))
-        bars = []
-        for d, day in enumerate(per_day):
-            observed = sum(b - a for a, b, _ in day)
-            up = sum(b - a for a, b, sev in day if _is_up(sev))
-            bars.append(
-                DayBar(
-                    first + timedelta(d),
-                    worst([s for *_, s in day]) if day else None,
-                    up / observed if observed else None,
-                )
+        views = self._views(service, _from_us(bounds[0]), now, component, group)
+        page = _per_day(views.page, bounds)
+        seen = page if views.seen is None else _per_day(views.seen, bounds)
+        return [
+            DayBar(
+                first + timedelta(d),
+                worst([s for *_, s in seen_day]) if seen_day else None,
+                _fraction(seen_day),
+                _fraction(page_day),
             )
-        return bars
+            for d, (seen_day, page_day) in enumerate(zip(seen, page, strict=True))
+        ]
 
-    def _pieces(
+    def _views(
         self,
         service: str,
         start: datetime,
         end: datetime,
         component: str | None,
         group: str | None,
-    ) -> list[tuple[int, int, Severity]]:
-        """Observed [a, b) spans (µs) in the window with their known severity, in time order."""
+    ) -> _Views:
+        """The window's watched spans, the page's known severities in them and, for a whole
+        service, those severities overlaid with your checks' outages (as major outage)."""
         lo, hi = _us(start), _us(end)
         if component is None:
             changes = self._changes(
@@ -912,8 +1025,37 @@ class IncidentLog:
             for a, b, sev in _segments(changes, lo, hi)
             if Severity(sev) is not Severity.UNKNOWN
         ]
-        allowed = _subtract(self._watched(start, end), self._offline(service, start, end))
-        return [(a, b, Severity(s)) for a, b, s in _intersect(states, allowed)]
+        watched = _subtract(self._watched(start, end), self._offline(service, start, end))
+        page = [(a, b, Severity(s)) for a, b, s in _intersect(states, watched)]
+        if component is not None:
+            return _Views(watched, page, None)
+        down = [(a, b, _CHECKS_DOWN) for a, b in self._checks_down(service, start, end)]
+        down = _intersect(down, watched)
+        seen = sorted([*_cut(page, [(a, b) for a, b, _ in down]), *down])
+        return _Views(watched, page, seen)
+
+    def _checks_down(self, service: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
+        """Spans (µs, merged) when your checks saw ``service`` down, clipped to the window."""
+        rows = self._conn.execute(
+            "SELECT probe_down_at, probe_up_at FROM acknowledgements WHERE service = ?"
+            " AND probe_down_at < ? AND (probe_up_at IS NULL OR probe_up_at > ?)",
+            (service, _ts(end), _ts(start)),
+        ).fetchall()
+        lo, hi = _us(start), _us(end)
+        spans = []
+        for down, up in rows:
+            stop = _dt(up) if up else self._run_end(_dt(down))
+            spans.append((max(_us(_dt(down)), lo), hi if stop is None else min(_us(stop), hi)))
+        return _merge(spans)
+
+    def _run_end(self, moment: datetime) -> datetime | None:
+        """The end of the watched span holding ``moment``: the last moment that run was known
+        to be watching (None: the log has no spans, so it is taken as always watched)."""
+        row = self._conn.execute(
+            "SELECT ended_at FROM observed WHERE started_at <= ? ORDER BY started_at DESC LIMIT 1",
+            (_ts(moment),),
+        ).fetchone()
+        return None if row is None else max(_dt(row[0]), moment)
 
     def _changes(
         self, select: str, args: tuple[str, ...], start: datetime, end: datetime
@@ -978,9 +1120,14 @@ class IncidentLog:
                 )
 
     def acknowledgements(
-        self, service: str | None = None, since: datetime | None = None
+        self, service: str | None = None, since: datetime | None = None, now: datetime | None = None
     ) -> list[Acknowledgement]:
-        """Outages your checks saw, oldest first, with when the status page admitted each."""
+        """Outages your checks saw, oldest first, with when the status page admitted each.
+
+        An outage still open in the log whose run has ended (a later run exists, or the last one
+        has been silent longer than ``heartbeat_gap`` at ``now``) ends, as seen, at the last
+        moment that run was watching: nobody saw it after that.
+        """
         where, args = ["1"], []
         if service is not None:
             where.append("service = ?")
@@ -992,17 +1139,28 @@ class IncidentLog:
             "SELECT service, probe_down_at, probe_up_at, page_ack_at, incident_id"
             f" FROM acknowledgements WHERE {' AND '.join(where)} ORDER BY probe_down_at, id",
             args,
-        )
-        return [
-            Acknowledgement(
-                service=r[0],
-                probe_down_at=_dt(r[1]),
-                probe_up_at=_dt_or_none(r[2]),
-                page_ack_at=_dt_or_none(r[3]),
-                incident_id=r[4],
+        ).fetchall()
+        latest = self._conn.execute("SELECT max(ended_at) FROM observed").fetchone()[0]
+        now = _aware(now or datetime.now(UTC))
+        records = []
+        for r in rows:
+            down_at, up_at = _dt(r[1]), _dt_or_none(r[2])
+            if up_at is None and latest is not None:
+                run_end = self._run_end(down_at)
+                if run_end is not None and (
+                    _ts(run_end) < latest or now - run_end > self.heartbeat_gap
+                ):
+                    up_at = run_end
+            records.append(
+                Acknowledgement(
+                    service=r[0],
+                    probe_down_at=down_at,
+                    probe_up_at=up_at,
+                    page_ack_at=_dt_or_none(r[3]),
+                    incident_id=r[4],
+                )
             )
-            for r in rows
-        ]
+        return records
 
 
 # --- export --------------------------------------------------------------------------------------
@@ -1087,6 +1245,37 @@ def _incident_row(r: Sequence[Any]) -> IncidentRecord:
     )
 
 
+class _Views(NamedTuple):
+    """What a window holds: watched spans, the page's severities, and as you saw it (None for a
+    component: your checks watch the whole service)."""
+
+    watched: list[tuple[int, int]]
+    page: list[tuple[int, int, Severity]]
+    seen: list[tuple[int, int, Severity]] | None
+
+
+_CHECKS_DOWN = Severity.MAJOR_OUTAGE  # what an outage your checks saw counts as
+
+
+def _length(pieces: Iterable[tuple[int, int, Severity]], *, up: bool = False) -> int:
+    return sum(b - a for a, b, sev in pieces if not up or _is_up(sev))
+
+
+def _fraction(pieces: Sequence[tuple[int, int, Severity]]) -> float | None:
+    observed = _length(pieces)
+    return _length(pieces, up=True) / observed if observed else None
+
+
+def _per_day(
+    pieces: Sequence[tuple[int, int, Severity]], bounds: list[int]
+) -> list[list[tuple[int, int, Severity]]]:
+    """``pieces`` cut at the day ``bounds`` and grouped per day."""
+    days: list[list[tuple[int, int, Severity]]] = [[] for _ in range(len(bounds) - 1)]
+    for a, b, sev in _intersect(pieces, list(pairwise(bounds))):  # no piece spans midnight
+        days[bisect_right(bounds, a) - 1].append((a, b, sev))
+    return days
+
+
 def _segments(changes: Sequence[tuple[int, str]], lo: int, hi: int) -> list[tuple[int, int, str]]:
     """Each change's value holds until the next change; the pieces inside [lo, hi)."""
     ends = [t for t, _ in changes[1:]] + [hi]
@@ -1109,20 +1298,27 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _subtract(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` minus ``holes`` (both sorted)."""
-    out = []
-    holes = _merge(holes)
-    for a, b in spans:
-        for h0, h1 in holes:
-            if h1 <= a or h0 >= b:
-                continue
+    """``spans`` minus ``holes`` (spans sorted and disjoint)."""
+    return [(a, b) for a, b, _ in _cut([(a, b, None) for a, b in spans], _merge(holes))]
+
+
+def _cut(
+    pieces: Sequence[tuple[int, int, _T]], holes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, _T]]:
+    """The parts of ``pieces`` outside ``holes`` (both sorted and disjoint), in one walk."""
+    out, j = [], 0
+    for a, b, value in pieces:
+        while j < len(holes) and holes[j][1] <= a:
+            j += 1
+        k = j
+        while a < b and k < len(holes) and holes[k][0] < b:
+            h0, h1 = holes[k]
             if h0 > a:
-                out.append((a, h0))
+                out.append((a, h0, value))
             a = max(a, h1)
-            if a >= b:
-                break
+            k += 1
         if a < b:
-            out.append((a, b))
+            out.append((a, b, value))
     return out
 
 

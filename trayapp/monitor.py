@@ -19,6 +19,7 @@ from trayapp.config import Config, PollingSettings
 from trayapp.engine import Engine, EngineSettings, SourceStatus
 from trayapp.model import Event
 from trayapp.probe import ProbeSpec
+from trayapp.tracker import SourceState, resume
 from trayapp.verdict import Acknowledgement
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Monitor:
             probes=_probes(config),
             token_lookup=secrets.get_secret,
             client=client,
+            resume=self._resume,
         )
         self._last_heartbeat: datetime | None = None
         self._logged_readings: dict[str, datetime] = {}
@@ -84,7 +86,27 @@ class Monitor:
             log_.heartbeat_gap = max(log_.heartbeat_gap, timedelta(seconds=2.5 * longest))
 
     async def run(self) -> None:
-        await self.engine.run()
+        """Run the engine until stopped; the watched span ends when it does (a clean quit)."""
+        try:
+            await self.engine.run()
+        finally:
+            if self.log is not None:
+                try:
+                    self.log.end_run(datetime.now(UTC))
+                except Exception:
+                    log.exception("could not record the end of watching")
+
+    def _resume(self, name: str) -> SourceState:
+        """Where a source starts: the log's last known state, so nothing unchanged is written
+        again (see tracker.resume)."""
+        if self.log is None:
+            return SourceState()
+        try:
+            known = self.log.last_known(name)
+        except Exception:
+            log.exception("could not read the last known state of %s", name)
+            return SourceState()
+        return SourceState() if known is None else resume(*known)
 
     def stop(self) -> None:
         self.engine.stop()

@@ -174,54 +174,103 @@ def alternatives_line(status: SourceStatus, statuses: Statuses) -> str | None:
     return f"Up now: {', '.join(names)}" if names else None
 
 
+ADMIT_GRACE = timedelta(hours=1)  # how long after an outage a page may still admit it (verdict)
+
+
 @dataclass(frozen=True, slots=True)
 class PageLag:
-    """How late a service's status page admitted the outages its checks saw."""
+    """A provider's acknowledgement record: how many of the outages its checks saw the status
+    page admitted, how late (median and worst), and how many it never admitted. Numbers only
+    from the log, in words, never a grade."""
 
     outages: int  # outages the checks saw
     admitted: int  # ... that the page acknowledged (so far)
     median: timedelta | None  # of the lags of those admitted; negative: the page was first
     worst: timedelta | None
+    never: int = 0  # ended more than ADMIT_GRACE ago and never admitted
+
+    @property
+    def pending(self) -> int:
+        """Outages not admitted yet that the page may still admit (ongoing, or just ended)."""
+        return self.outages - self.admitted - self.never
 
     @classmethod
-    def of(cls, records: Sequence[verdict.Acknowledgement]) -> PageLag | None:
+    def of(
+        cls, records: Sequence[verdict.Acknowledgement], now: datetime | None = None
+    ) -> PageLag | None:
         import statistics
 
-        lags = [r.lag for r in records if r.lag is not None]
         if not records:
             return None
+        lags = [r.lag for r in records if r.lag is not None]
         median = timedelta(seconds=statistics.median(x.total_seconds() for x in lags)) if (
             lags
         ) else None  # fmt: skip
-        return cls(len(records), len(lags), median, max(lags) if lags else None)
+        never = sum(1 for r in records if admission(r, now) == "never")
+        return cls(len(records), len(lags), median, max(lags) if lags else None, never)
 
     def short(self) -> str:
-        """'page 4 min late (median)', 'page kept up', 'page silent on 2 outages'."""
-        if self.median is None:
-            return f"page silent on {_count(self.outages, 'outage')}"
-        if abs(self.median) < timedelta(minutes=1):
-            return "page kept up"
-        return f"page {_lag_words(self.median)}" + (" (median)" if self.admitted > 1 else "")
+        """'page admitted 2 of 3 · median 13 s later · worst 4 min later · 1 never admitted',
+        'page admitted it 13 s later'."""
+        if self.outages == 1:
+            return f"page {self._single()}"
+        parts = [f"page admitted {self.admitted} of {self.outages}"]
+        if self.median is not None and self.worst is not None:
+            parts.append(f"median {lag_words(self.median)}")
+            if self.admitted > 1:
+                parts.append(f"worst {lag_words(self.worst)}")
+        return SEP.join(parts + self._unadmitted())
 
     def sentence(self) -> str:
-        """'The status page admitted 2 of the 3 outages your checks saw: a median 4 min late
-        (at worst 9 min).'"""
-        if self.median is None or self.worst is None:
-            seen = "the outage" if self.outages == 1 else f"the {self.outages} outages"
-            return f"The status page did not admit {seen} your checks saw."
+        """'Your checks saw 3 outages; the page admitted 2 (median 13 s later, worst 4 min
+        later); 1 never admitted.'"""
+        head = f"Your checks saw {_count(self.outages, 'outage')}; the page "
         if self.outages == 1:
-            return f"The status page admitted the outage your checks saw {_lag_words(self.median)}."
-        text = f"The status page admitted {self.admitted} of the {self.outages} outages your checks"
-        if self.admitted == 1:
-            return f"{text} saw, {_lag_words(self.median)}."
-        return f"{text} saw: a median {_lag_words(self.median)} (at worst {span(self.worst)})."
+            return f"{head}{self._single()}."
+        admitted = f"admitted {self.admitted}"
+        if self.median is not None and self.worst is not None:
+            if self.admitted == 1:
+                admitted += f" ({lag_words(self.median)})"
+            else:
+                admitted += f" (median {lag_words(self.median)}, worst {lag_words(self.worst)})"
+        return head + "; ".join([admitted, *self._unadmitted()]) + "."
+
+    def _single(self) -> str:
+        if self.median is not None:
+            return f"admitted it {lag_words(self.median)}"
+        return "never admitted it" if self.never else "has not admitted it yet"
+
+    def _unadmitted(self) -> list[str]:
+        parts = [f"{self.never} never admitted"] if self.never else []
+        return parts + ([f"{self.pending} not admitted yet"] if self.pending else [])
 
 
-def _lag_words(lag: timedelta) -> str:
-    """'4 min late', '2 min early', 'at the same time' (within a minute)."""
-    if abs(lag) < timedelta(minutes=1):
+def admission(ack: verdict.Acknowledgement, now: datetime | None = None) -> str:
+    """'admitted 13 s later', 'admitted 4 min later', 'never admitted' (over and not admitted
+    within ADMIT_GRACE), 'not admitted yet'."""
+    if ack.lag is not None:
+        return f"admitted {lag_words(ack.lag)}"
+    ended = ack.probe_up_at
+    if ended is not None and now is not None and now - ended >= ADMIT_GRACE:
+        return "never"
+    return "not yet"
+
+
+def admission_words(ack: verdict.Acknowledgement, now: datetime | None = None) -> str:
+    """``admission`` as a phrase: 'admitted 13 s later', 'never admitted', 'not admitted yet'."""
+    state = admission(ack, now)
+    return {"never": "never admitted", "not yet": "not admitted yet"}.get(state, state)
+
+
+def lag_words(lag: timedelta) -> str:
+    """To the second: '13 s later', '4 min later', '1 h 5 min later', '20 s earlier' (the page
+    was first), 'at the same time' (within a second)."""
+    seconds = round(lag.total_seconds())
+    if seconds == 0:
         return "at the same time"
-    return f"{span(-lag)} early" if lag < timedelta(0) else f"{span(lag)} late"
+    size = abs(seconds)
+    words = f"{size} s" if size < 60 else span(timedelta(seconds=size))
+    return f"{words} later" if seconds > 0 else f"{words} earlier"
 
 
 def last_checked_text(status: SourceStatus, now: datetime) -> str:

@@ -10,6 +10,11 @@ Rules, and why:
   incidents and maintenances already open then are announced as ``incident_opened``: the log needs
   a row for them, even though they started before we looked (``Incident.started`` says when).
   An unreadable first reading is confirmed like any other (see below), with ``previous=None``.
+- **Resuming.** ``resume`` builds the state a new run starts from: the log's last known severity
+  and open incidents. The first reading then adopts its severity silently when it is the same,
+  and writes the change once, marked "seen at start", when it changed while the app was closed;
+  incidents still open and unchanged are not written again. An unreadable page that was already
+  unreadable is not written again either.
 - **Confirmation.** A change of the confirmed severity needs ``confirm_worse`` consecutive readings
   worse than it (or ``confirm_better`` better than it); the new severity is the latest of those
   readings, so degraded-then-major confirms as major. A reading equal to the confirmed severity,
@@ -90,6 +95,8 @@ class SourceState:
     last_reading: datetime | None = None
     last_success: datetime | None = None  # last readable reading
     last_error: str | None = None  # why the latest reading failed; None when it read fine
+    resumed: bool = False  # started from the log's last known state (see ``resume``)
+    resumed_from: Severity | None = None  # that state's severity, until the first confirmation
 
     @property
     def display_severity(self) -> Severity:
@@ -103,6 +110,22 @@ class SourceState:
     @property
     def unreadable(self) -> bool:
         return self.confirmed is UNKNOWN
+
+
+SEEN_AT_START = " (seen at start)"
+
+
+def resume(
+    severity: Severity | None, since: datetime | None, incidents: tuple[Incident, ...]
+) -> SourceState:
+    """The state a new run starts from when the log knows the service: nothing is confirmed by
+    this run yet, but the first reading is compared with what the log last said."""
+    return SourceState(
+        incidents=incidents,
+        resumed=True,
+        resumed_from=severity,
+        since=since if severity is not None else None,
+    )
 
 
 def step(
@@ -121,10 +144,14 @@ def step(
         last_success=now if readable else state.last_success,
         last_error=None if readable else (reading.error or "could not be read"),
     )
+    resuming = state.resumed and readable
     state, events = _track_severity(state, service, reading, now, config)
     if readable:
         opened, state = _diff_incidents(state, service, reading, now)
         events += opened
+    if resuming:  # what changed while the app was closed, written once
+        state = replace(state, resumed=False, resumed_from=None)
+        events = [replace(e, message=e.message + SEEN_AT_START) for e in events]
     return state, events
 
 
@@ -134,11 +161,25 @@ def _track_severity(
     """Confirm (or not) a severity change; end a flapping episode that has settled."""
     new = reading.severity
     if state.confirmed is None and new is not UNKNOWN:
+        before = state.resumed_from
+        unchanged = before is new and state.since is not None
         adopted = replace(
-            state, confirmed=new, last_readable=new, since=now, pending=None, pending_count=0
+            state,
+            confirmed=new,
+            last_readable=new,
+            since=state.since if unchanged else now,
+            pending=None,
+            pending_count=0,
         )
-        message = f"Status: {new.label}"
-        return adopted, [_severity_event(now, service, "status", new, None, message, reading)]
+        if unchanged:
+            return adopted, []
+        if before is None:
+            message = f"Status: {new.label}"
+        elif before is UNKNOWN:
+            message = f"Readable again: {new.label}"
+        else:
+            message = f"{before.label} → {new.label}"
+        return adopted, [_severity_event(now, service, "status", new, before, message, reading)]
 
     state = _count(state, new)
     worse = _is_worse(state.confirmed, state.pending)
@@ -172,7 +213,11 @@ def _announce(
     """The event for a just-confirmed change (none while flapping), and the flap bookkeeping."""
     current = state.display_severity
     if previous is None:  # first confirmation, necessarily of unreadable: not a change
-        return state, [_unreadable_event(now, service, None, reading)]
+        resumed_from = state.resumed_from
+        state = replace(state, resumed=False, resumed_from=None)
+        if resumed_from is UNKNOWN:  # unreadable when the app closed, and still: nothing new
+            return state, []
+        return state, [_unreadable_event(now, service, resumed_from, reading)]
     if state.flapping:
         taint = UNKNOWN if current is UNKNOWN else state.flap_from
         return replace(state, flap_from=taint), []

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         lags: dict[str, PageLag | None] = {}
         for service in services:
             rows.append((service, None, log.uptimes(service, now)))
-            lags[service] = PageLag.of(log.acknowledgements(service, since=now - LAG_WINDOW))
+            outages = log.acknowledgements(service, since=now - LAG_WINDOW, now=now)
+            lags[service] = PageLag.of(outages, now)
             if args.components:
                 for group, component in log.components(service):
                     figures = log.uptimes(service, now, component=component, group=group)
@@ -52,14 +53,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "service": service,
                 "component": component,
-                **{
-                    window: {
-                        "percent": up.percent,
-                        "coverage": round(up.coverage, 4),
-                        "observed_seconds": round(up.observed.total_seconds()),
-                    }
-                    for window, up in figures.items()
-                },
+                **{window: _window_json(up) for window, up in figures.items()},
                 **({} if component else {"page_lag": _lag_json(lags[service])}),
             }
             for service, component, figures in rows
@@ -69,23 +63,67 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("No history yet: uptime appears once trayapp has watched something.")
         return 0
-    windows = list(rows[0][2])
-    width = max(len(_label(s, c)) for s, c, _ in rows)
-    longest = windows[-1]
-    print(f"{'SERVICE':<{width}}  " + "  ".join(f"{w:>8}" for w in windows) + "  WATCHED")
-    for service, component, figures in rows:
-        cells = "  ".join(f"{_percent(figures[w]):>8}" for w in windows)
-        observed = figures[longest].observed
-        watched = span(observed) if observed.total_seconds() > 0 else "—"
-        print(f"{_label(service, component):<{width}}  {cells}  {watched}")
-    print(f"WATCHED: the time observed in the last {longest}, which the figures rest on.")
-    print("— : nothing observed. Time offline or unreadable is not counted.")
+    _print_table(rows)
     late = [(service, lag) for service, lag in lags.items() if lag is not None]
     if late:
-        print("\nOutages seen by your own checks (last 90 days):")
+        print(
+            "\nOutages seen by your own checks, and when the status page admitted them (90 days):"
+        )
         for service, lag in late:
             print(f"  {service}: {lag.sentence()}")
     return 0
+
+
+PAGE, SEEN = "as the page says", "as you saw it"
+
+
+def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]]) -> None:
+    """Two lines per service (as the page says, as you saw it); one per component (the page's:
+    your checks watch the whole service)."""
+    windows = list(rows[0][2])
+    longest = windows[-1]
+    lines: list[tuple[str, str, list[str], str]] = []
+    for service, component, figures in rows:
+        longest_up = figures[longest]
+        rests_on = longest_up.seen_time
+        watched_text = (
+            span(rests_on) if rests_on.total_seconds() > 0 else _percent(None, longest_up)
+        )
+        if component:
+            cells = [_percent(figures[w].percent, figures[w]) for w in windows]
+            lines.append((f"  {component}", PAGE, cells, watched_text))
+            continue
+        page = [_percent(figures[w].percent, figures[w]) for w in windows]
+        seen = [_percent(figures[w].seen_percent, figures[w]) for w in windows]
+        lines.append((service, PAGE, page, watched_text))
+        lines.append(("", SEEN, seen, ""))
+    name_width = max(len("SERVICE"), *(len(name) for name, *_ in lines))
+    basis_width = max(len(basis) for _, basis, *_ in lines)
+    cell_width = max(8, *(len(c) for *_, cells, _ in lines for c in cells))
+    head = f"{'SERVICE':<{name_width}}  {'':<{basis_width}}  "
+    print(head + "  ".join(f"{w:>{cell_width}}" for w in windows) + "  WATCHED")
+    for name, basis, cells, watched_text in lines:
+        row = f"{name:<{name_width}}  {basis:<{basis_width}}  "
+        print((row + "  ".join(f"{c:>{cell_width}}" for c in cells) + f"  {watched_text}").rstrip())
+    print(f"WATCHED: the time observed in the last {longest}, which the figures rest on.")
+    print(
+        f"{PAGE.capitalize()}: the status page's own outages. {SEEN.capitalize()}: those united"
+        " with the outages your checks saw, even ones the page never admitted."
+    )
+    print(f"{NOT_WATCHED}: trayapp was not running; unreadable or offline time counts neither way.")
+
+
+NOT_WATCHED = "not watched"
+
+
+def _window_json(up: incident_log.Uptime) -> dict[str, float | None]:
+    return {
+        "percent": up.percent,
+        "seen_percent": up.seen_percent,
+        "coverage": round(up.coverage, 4),
+        "observed_seconds": round(up.observed.total_seconds()),
+        "watched_seconds": round(up.watched_time.total_seconds()),
+    }
 
 
 def _lag_json(lag: PageLag | None) -> dict[str, float | int | None] | None:
@@ -95,14 +133,16 @@ def _lag_json(lag: PageLag | None) -> dict[str, float | int | None] | None:
     return {
         "outages": lag.outages,
         "admitted": lag.admitted,
+        "never_admitted": lag.never,
+        "not_yet_admitted": lag.pending,
         "median_seconds": lag.median.total_seconds() if lag.median is not None else None,
         "worst_seconds": lag.worst.total_seconds() if lag.worst is not None else None,
     }
 
 
-def _label(service: str, component: str | None) -> str:
-    return f"  {component}" if component else service
-
-
-def _percent(up: incident_log.Uptime) -> str:
-    return "—" if up.percent is None else f"{up.percent:.2f}%"
+def _percent(percent: float | None, up: incident_log.Uptime) -> str:
+    """'99.95%'; for no figure, 'not watched' when trayapp was not running, else '—' (watched,
+    but the page was unreadable or the user offline)."""
+    if percent is not None:
+        return f"{percent:.2f}%"
+    return NOT_WATCHED if up.watched_time.total_seconds() <= 0 else "—"
