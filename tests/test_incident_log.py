@@ -480,7 +480,7 @@ def test_daily_bars(log: IncidentLog) -> None:
         DayBar(date(2025, 3, 3), None, None),
         DayBar(date(2025, 3, 4), OP, 1.0, 1.0),
     ]
-    day, worst, fraction = bars[2]
+    day, worst, fraction, _ = bars[2]
     assert (day, worst, fraction) == (date(2025, 3, 2), MAJOR, 0.75)
 
 
@@ -546,3 +546,118 @@ def test_acknowledgements_are_upserted_per_outage_and_read_back(log: IncidentLog
     log.close()
     with incident_log.open(log.path) as again:  # committed: survives a reopen
         assert again.acknowledgements("openai") == [ended]
+
+
+# --- as you saw it, watched spans, resuming --------------------------------------------------------
+
+
+def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_says(
+    log: IncidentLog,
+) -> None:
+    from trayapp.verdict import Acknowledgement
+
+    log.record([status(0, OP)])  # the page stays green all day
+    log.record_acknowledgement(Acknowledgement("github", at(6), probe_up_at=at(12)))
+    log.record_acknowledgement(Acknowledgement("other", at(1), probe_up_at=at(20)))  # not ours
+    up = log.uptime("github", timedelta(hours=24), at(24))
+    assert up.fraction == 1.0 and up.percent == 100.0
+    assert up.seen_fraction == pytest.approx(18 / 24)
+    assert up.seen_time == up.observed == timedelta(hours=24)
+    bars = log.daily("github", days=2, now=at(24))  # Mar 1, and Mar 2 just begun
+    assert bars[0] == DayBar(date(2025, 3, 1), MAJOR, pytest.approx(0.75), 1.0)
+    # a page outage overlapping the checks' one is counted once; an unreadable page during
+    # the checks' outage still counts as observed, down
+    log.record([status(24, OP), status(30, MAJOR), status(33, OP)])
+    log.record([Event(at(40), "github", "unreadable", UNKNOWN), status(44, OP)])
+    log.record_acknowledgement(Acknowledgement("github", at(31), probe_up_at=at(34)))
+    log.record_acknowledgement(Acknowledgement("github", at(41), probe_up_at=at(42)))
+    day2 = log.uptime("github", timedelta(hours=24), at(48))
+    assert day2.fraction == pytest.approx(17 / 20)  # 3 h down in 20 h readable
+    assert day2.seen_observed == timedelta(hours=21)  # + the hour the checks saw it down
+    assert day2.seen_fraction == pytest.approx((21 - 5) / 21)  # 30-34 h and 41-42 h down
+
+
+def test_an_outage_left_open_by_a_run_ends_where_that_run_stopped_watching(
+    tmp_path: Path,
+) -> None:
+    """The engine's outage record is lost with the process: nobody saw past its last heartbeat."""
+    from trayapp.verdict import Acknowledgement
+
+    path = tmp_path / "incidents.db"
+    with incident_log.open(path) as first:
+        first.record([status(0, OP)])
+        first.record_acknowledgement(Acknowledgement("github", at(1)))  # never seen to end
+        for quarter in range(9):  # then the process died, at 2 h
+            first.heartbeat(at(quarter / 4))
+    with incident_log.open(path) as second:
+        for quarter in range(20, 33):
+            second.heartbeat(at(quarter / 4))
+        up = second.uptime("github", timedelta(hours=8), at(8))
+        assert up.observed == timedelta(hours=5)  # 0-2 h and 5-8 h
+        assert up.seen_fraction == pytest.approx(4 / 5)  # down 1-2 h only, not 5-8 h
+        [outage] = second.acknowledgements("github", now=at(8))
+        assert outage.probe_up_at == at(2)
+
+
+def test_watched_spans_end_with_their_run_and_a_restart_never_bridges(tmp_path: Path) -> None:
+    """A 75 s watch, 11 min closed, then 13 min of the tray: 14 min 15 s watched, not 25 min."""
+    path = tmp_path / "incidents.db"
+    start = at(0)
+    with incident_log.open(path) as watch:
+        watch.record([Event(start, "fakeai", "status", OP)])
+        for seconds in range(0, 61, 30):
+            watch.heartbeat(start + timedelta(seconds=seconds))
+        watch.end_run(start + timedelta(seconds=75))  # a clean quit
+    restart = start + timedelta(seconds=75, minutes=11)  # well within the heartbeat gap
+    with incident_log.open(path) as tray:
+        for minutes in range(0, 14):
+            tray.heartbeat(restart + timedelta(minutes=minutes))
+        crash = restart + timedelta(minutes=13, seconds=20)
+        tray.record([Event(crash, "fakeai", "status", MAJOR)])  # the last event before a crash
+    with incident_log.open(path) as reader:
+        end = crash + timedelta(hours=1)
+        up = reader.uptime("fakeai", timedelta(hours=24), end)
+        assert up.watched == timedelta(seconds=75) + timedelta(minutes=13, seconds=20)
+        assert up.observed == up.watched  # the page was readable whenever it was watched
+        spans = sqlite3.connect(path).execute("SELECT count(*) FROM observed").fetchone()
+        assert spans == (2,)
+
+
+def test_a_long_silence_within_one_run_is_not_watched(log: IncidentLog) -> None:
+    log.record([status(0, OP)])
+    log.heartbeat(at(0))
+    log.heartbeat(at(0.25))
+    log.heartbeat(at(3))  # asleep 2 h 45 min: longer than the heartbeat gap
+    log.heartbeat(at(3.5))
+    assert log.uptime("github", timedelta(hours=4), at(4)).watched == timedelta(hours=0.75)
+
+
+def test_last_known_state_gives_the_severity_and_the_open_incidents(log: IncidentLog) -> None:
+    assert log.last_known("github") is None
+    incident = Incident(
+        "inc-1", "Git is slow", "investigating", True, PARTIAL, latest_update="Looking."
+    )
+    identified = Incident("inc-1", "Git is slow", "identified", True, PARTIAL,
+                          latest_update="Found it.")  # fmt: skip
+    gone = Incident("inc-0", "Old", "resolved", False, DEG)
+    log.record(
+        [
+            status(0, OP),
+            Event(at(1), "github", "incident_opened", OP, incident=gone),
+            status(2, PARTIAL),
+            Event(at(2), "github", "incident_opened", PARTIAL, incident=incident),
+            Event(at(3), "github", "incident_updated", PARTIAL, incident=identified),
+            Event(at(4), "github", "verdict", MAJOR),  # not the page's state
+        ]
+    )
+    known = log.last_known("github")
+    assert known is not None
+    assert (known.severity, known.since) == (PARTIAL, at(2))
+    [resumed] = known.incidents
+    assert (resumed.id, resumed.status, resumed.latest_update) == (
+        "inc-1",
+        "identified",
+        "Found it.",
+    )
+    log.record([Event(at(5), "github", "unreadable", UNKNOWN)])
+    assert log.last_known("github").severity is UNKNOWN  # type: ignore[union-attr]

@@ -76,9 +76,9 @@ def test_uptime_table_and_how_late_the_page_was(history: dict[str, str]) -> None
     # it 10 min earlier: 70 min down as you saw it
     assert float(page["OpenAI"][0].rstrip("%")) == pytest.approx(90.0, abs=0.05)
     assert float(seen["OpenAI"][0].rstrip("%")) == pytest.approx(100 * (1 - 70 / 600), abs=0.05)
-    assert (
-        "  OpenAI: Your checks saw 1 outage; the page admitted it 10 min later." in lines
-    ), done.stdout
+    assert "  OpenAI: Your checks saw 1 outage; the page admitted it 10 min later." in lines, (
+        done.stdout
+    )
     assert not any(line.startswith("  GitHub:") for line in lines)
 
 

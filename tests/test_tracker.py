@@ -555,3 +555,65 @@ def test_going_unreadable_while_flapping_taints_the_stable_event() -> None:
     tail = [*[reading(UNK)] * 3, *[reading(OP)] * 20]
     _, events = run(tail, state=state, start=T0 + 12 * MIN)
     assert kinds(events) == [("stable", UNK, OP)]  # not "major outage → operational"
+
+
+# --- resuming from the log's last known state -------------------------------------------------------
+
+
+def test_resuming_writes_nothing_that_did_not_change() -> None:
+    from trayapp.tracker import resume
+
+    open_one = incident()
+    state = resume(PART, T0 - 60 * MIN, (open_one,))
+    state, events = step(state, "GitHub", reading(PART, open_one), T0)
+    assert events == []
+    assert state.confirmed is PART and state.since == T0 - 60 * MIN  # "for 1 h", not "for 0"
+    assert not state.resumed
+    state, events = step(state, "GitHub", reading(PART, open_one), T0 + MIN)
+    assert events == []
+
+
+def test_a_change_while_closed_is_written_once_and_marked_seen_at_start() -> None:
+    from trayapp.tracker import SEEN_AT_START, resume
+
+    old, new = incident("old"), incident("new", title="Login fails")
+    updated = replace(old, status="identified", latest_update="Found it.")
+    state = resume(OP, T0 - 60 * MIN, (old,))
+    state, events = step(state, "GitHub", reading(MAJOR, updated, new), T0)
+    assert [(e.kind, e.previous, e.message) for e in events] == [
+        ("status", OP, "operational → major outage" + SEEN_AT_START),
+        ("incident_updated", None, f"Incident updated: {old.title} (identified){SEEN_AT_START}"),
+        ("incident_opened", None, "Incident opened: Login fails" + SEEN_AT_START),
+    ]
+    assert state.since == T0
+    state, events = step(state, "GitHub", reading(MAJOR, updated, new), T0 + MIN)
+    assert events == []  # once
+    resolved = step(resume(MAJOR, T0, (old,)), "GitHub", reading(OP), T0)[1]
+    assert [(e.kind, e.message) for e in resolved] == [
+        ("status", "major outage → operational" + SEEN_AT_START),
+        ("incident_resolved", f"Incident resolved: {old.title}{SEEN_AT_START}"),
+    ]
+
+
+def test_resuming_an_unreadable_page_that_is_still_unreadable_writes_nothing() -> None:
+    from trayapp.tracker import resume
+
+    state = resume(UNK, T0 - 60 * MIN, ())
+    state, events = run_steps(state, [UNK, UNK, UNK])
+    assert events == [] and state.confirmed is UNK
+    state, events = step(resume(UNK, T0, ()), "GitHub", reading(OP), T0)
+    assert [(e.previous, e.message) for e in events] == [
+        (UNK, "Readable again: operational (seen at start)")
+    ]
+    state, events = run_steps(resume(OP, T0, ()), [UNK, UNK])
+    assert [(e.kind, e.previous) for e in events] == [("unreadable", OP)]
+
+
+def run_steps(
+    state: SourceState, severities: Sequence[Severity]
+) -> tuple[SourceState, list[Event]]:
+    events: list[Event] = []
+    for n, severity in enumerate(severities):
+        state, new = step(state, "GitHub", reading(severity), T0 + n * MIN)
+        events += new
+    return state, events

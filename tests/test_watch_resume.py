@@ -1,0 +1,104 @@
+"""Two real ``trayapp watch --for 3`` runs on a page in partial outage, with closed time between.
+
+What the log must then hold: the state and the incident written once (the second run resumes
+silently), and watched time equal to the two runs, never the closed time between them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support import StaticServer
+from trayapp.engine import EngineSettings
+
+SUMMARY = {
+    "page": {"id": "lab", "name": "Lab", "url": "http://127.0.0.1", "time_zone": "Etc/UTC"},
+    "status": {"indicator": "major", "description": "Partial System Outage"},
+    "components": [
+        {"id": "c1", "name": "API", "status": "partial_outage", "group": False, "position": 1}
+    ],
+    "incidents": [
+        {
+            "id": "i1",
+            "name": "API requests failing",
+            "status": "investigating",
+            "impact": "major",
+            "created_at": "2024-05-02T09:50:00.000Z",
+            "updated_at": "2024-05-02T10:00:00.000Z",
+            "shortlink": "http://127.0.0.1/i1",
+            "incident_updates": [],
+            "components": [],
+        }
+    ],
+    "scheduled_maintenances": [],
+}
+GAP = 6.0  # seconds trayapp stays closed between the runs: the subject of the test
+
+
+def watch_for_3(env: dict[str, str]) -> tuple[float, float]:
+    """One ``trayapp watch --for 3``; its start and end (epoch seconds) as seen from here."""
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", "watch", "--for", "3"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    ended = time.time()
+    assert done.returncode == 0, done.stderr
+    return started, ended
+
+
+def test_two_watch_runs_log_the_incident_once_and_watch_only_their_own_time(
+    trayapp_env: dict[str, str], tmp_path: Path
+) -> None:
+    site = tmp_path / "site" / "api" / "v2"
+    site.mkdir(parents=True)
+    (site / "summary.json").write_text(json.dumps(SUMMARY))
+    with StaticServer(tmp_path / "site") as server:
+        config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(
+            "[polling]\nreference_urls = []\n\n"
+            f'[[watch]]\nname = "Lab"\nurl = "{server.url("api/v2/summary.json")}"\n'
+            'format = "statuspage"\ninterval = 1\n'
+        )
+        first = watch_for_3(trayapp_env)
+        reopen_at = first[1] + GAP
+        while time.time() < reopen_at:  # trayapp closed: the gap under test
+            time.sleep(reopen_at - time.time())
+        second = watch_for_3(trayapp_env)
+
+    database = Path(trayapp_env["TRAYAPP_DATA_DIR"]) / "incidents.sqlite3"
+    conn = sqlite3.connect(database)
+    messages = [m for (m,) in conn.execute("SELECT message FROM events ORDER BY id")]
+    assert messages.count("Incident opened: API requests failing") == 1, messages
+    assert messages.count("Status: partial outage") == 1, messages
+    spans = conn.execute("SELECT started_at, ended_at FROM observed ORDER BY id").fetchall()
+    conn.close()
+    assert len(spans) == 2, spans  # one per run: the closed gap is not bridged
+
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", "uptime", "Lab", "--json"],
+        capture_output=True,
+        text=True,
+        env=trayapp_env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)
+    watched = row["24h"]["watched_seconds"]
+    lifetimes = (first[1] - first[0]) + (second[1] - second[0])  # the processes, from outside
+    # each run watches from its first poll (spread over its first 2 s) to its quit 3 s after it
+    # began: the two runs' 6 s, less at most 2 s each, give or take a second of rounding; never
+    # the GAP seconds between them
+    spread = EngineSettings().first_round_spread
+    assert 2 * 3 - 2 * spread - 1 <= watched <= 2 * 3 + 1, (watched, lifetimes)
+    assert watched < lifetimes
+    assert row["24h"]["percent"] == 0.0 and row["24h"]["seen_percent"] == 0.0
