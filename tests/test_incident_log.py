@@ -548,7 +548,7 @@ def test_acknowledgements_are_upserted_per_outage_and_read_back(log: IncidentLog
         assert again.acknowledgements("openai") == [ended]
 
 
-# --- as you saw it, watched spans, resuming --------------------------------------------------------
+# --- as you saw it, watched spans, resuming ---------------------------------------------------
 
 
 def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_says(

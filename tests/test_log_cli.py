@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from trayapp import incident_log, tracker
-from trayapp.model import Component, Reading, Severity
+from trayapp.model import Component, Event, Reading, Severity
 from trayapp.verdict import Acknowledgement
 
 OK, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE
@@ -198,3 +198,52 @@ def test_limit_must_be_a_positive_whole_number(history: dict[str, str], value: s
     assert "argument --limit:" in done.stderr and "whole number" in done.stderr
     assert "Traceback" not in done.stderr
     assert trayapp(history, "log", "--limit", "1").stdout.count("\n") == 1
+
+
+def test_acknowledgement_record_over_a_seeded_90_day_log(trayapp_env: dict[str, str]) -> None:
+    """Six outages the checks saw over 90 days (and one older): the record counts from the log."""
+    path = Path(trayapp_env["TRAYAPP_DATA_DIR"]) / "incidents.sqlite3"
+    now = datetime.now(UTC)
+    sec, minute = timedelta(seconds=1), timedelta(minutes=1)
+    seeded = [  # (days ago, lag or None, minutes it lasted or None while it goes on)
+        (120, 30 * sec, 10),  # older than 90 days: not in the record
+        (85, 13 * sec, 20),
+        (60, 4 * minute, 45),
+        (40, None, 15),  # never admitted
+        (20, 90 * sec, 30),
+        (3, None, 25),  # never admitted
+        (0, None, None),  # going on now: not admitted yet
+    ]
+    with incident_log.open(path) as log:
+        log.record([tracker_event("Gemini", now - timedelta(days=130))])
+        for days, lag, lasted in seeded:
+            down = now - timedelta(days=days, hours=1)
+            log.record_acknowledgement(
+                Acknowledgement(
+                    "Gemini",
+                    down,
+                    probe_up_at=None if lasted is None else down + lasted * minute,
+                    page_ack_at=None if lag is None else down + lag,
+                )
+            )
+    done = trayapp(trayapp_env, "uptime", "--json")
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)
+    assert row["page_lag"] == {
+        "outages": 6,
+        "admitted": 3,
+        "never_admitted": 2,
+        "not_yet_admitted": 1,
+        "median_seconds": 90.0,
+        "worst_seconds": 240.0,
+    }
+    assert row["90d"]["seen_percent"] < row["90d"]["percent"] == 100.0
+    text = trayapp(trayapp_env, "uptime")
+    assert (
+        "  Gemini: Your checks saw 6 outages; the page admitted 3 (median 1 min 30 s later,"
+        " worst 4 min later); 2 never admitted; 1 not admitted yet."
+    ) in text.stdout.splitlines(), text.stdout
+
+
+def tracker_event(service: str, when: datetime) -> Event:
+    return Event(when, service, "status", OK, message="Status: operational")

@@ -16,9 +16,11 @@ from trayapp.summary import (
     TOOLTIP_LIMIT,
     PageLag,
     TrayState,
+    admission_words,
     ago,
     alternatives,
     alternatives_line,
+    lag_words,
     last_checked_text,
     overall,
     row_text,
@@ -390,30 +392,59 @@ def test_alternatives_are_the_working_services_of_the_same_category() -> None:
     assert alternatives_line(openai, [openai, gemini]) is None  # nothing to suggest
 
 
-def test_page_lag_in_words() -> None:
-    def record(lag_min: float | None, service: str = "OpenAI") -> verdict.Acknowledgement:
-        ack = None if lag_min is None else NOW + lag_min * MIN
-        return verdict.Acknowledgement(service, probe_down_at=NOW, page_ack_at=ack)
+def test_page_lag_in_words_to_the_second() -> None:
+    def ack(lag: timedelta | None, ended: timedelta | None = None) -> verdict.Acknowledgement:
+        return verdict.Acknowledgement(
+            "Gemini",
+            probe_down_at=NOW,
+            probe_up_at=None if ended is None else NOW + ended,
+            page_ack_at=None if lag is None else NOW + lag,
+        )
 
+    sec = timedelta(seconds=1)
+    assert lag_words(13 * sec) == "13 s later"  # the demo's lag: never "at the same time"
+    assert lag_words(4 * MIN) == "4 min later"
+    assert lag_words(-20 * sec) == "20 s earlier"
+    assert lag_words(timedelta(milliseconds=300)) == "at the same time"
+    later = NOW + 3 * timedelta(hours=1)
+    assert admission_words(ack(13 * sec), later) == "admitted 13 s later"
+    assert admission_words(ack(4 * MIN), later) == "admitted 4 min later"
+    assert lag_words(4 * MIN + 10 * sec) == "4 min 10 s later"
+    assert lag_words(timedelta(hours=1, minutes=5, seconds=3)) == "1 h 5 min later"
+    assert admission_words(ack(None, ended=30 * MIN), later) == "never admitted"
+    assert admission_words(ack(None, ended=30 * MIN), NOW + 40 * MIN) == "not admitted yet"
+    assert admission_words(ack(None), later) == "not admitted yet"  # still going on
+
+
+def test_acknowledgement_record_in_words() -> None:
+    def record(lag_min: float | None, ended_min: float = 30) -> verdict.Acknowledgement:
+        ack = None if lag_min is None else NOW + lag_min * MIN
+        up = NOW + ended_min * MIN
+        return verdict.Acknowledgement("OpenAI", probe_down_at=NOW, probe_up_at=up, page_ack_at=ack)
+
+    later = NOW + timedelta(days=1)
     assert PageLag.of([]) is None
-    one = PageLag.of([record(4)])
+    one = PageLag.of([record(4)], later)
     assert one is not None and one.sentence() == (
-        "The status page admitted the outage your checks saw 4 min late."
+        "Your checks saw 1 outage; the page admitted it 4 min later."
     )
-    assert one.short() == "page 4 min late"
-    three = PageLag.of([record(4), record(12), record(None)])
-    assert three == PageLag(3, 2, 8 * MIN, 12 * MIN)
+    assert one.short() == "page admitted it 4 min later"
+    three = PageLag.of([record(4), record(12), record(None)], later)
+    assert three == PageLag(3, 2, 8 * MIN, 12 * MIN, never=1)
     assert three.sentence() == (
-        "The status page admitted 2 of the 3 outages your checks saw: "
-        "a median 8 min late (at worst 12 min)."
+        "Your checks saw 3 outages; the page admitted 2 (median 8 min later, worst 12 min later);"
+        " 1 never admitted."
     )
-    assert three.short() == "page 8 min late (median)"
-    early = PageLag.of([record(-3), record(None)])
-    assert early is not None
+    assert (
+        three.short()
+        == "page admitted 2 of 3 · median 8 min later · worst 12 min later · 1 never admitted"
+    )
+    early = PageLag.of([record(-3), record(None, ended_min=1400)], later)
+    assert early is not None and early.pending == 1
     assert early.sentence() == (
-        "The status page admitted 1 of the 2 outages your checks saw, 3 min early."
+        "Your checks saw 2 outages; the page admitted 1 (3 min earlier); 1 not admitted yet."
     )
-    silent = PageLag.of([record(None), record(None)])
-    assert silent is not None and silent.short() == "page silent on 2 outages"
-    assert silent.sentence() == "The status page did not admit the 2 outages your checks saw."
-    assert PageLag.of([record(0.5)]).short() == "page kept up"  # type: ignore[union-attr]
+    silent = PageLag.of([record(None)], later)
+    assert silent is not None and silent.sentence() == (
+        "Your checks saw 1 outage; the page never admitted it."
+    )

@@ -557,7 +557,7 @@ def test_going_unreadable_while_flapping_taints_the_stable_event() -> None:
     assert kinds(events) == [("stable", UNK, OP)]  # not "major outage → operational"
 
 
-# --- resuming from the log's last known state -------------------------------------------------------
+# --- resuming from the log's last known state ---------------------------------------------------
 
 
 def test_resuming_writes_nothing_that_did_not_change() -> None:

@@ -263,13 +263,19 @@ def admission_words(ack: verdict.Acknowledgement, now: datetime | None = None) -
 
 
 def lag_words(lag: timedelta) -> str:
-    """To the second: '13 s later', '4 min later', '1 h 5 min later', '20 s earlier' (the page
-    was first), 'at the same time' (within a second)."""
+    """To the second under an hour: '13 s later', '4 min later', '4 min 10 s later', '1 h 5 min
+    later', '20 s earlier' (the page was first), 'at the same time' (within half a second)."""
     seconds = round(lag.total_seconds())
     if seconds == 0:
         return "at the same time"
     size = abs(seconds)
-    words = f"{size} s" if size < 60 else span(timedelta(seconds=size))
+    if size >= 3600:
+        words = span(timedelta(seconds=size))
+    else:
+        minutes, rest = divmod(size, 60)
+        words = " ".join(
+            filter(None, [f"{minutes} min" if minutes else "", f"{rest} s" if rest else ""])
+        )
     return f"{words} later" if seconds > 0 else f"{words} earlier"
 
 
