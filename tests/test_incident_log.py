@@ -474,13 +474,13 @@ def test_daily_bars(log: IncidentLog) -> None:
     )
     bars = log.daily("github", days=5, now=at(84))
     assert bars == [
-        DayBar(date(2025, 2, 28), None, None),
-        DayBar(date(2025, 3, 1), OP, 1.0, 1.0),
-        DayBar(date(2025, 3, 2), MAJOR, 0.75, 0.75),
-        DayBar(date(2025, 3, 3), None, None),
-        DayBar(date(2025, 3, 4), OP, 1.0, 1.0),
+        DayBar(date(2025, 2, 28), None, None, None, True),
+        DayBar(date(2025, 3, 1), OP, 1.0, 1.0, True),
+        DayBar(date(2025, 3, 2), MAJOR, 0.75, 0.75, True),
+        DayBar(date(2025, 3, 3), None, None, None, True),
+        DayBar(date(2025, 3, 4), OP, 1.0, 1.0, True),
     ]
-    day, worst, fraction, _ = bars[2]
+    day, worst, fraction, *_ = bars[2]
     assert (day, worst, fraction) == (date(2025, 3, 2), MAJOR, 0.75)
 
 
@@ -488,8 +488,8 @@ def test_daily_bars_follow_the_given_time_zone(log: IncidentLog) -> None:
     plus2 = timezone(timedelta(hours=2))
     log.record([status(0, OP), status(22, MAJOR)])  # 22:00 UTC is midnight at +02:00
     assert log.daily("github", days=2, now=at(36), tz=plus2) == [
-        DayBar(date(2025, 3, 1), OP, 1.0, 1.0),
-        DayBar(date(2025, 3, 2), MAJOR, 0.0, 0.0),
+        DayBar(date(2025, 3, 1), OP, 1.0, 1.0, True),
+        DayBar(date(2025, 3, 2), MAJOR, 0.0, 0.0, True),
     ]
     with pytest.raises(ValueError):
         log.daily("github", days=0, now=at(36))
@@ -564,7 +564,7 @@ def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_say
     assert up.seen_fraction == pytest.approx(18 / 24)
     assert up.seen_time == up.observed == timedelta(hours=24)
     bars = log.daily("github", days=2, now=at(24))  # Mar 1, and Mar 2 just begun
-    assert bars[0] == DayBar(date(2025, 3, 1), MAJOR, pytest.approx(0.75), 1.0)
+    assert bars[0] == DayBar(date(2025, 3, 1), MAJOR, pytest.approx(0.75), 1.0, True)
     # a page outage overlapping the checks' one is counted once; an unreadable page during
     # the checks' outage still counts as observed, down
     log.record([status(24, OP), status(30, MAJOR), status(33, OP)])
@@ -630,6 +630,10 @@ def test_a_long_silence_within_one_run_is_not_watched(log: IncidentLog) -> None:
     log.heartbeat(at(3))  # asleep 2 h 45 min: longer than the heartbeat gap
     log.heartbeat(at(3.5))
     assert log.uptime("github", timedelta(hours=4), at(4)).watched == timedelta(hours=0.75)
+    log.heartbeat(at(48))  # two days later: the day between was not watched at all
+    log.heartbeat(at(48.25))
+    bars = log.daily("github", days=3, now=at(49))
+    assert [(b.uptime, b.watched) for b in bars] == [(1.0, True), (None, False), (1.0, True)]
 
 
 def test_last_known_state_gives_the_severity_and_the_open_incidents(log: IncidentLog) -> None:

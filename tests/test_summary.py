@@ -428,16 +428,16 @@ def test_acknowledgement_record_in_words() -> None:
     assert one is not None and one.sentence() == (
         "Your checks saw 1 outage; the page admitted it 4 min later."
     )
-    assert one.short() == "page admitted it 4 min later"
+    assert one.short() == "Your checks saw 1 outage: page admitted it 4 min later"
     three = PageLag.of([record(4), record(12), record(None)], later)
     assert three == PageLag(3, 2, 8 * MIN, 12 * MIN, never=1)
     assert three.sentence() == (
         "Your checks saw 3 outages; the page admitted 2 (median 8 min later, worst 12 min later);"
         " 1 never admitted."
     )
-    assert (
-        three.short()
-        == "page admitted 2 of 3 · median 8 min later · worst 12 min later · 1 never admitted"
+    assert three.short() == (
+        "Your checks saw 3 outages: page admitted 2 · median 8 min later · worst 12 min later"
+        " · 1 never admitted"
     )
     early = PageLag.of([record(-3), record(None, ended_min=1400)], later)
     assert early is not None and early.pending == 1

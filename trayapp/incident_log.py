@@ -356,13 +356,15 @@ class DayBar(NamedTuple):
     """One day of the 90-day bars: None for both when nothing was observed that day.
 
     ``worst`` and ``uptime`` are as you saw it (your checks' outages count as major outage);
-    ``page_uptime`` is as the page says (None: the same as ``uptime``).
+    ``page_uptime`` is as the page says (None: the same as ``uptime``). ``watched``: trayapp ran
+    (online) at some point that day, so a day without figures was unreadable, not unwatched.
     """
 
     day: date
     worst: Severity | None
     uptime: float | None
     page_uptime: float | None = None
+    watched: bool = False
 
 
 class LastKnown(NamedTuple):
@@ -983,14 +985,18 @@ class IncidentLog:
         views = self._views(service, _from_us(bounds[0]), now, component, group)
         page = _per_day(views.page, bounds)
         seen = page if views.seen is None else _per_day(views.seen, bounds)
+        watched = _per_day([(a, b, Severity.UNKNOWN) for a, b in views.watched], bounds)
         return [
             DayBar(
                 first + timedelta(d),
                 worst([s for *_, s in seen_day]) if seen_day else None,
                 _fraction(seen_day),
                 _fraction(page_day),
+                bool(watched_day),
             )
-            for d, (seen_day, page_day) in enumerate(zip(seen, page, strict=True))
+            for d, (seen_day, page_day, watched_day) in enumerate(
+                zip(seen, page, watched, strict=True)
+            )
         ]
 
     def _views(

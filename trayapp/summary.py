@@ -210,16 +210,17 @@ class PageLag:
         return cls(len(records), len(lags), median, max(lags) if lags else None, never)
 
     def short(self) -> str:
-        """'page admitted 2 of 3 · median 13 s later · worst 4 min later · 1 never admitted',
-        'page admitted it 13 s later'."""
+        """'Your checks saw 3 outages: page admitted 2 · median 13 s later · worst 4 min later ·
+        1 never admitted', 'Your checks saw 1 outage: page admitted it 13 s later'."""
+        head = f"Your checks saw {_count(self.outages, 'outage')}: page "
         if self.outages == 1:
-            return f"page {self._single()}"
-        parts = [f"page admitted {self.admitted} of {self.outages}"]
+            return head + self._single()
+        parts = [f"admitted {self.admitted}"]
         if self.median is not None and self.worst is not None:
             parts.append(f"median {lag_words(self.median)}")
             if self.admitted > 1:
                 parts.append(f"worst {lag_words(self.worst)}")
-        return SEP.join(parts + self._unadmitted())
+        return head + SEP.join(parts + self._unadmitted())
 
     def sentence(self) -> str:
         """'Your checks saw 3 outages; the page admitted 2 (median 13 s later, worst 4 min

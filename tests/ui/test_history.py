@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -25,7 +26,13 @@ from trayapp import incident_log, tracker
 from trayapp.incident_log import DayBar, IncidentLog
 from trayapp.model import Component, Event, Incident, Reading, Severity
 from trayapp.summary import TrayState
-from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow, local_zone, uptime_figures
+from trayapp.ui.history import (
+    INCIDENT_KINDS,
+    HistoryWindow,
+    figures_text,
+    local_zone,
+    uptime_figures,
+)
 from trayapp.ui.hub import Hub
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NO_DATA, bar_rects, percent_text, tooltip_text
@@ -137,6 +144,19 @@ def scripted() -> dict[str, list[tuple[datetime, Reading]]]:
             (now - timedelta(hours=2), reading(OPENAI, {"ChatGPT": DEG}, open_incident)),
             (now - timedelta(hours=1), reading(OPENAI, {"ChatGPT": DEG}, identified)),
         ],
+        GEMINI: [
+            (day(30, 9), reading(("Gemini API",))),
+            (
+                GEMINI_DOWN + timedelta(seconds=13),
+                reading(("Gemini API",), {"Gemini API": PART}, GEMINI_INCIDENT),
+            ),
+            (
+                GEMINI_DOWN + timedelta(minutes=40),
+                reading(
+                    ("Gemini API",), {}, replace(GEMINI_INCIDENT, status="resolved", open=False)
+                ),
+            ),
+        ],
         "Lab": [
             (day(2, 9), reading(("Website",))),
             (day(1, 9), reading(("Website",), {"Website": MAJOR})),
@@ -161,7 +181,33 @@ def fill_log(path: Path) -> list[Event]:
         log.record_acknowledgement(
             Acknowledgement("OpenAI", down, down + timedelta(minutes=50), now - timedelta(hours=2))
         )
+        for outage in GEMINI_OUTAGES:
+            log.record_acknowledgement(outage)
     return recorded
+
+
+GEMINI = "Gemini (demo)"
+GEMINI_DOWN = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+GEMINI_INCIDENT = Incident(
+    "inc-gem-1",
+    "Elevated error rates on the Gemini API",
+    "investigating",
+    True,
+    PART,
+    started=GEMINI_DOWN + timedelta(seconds=13),
+    latest_update="We are investigating elevated error rates on the Gemini API.",
+    components=("Gemini API",),
+)
+GEMINI_OUTAGES = (  # as the demo tells it: the page admits today's 13 s after the checks saw it
+    Acknowledgement(GEMINI, day(9, 15), day(9, 15, 40)),  # never admitted
+    Acknowledgement(
+        GEMINI,
+        GEMINI_DOWN,
+        GEMINI_DOWN + timedelta(minutes=40),
+        GEMINI_DOWN + timedelta(seconds=13),
+        GEMINI_INCIDENT.id,
+    ),
+)
 
 
 @pytest.fixture
@@ -203,13 +249,18 @@ def rows(window: HistoryWindow) -> list[tuple[str, str, str]]:
 
 def test_percent_and_tooltip_words() -> None:
     assert percent_text(None) == "no data"
+    assert percent_text(None, none="not watched") == "not watched"
     assert percent_text(1.0) == "100 %"
     assert percent_text(0.99999) == "99.9 %"  # rounded down: never a made-up 100 %
     assert percent_text(0.972) == "97.2 %"
     assert percent_text(0.99951, 2) == "99.95 %"
     assert tooltip_text(DayBar(date(2025, 2, 3), MAJOR, 0.9721)) == "3 Feb: 97.2 % · major outage"
-    assert tooltip_text(DayBar(date(2025, 2, 3), OK, 1.0)) == "3 Feb: 100 % · no problems"
-    assert tooltip_text(DayBar(date(2025, 2, 3), None, None)) == "3 Feb: no data"
+    assert tooltip_text(DayBar(date(2025, 2, 3), OK, 1.0, 1.0)) == "3 Feb: 100 % · no problems"
+    checks_only = DayBar(date(2025, 2, 3), MAJOR, 0.9721, 1.0, True)  # the page said nothing
+    assert tooltip_text(checks_only) == "3 Feb: 97.2 % · page 100 % · major outage"
+    assert tooltip_text(DayBar(date(2025, 2, 3), None, None)) == "3 Feb: not watched"
+    unreadable = DayBar(date(2025, 2, 3), None, None, None, True)
+    assert tooltip_text(unreadable) == "3 Feb: no readable state"
 
 
 def test_bar_rects_tile_the_width_without_overlap() -> None:
@@ -228,17 +279,26 @@ def test_bar_rects_tile_the_width_without_overlap() -> None:
 
 def test_services_and_one_uptime_row_each(window: HistoryWindow) -> None:
     names = [window.services.item(r).text() for r in range(window.services.count())]
-    assert names == ["All services", "GitHub", "Lab", "OpenAI"]
-    assert sorted(window.bars) == ["GitHub", "Lab", "OpenAI"]
+    assert names == ["All services", GEMINI, "GitHub", "Lab", "OpenAI"]
+    assert sorted(window.bars) == [GEMINI, "GitHub", "Lab", "OpenAI"]
     for bars in window.bars.values():
         assert len(bars.bars) == 90
-    assert window.figures["GitHub"].text().startswith("24 h ")
-    assert "90 d" in window.figures["GitHub"].text()
-    assert "page" not in window.figures["GitHub"].text()  # no checks of its own
-    assert "· watched " in window.figures["Lab"].text()  # 2 days of 90: say what it rests on
-    openai = window.figures["OpenAI"]
-    assert openai.text().endswith("\npage 6 min late")
-    assert openai.toolTip() == "The status page admitted the outage your checks saw 6 min late."
+    github = window.figures["GitHub"].text().splitlines()
+    assert github[0].startswith("As the page says: 24 h ") and "90 d" in github[0]
+    assert github[1] == github[0].replace("As the page says", "As you saw it")  # no checks
+    assert len(github) == 3 and github[2].startswith("watched ")  # no checks: no record
+    assert window.figures["Lab"].text().splitlines()[2].startswith("watched ")  # 2 days of 90
+    openai = window.figures["OpenAI"].text().splitlines()
+    assert openai[-1] == "Your checks saw 1 outage: page admitted it 6 min later"
+    tooltip = window.figures["OpenAI"].toolTip()
+    assert tooltip == "Your checks saw 1 outage; the page admitted it 6 min later."
+    # the checks saw 6 min of it before the page did, and 50 min in all: as you saw it is lower
+    page_24h, seen_24h = (float(re.search(r"24 h[^%]*?([\d.]+) %", line)[1]) for line in openai[:2])  # type: ignore[index]
+    assert page_24h == 100.0 and seen_24h < 100.0
+    gemini = window.figures[GEMINI].text().splitlines()
+    assert gemini[-1] == (
+        "Your checks saw 2 outages: page admitted 1 · median 13 s later · 1 never admitted"
+    )
     window.select_service("GitHub")
     assert list(window.bars) == ["GitHub"]
 
@@ -249,7 +309,7 @@ def test_bars_are_coloured_by_each_days_worst_state(window: HistoryWindow, qtbot
     bars = widget.bars
     assert bar_for(bars, 89).worst is None  # before we started watching: no data
     assert bar_for(bars, 60).worst is DEG
-    assert bar_for(bars, 50) == DayBar(bar_for(bars, 50).day, OK, 1.0)
+    assert bar_for(bars, 50) == DayBar(bar_for(bars, 50).day, OK, 1.0, 1.0, True)
     assert bar_for(bars, 20).worst is MAINT
     assert bar_for(bars, 5).worst is PART
     outage = bar_for(bars, 31)
@@ -402,8 +462,8 @@ def test_zz_screenshot(window: HistoryWindow, qtbot) -> None:  # type: ignore[no
     window.resize(1100, 760)
     window.select_service("")
     window.kind_box.setCurrentIndex(0)
-    window.filter_box.setText("Git operations failing")
-    window.table.selectRow(0)
+    window.filter_box.setText("Gemini API")  # the demo's Gemini: both figures and the record
+    window.table.selectRow(window.proxy.rowCount() - 1)
     qtbot.wait(300)
     SHOTS.mkdir(parents=True, exist_ok=True)
     target = SHOTS / "history.png"
@@ -426,9 +486,21 @@ def test_uptime_figures_share_one_figure_where_windows_read_the_same() -> None:
 
     minute = timedelta(minutes=1)
     fresh = {w: up(w, 30 * minute, timedelta(0)) for w in incident_log.WINDOWS}
-    assert uptime_figures(fresh) == "24 h\u201390 d 100 % · watched 30 min"
+    assert uptime_figures(fresh) == "24 h\u201390 d 100 %"
+    assert figures_text(fresh, None).splitlines() == [
+        "As the page says: 24 h\u201390 d 100 %",
+        "As you saw it: 24 h\u201390 d 100 %",
+        "watched 30 min",
+    ]
     unseen = {w: up(w, timedelta(0), timedelta(0)) for w in incident_log.WINDOWS}
-    assert uptime_figures(unseen) == "24 h\u201390 d no data"
+    assert uptime_figures(unseen) == "24 h\u201390 d not watched"
+    unreadable = {w: replace(u, watched=timedelta(hours=1)) for w, u in unseen.items()}
+    assert uptime_figures(unreadable) == "24 h\u201390 d no data"
+    probed = {
+        w: replace(u, seen_observed=u.observed, seen_up=u.observed - minute)
+        for w, u in fresh.items()
+    }
+    assert uptime_figures(probed, seen=True) == "24 h\u201390 d 96.66 %"
     day, weeks = timedelta(days=1), timedelta(days=90)
     old = {
         "24h": up("24h", day, timedelta(0)),

@@ -1,7 +1,9 @@
 """The History window: the incident log as a filterable timeline, incident details and uptime.
 
 Left, the services the log knows (and "All services"); right, per service a row of 90 daily
-uptime bars with the 24 h / 7 d / 30 d / 90 d figures, a filter box and a kind filter, the
+uptime bars (coloured as you saw it: the page's state, or major outage while your own checks saw
+the service down) with the 24 h / 7 d / 30 d / 90 d figures as the page says and as you saw it,
+and the page's acknowledgement record of the outages your checks saw; a filter box and a kind filter, the
 timeline (newest first) and the details of the selected row: for an incident its title, status,
 start, resolution, duration, link and every update with the page's time and ours.
 
@@ -61,7 +63,7 @@ from trayapp.model import Severity
 from trayapp.summary import PageLag, TrayState, ago, span
 from trayapp.ui.icons import FILL
 from trayapp.ui.screen import fit_to_screen
-from trayapp.ui.uptime_bars import UptimeBars, muted, percent_text
+from trayapp.ui.uptime_bars import NOT_WATCHED, UptimeBars, muted, percent_text
 
 ALL = ""  # the "All services" entry's key
 DAYS = 90
@@ -105,27 +107,48 @@ def describe(event: LoggedEvent) -> str:
 RANGE = "\u2013"  # en dash, between the first and last window of a range
 
 
-def uptime_figures(uptimes: dict[str, Any]) -> str:
-    """'24 h 100 % · 7 d 99.95 % · 30 d 99.2 % · 90 d 99.71 %'; windows that read the same
-    (all of them, for a service watched less than a day) share one figure, as a range of
-    windows: '24 h to 90 d 100 %' written with an en dash."""
+def uptime_figures(uptimes: dict[str, Any], *, seen: bool = False) -> str:
+    """'24 h 100 % · 7 d 99.95 % · 30 d 99.2 % · 90 d 99.71 %', as the page says (or as you saw
+    it, with ``seen``); windows that read the same (all of them, for a service watched less
+    than a day) share one figure, as a range of windows: '24 h to 90 d 100 %' written with an
+    en dash. A window with nothing watched reads 'not watched'."""
     runs: list[tuple[list[str], str]] = []  # (window labels, figure) of equal neighbours
     for name in WINDOWS:
         uptime = uptimes.get(name)
-        figure = percent_text(uptime.fraction if uptime is not None else None, 2)
+        fraction = None if uptime is None else uptime.seen_fraction if seen else uptime.fraction
+        watched = uptime is not None and uptime.watched_time > timedelta(0)
+        figure = percent_text(fraction, 2, none="no data" if watched else NOT_WATCHED)
         label = name.replace("h", " h").replace("d", " d")
         if runs and runs[-1][1] == figure:
             runs[-1][0].append(label)
         else:
             runs.append(([label], figure))
-    parts = [
+    return " · ".join(
         f"{labels[0]}{RANGE + labels[-1] if len(labels) > 1 else ''} {figure}"
         for labels, figure in runs
-    ]
+    )
+
+
+def watched_note(uptimes: dict[str, Any]) -> str | None:
+    """'watched 2 days' when the longest window was watched only in part: what figures rest on."""
     longest = uptimes.get(list(WINDOWS)[-1])
-    if longest is not None and longest.observed and longest.coverage < 0.99:  # what they rest on
-        parts.append(f"watched {span(longest.observed)}")
-    return " · ".join(parts)
+    if longest is None or not longest.seen_time or longest.coverage >= 0.99:
+        return None
+    return f"watched {span(longest.seen_time)}"
+
+
+PAGE_SAYS, YOU_SAW = "As the page says", "As you saw it"
+
+
+def figures_text(uptimes: dict[str, Any], lag: PageLag | None) -> str:
+    """The figures beside a service's bars: both uptimes, then what they rest on and the page's
+    acknowledgement record, one line each."""
+    lines = [
+        f"{PAGE_SAYS}: {uptime_figures(uptimes)}",
+        f"{YOU_SAW}: {uptime_figures(uptimes, seen=True)}",
+    ]
+    notes = [watched_note(uptimes), lag.short() if lag else None]
+    return "\n".join(lines + [note for note in notes if note])
 
 
 def _bold(text: str) -> QLabel:
@@ -395,7 +418,7 @@ class HistoryWindow(QWidget):
         lower.setStretchFactor(0, 1)
         lower.setStretchFactor(1, 1)
 
-        heading = _bold(f"Uptime, last {DAYS} days")
+        heading = _bold(f"Uptime, last {DAYS} days (bars: as you saw it)")
 
         right = QWidget()
         column = QVBoxLayout(right)
@@ -494,8 +517,9 @@ class HistoryWindow(QWidget):
         for name in names:
             try:
                 bars = log.daily(name, DAYS, now, tz=zone)
-                figures = uptime_figures(log.uptimes(name, now))
-                lag = PageLag.of(log.acknowledgements(name, since=now - timedelta(days=DAYS)))
+                uptimes = log.uptimes(name, now)
+                since = now - timedelta(days=DAYS)
+                lag = PageLag.of(log.acknowledgements(name, since=since, now=now), now)
             except sqlite3.Error as exc:
                 self._say(f"The incident log could not be read ({exc}).")
                 return
@@ -503,7 +527,7 @@ class HistoryWindow(QWidget):
                 self._add_uptime_row(name)
             self.bars[name].set_bars(bars)
             label = self.figures[name]
-            label.setText(figures + (f"\n{lag.short()}" if lag else ""))
+            label.setText(figures_text(uptimes, lag))
             label.setToolTip(lag.sentence() if lag else "")
         if only is None:
             self._add_axis_row()
@@ -548,9 +572,9 @@ class HistoryWindow(QWidget):
         self.uptime_grid.addWidget(axis, len(self.bars), 1)
 
     def _fit_uptime_area(self) -> None:
-        """Tall enough for up to four services; more scroll."""
-        rows = min(max(len(self.bars), 1), 4)
-        self.uptime_area.setFixedHeight(rows * 34 + 28)
+        """Tall enough for up to three services; more scroll."""
+        rows = min(max(len(self.bars), 1), 3)
+        self.uptime_area.setFixedHeight(rows * 66 + 28)
 
     def _load_timeline(self) -> None:
         log = self._log

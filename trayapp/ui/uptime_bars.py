@@ -1,8 +1,10 @@
 """A row of daily uptime bars, the way status pages draw them: one thin bar per day, oldest left.
 
-Each bar has the colour of that day's worst confirmed severity (the tray's own palette), grey
-when nothing was observed that day; hovering a bar says the day, its uptime and that worst
-state ("3 Feb: 97.2 % · major outage"). Painted by hand: ninety child widgets would be heavy.
+Each bar has the colour of that day's worst state as you saw it: the page's confirmed severity,
+or major outage while your own checks saw the service down (the tray's own palette); grey when
+nothing was observed that day. Hovering a bar says the day, its uptime as you saw it (and as the
+page says, when that differs) and that worst state ("3 Feb: 97.2 % · page 100 % · major outage",
+"3 Feb: not watched"). Painted by hand: ninety child widgets would be heavy.
 """
 
 from __future__ import annotations
@@ -47,10 +49,13 @@ def muted(widget: QWidget) -> QWidget:
     return widget
 
 
-def percent_text(fraction: float | None, decimals: int = 1) -> str:
+NOT_WATCHED = "not watched"
+
+
+def percent_text(fraction: float | None, decimals: int = 1, *, none: str = "no data") -> str:
     """'97.2 %'; rounded down, so a day with any downtime never reads as '100 %'."""
     if fraction is None:
-        return "no data"
+        return none
     if fraction >= 1.0:
         return "100 %"
     scale = 10**decimals
@@ -58,12 +63,16 @@ def percent_text(fraction: float | None, decimals: int = 1) -> str:
 
 
 def tooltip_text(bar: DayBar) -> str:
-    """'3 Feb: 97.2 % · major outage', or '3 Feb: no data'."""
+    """'3 Feb: 97.2 % · page 100 % · major outage', '3 Feb: not watched', or '3 Feb: no
+    readable state' (watched, but the page could not be read)."""
     day = f"{bar.day.day} {bar.day:%b}"
     if bar.worst is None or bar.uptime is None:
-        return f"{day}: no data"
+        return f"{day}: {'no readable state' if bar.watched else NOT_WATCHED}"
     worst = bar.worst.label if bar.worst is not Severity.OPERATIONAL else "no problems"
-    return f"{day}: {percent_text(bar.uptime)} · {worst}"
+    figures = [percent_text(bar.uptime)]
+    if bar.page_uptime is not None and percent_text(bar.page_uptime) != figures[0]:
+        figures.append(f"page {percent_text(bar.page_uptime)}")
+    return f"{day}: {' · '.join(figures)} · {worst}"
 
 
 def bar_rects(count: int, width: int, height: int, gap: int = GAP) -> list[QRect]:
