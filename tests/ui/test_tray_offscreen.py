@@ -447,6 +447,50 @@ def test_the_status_window_lists_services_incidents_and_notices(
     assert window.grab().save(str(shots / "status-window-offscreen.png"))
 
 
+def test_the_status_window_shows_both_uptimes_from_the_log(
+    hub: Hub, qtbot: Any, tmp_path: Path
+) -> None:
+    """Claude's page stayed green while its checks saw 6 h of the last 24 down."""
+    from trayapp import incident_log
+    from trayapp.model import Event
+    from trayapp.verdict import Acknowledgement
+
+    day = timedelta(hours=24)
+    with incident_log.open(tmp_path / "incidents.sqlite3") as log:
+        log.record([Event(NOW - 2 * day, "Claude & Co", "status", Severity.OPERATIONAL)])
+        down = NOW - timedelta(hours=12)
+        log.record_acknowledgement(Acknowledgement("Claude & Co", down, down + day / 4))
+        for quarter in range(0, 24 * 4 + 1):  # watched the whole day
+            log.heartbeat(NOW - day + quarter * timedelta(minutes=15))
+        calls: list[str] = []
+
+        def lookup(name: str, now: datetime) -> Any:
+            calls.append(name)
+            return log.uptime(name, day, now)
+
+        window = StatusWindow(hub, uptime=lookup)
+        qtbot.addWidget(window)
+        window._clock = lambda: NOW
+        window.show()
+        qtbot.waitUntil(window.isVisible)
+        tree = window.tree
+        cells = {
+            tree.topLevelItem(i).text(0): (
+                tree.topLevelItem(i).text(4),
+                tree.topLevelItem(i).text(5),
+            )
+            for i in range(tree.topLevelItemCount())
+        }
+        assert cells["Claude & Co"] == ("100 %", "75.00 %")
+        assert cells["OpenAI"] == ("no data", "no data")  # watched, but never read: no figure
+        assert tree.headerItem().text(5) == "You saw 24 h"
+        assert "your own checks saw" in tree.headerItem().toolTip(5)
+        before = len(calls)
+        window.refresh()  # within the minute: the figures are not read again
+        assert len(calls) == before
+        window.close()
+
+
 # ---------------------------------------------------------------------------- one instance
 
 

@@ -37,11 +37,11 @@ from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 
 if TYPE_CHECKING:
     import asyncio
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from trayapp.config import Config, ConfigStore, NotificationSettings
     from trayapp.engine import EngineSettings, SourceStatus
-    from trayapp.incident_log import IncidentLog
+    from trayapp.incident_log import IncidentLog, Uptime
     from trayapp.model import Event
     from trayapp.monitor import Monitor
     from trayapp.notify_policy import Context, NotifySettings
@@ -609,7 +609,7 @@ class TrayApp(QObject):
         if kind == "main":
             from trayapp.ui.status_window import StatusWindow
 
-            window: QWidget = StatusWindow(self.hub)
+            window: QWidget = StatusWindow(self.hub, uptime=self._day_uptime)
             if self.options.title:
                 window.setWindowTitle(f"trayapp — {self.options.title}")
             return window
@@ -626,6 +626,14 @@ class TrayApp(QObject):
             log.warning("the %s window is not available: %s", kind, exc)
             return None
         raise ValueError(f"no window called {kind!r}")
+
+    def _day_uptime(self, name: str, now: datetime) -> Uptime | None:
+        """A service's last 24 h from the engine's own log connection (same thread)."""
+        if self.incident_log is None:
+            return None
+        from trayapp.incident_log import WINDOWS  # loaded with the log already
+
+        return self.incident_log.uptime(name, WINDOWS["24h"], now)
 
     def _windows_refresh(self) -> None:
         main = self._windows.get("main")

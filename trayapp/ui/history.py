@@ -3,9 +3,9 @@
 Left, the services the log knows (and "All services"); right, per service a row of 90 daily
 uptime bars (coloured as you saw it: the page's state, or major outage while your own checks saw
 the service down) with the 24 h / 7 d / 30 d / 90 d figures as the page says and as you saw it,
-and the page's acknowledgement record of the outages your checks saw; a filter box and a kind filter, the
-timeline (newest first) and the details of the selected row: for an incident its title, status,
-start, resolution, duration, link and every update with the page's time and ours.
+and the page's acknowledgement record of the outages your checks saw; a filter box and a kind
+filter, the timeline (newest first) and the details of the selected row: for an incident its
+title, status, start, resolution, duration, link and every update with the page's time and ours.
 
 The log is read lazily: nothing is opened until the window is shown, and the connection is a
 plain reader (``IncidentLog(path)``: no migration, no repair), so it never fights the engine's

@@ -1,15 +1,19 @@
 """The main view: a small window listing each service, its state, open incidents, last check.
 
 A left click on the tray icon opens it; without a tray it is how the app stays visible (with a
-banner saying so). It redraws from the hub when the hub says something changed; while shown, one
-single-shot timer a minute keeps "for 5 min" and "checked 2 min ago" true (nothing runs while
-it is hidden). A right click on a service offers the same actions as its tray submenu.
+banner saying so). Beside each service, its uptime over the last 24 h as the page says and as you
+saw it (the page's outages and those your own checks saw), read from the incident log at most
+once a minute per service. It redraws from the hub when the hub says something changed; while
+shown, one single-shot timer a minute keeps "for 5 min" and "checked 2 min ago" true (nothing
+runs while it is hidden). A right click on a service offers the same actions as its tray
+submenu.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer
@@ -35,10 +39,32 @@ from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, toolt
 
 if TYPE_CHECKING:
     from trayapp.engine import SourceStatus
+    from trayapp.incident_log import Uptime
 
-COLUMNS = ("Service", "State", "For", "Last check")
+log = logging.getLogger(__name__)
+COLUMNS = ("Service", "State", "For", "Last check", "Page 24 h", "You saw 24 h")
+COLUMN_TIPS = {
+    4: "Uptime over the last 24 hours as the status page says",
+    5: "Uptime over the last 24 hours as you saw it: the page's outages and those your own"
+    " checks saw, even ones the page never admitted",
+}
+UPTIME_EVERY = timedelta(minutes=1)  # how often a service's figures are read again
+UptimeLookup = Callable[[str, datetime], "Uptime | None"]  # (service, now) -> its last 24 h
 NAME_ROLE = Qt.ItemDataRole.UserRole  # the service name on top-level rows
 REFRESH_MS = 60_000  # how often relative times are redrawn while the window is shown
+
+
+def uptime_cells(uptime: Uptime | None) -> tuple[str, str]:
+    """The two uptime columns: '100 %', '97.22 %'; 'not watched' when trayapp did not run."""
+    if uptime is None:
+        return "", ""
+    from trayapp.ui.uptime_bars import NOT_WATCHED, percent_text
+
+    none = "no data" if uptime.watched_time > timedelta(0) else NOT_WATCHED
+    return (
+        percent_text(uptime.fraction, 2, none=none),
+        percent_text(uptime.seen_fraction, 2, none=none),
+    )
 
 
 def state_text(status: SourceStatus) -> str:
@@ -60,13 +86,17 @@ def since_text(status: SourceStatus, now: datetime) -> str:
 class StatusWindow(QWidget):
     """Services, their state and incidents; notices about the app itself on top."""
 
-    def __init__(self, hub: Hub, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, hub: Hub, parent: QWidget | None = None, *, uptime: UptimeLookup | None = None
+    ) -> None:
         super().__init__(parent)
         self.hub = hub
         self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._uptime = uptime
+        self._uptimes: dict[str, tuple[datetime, Uptime | None]] = {}  # read at, figures
         self.setWindowTitle("trayapp")
         self.setWindowIcon(icons.app_icon())
-        self.resize(640, 380)
+        self.resize(760, 380)
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -86,6 +116,8 @@ class StatusWindow(QWidget):
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
+        for column, tip in COLUMN_TIPS.items():
+            self.tree.headerItem().setToolTip(column, tip)
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -177,7 +209,7 @@ class StatusWindow(QWidget):
         muted = mute_text(mutes.get(name), now)
         item = QTreeWidgetItem(
             [name, state + (" (muted)" if muted else ""), since_text(status, now),
-             summary.last_checked_text(status, now)]
+             summary.last_checked_text(status, now), *uptime_cells(self._day_uptime(name, now))]
         )  # fmt: skip
         item.setData(0, NAME_ROLE, name)
         item.setIcon(0, icons.icon_for(TrayState.of(status.severity)))
@@ -218,6 +250,21 @@ class StatusWindow(QWidget):
                 child.addChild(update)
             item.addChild(child)
         return item
+
+    def _day_uptime(self, name: str, now: datetime) -> Uptime | None:
+        """The service's last 24 h from the log, at most once a minute (a redraw comes with
+        every poll)."""
+        if self._uptime is None:
+            return None
+        cached = self._uptimes.get(name)
+        if cached is None or not timedelta(0) <= now - cached[0] < UPTIME_EVERY:
+            try:
+                cached = (now, self._uptime(name, now))
+            except Exception:  # the log is an extra here: never break the main window
+                log.exception("could not read the uptime of %s", name)
+                cached = (now, None)
+            self._uptimes[name] = cached
+        return cached[1]
 
     def _expanded(self) -> set[str]:
         return {
