@@ -575,6 +575,9 @@ def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_say
     assert day2.fraction == pytest.approx(17 / 20)  # 3 h down in 20 h readable
     assert day2.seen_observed == timedelta(hours=21)  # + the hour the checks saw it down
     assert day2.seen_fraction == pytest.approx((21 - 5) / 21)  # 30-34 h and 41-42 h down
+    together = log.uptimes("github", at(48))  # one read of 90 days, cut to each window
+    for name, window in incident_log.WINDOWS.items():
+        assert together[name] == log.uptime("github", window, at(48))
 
 
 def test_an_outage_left_open_by_a_run_ends_where_that_run_stopped_watching(
