@@ -249,3 +249,15 @@ def test_without_a_display_it_says_so_instead_of_aborting(
     assert done.returncode == 1
     assert "no graphical session" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""  # the demo explains nothing it cannot show
+
+
+def test_the_pages_scripted_lag_reads_to_the_second() -> None:
+    """Gemini's API fails 13 s before its page admits it: 'admitted 13 s later', never 'at the
+    same time' (the words rounded to the minute once)."""
+    from trayapp.summary import lag_words
+
+    gemini = demo.scenes_of("gemini")
+    down = next(s.at for s in gemini if s.api_down)
+    admitted = next(s.at for s in gemini if s.incident is not None)
+    assert admitted - down == 13
+    assert lag_words(timedelta(seconds=admitted - down)) == "13 s later"

@@ -106,11 +106,10 @@ def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime
         row = f"{name:<{name_width}}  {basis:<{basis_width}}  "
         print((row + "  ".join(f"{c:>{cell_width}}" for c in cells) + f"  {watched_text}").rstrip())
     print(f"WATCHED: the time observed in the last {longest}, which the figures rest on.")
-    print(
-        f"{PAGE.capitalize()}: the status page's own outages. {SEEN.capitalize()}: those united"
-        " with the outages your checks saw, even ones the page never admitted."
-    )
-    print(f"{NOT_WATCHED}: trayapp was not running; unreadable or offline time counts neither way.")
+    print(f"{PAGE.capitalize()}: the status page's own outages.")
+    print(f"{SEEN.capitalize()}: those and the outages your checks saw, even unadmitted ones.")
+    print(f"{NOT_WATCHED}: trayapp was not running. —: it ran, but the page was unreadable or")
+    print("you were offline; such time counts neither up nor down.")
 
 
 NOT_WATCHED = "not watched"
