@@ -578,6 +578,12 @@ def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_say
     together = log.uptimes("github", at(48))  # one read of 90 days, cut to each window
     for name, window in incident_log.WINDOWS.items():
         assert together[name] == log.uptime("github", window, at(48))
+    plus2 = timezone(timedelta(hours=2))
+    bars, windows = log.overview("github", at(47), days=3, tz=plus2)  # History's one read
+    assert (bars, windows) == (
+        log.daily("github", 3, at(47), tz=plus2),
+        log.uptimes("github", at(47)),
+    )
 
 
 def test_an_outage_left_open_by_a_run_ends_where_that_run_stopped_watching(

@@ -969,29 +969,24 @@ class IncidentLog:
         """One bar per calendar day (in ``tz``), oldest first, today (up to ``now``) last.
 
         The bar's colour and uptime are as you saw it; ``page_uptime`` as the page says."""
-        if days < 1:
-            raise ValueError("days must be at least 1")
         now = _aware(now or datetime.now(UTC))
-        today = now.astimezone(tz).date()
-        first = today - timedelta(days=days - 1)
-        bounds = [_us(datetime.combine(first + timedelta(d), time(), tz)) for d in range(days)]
-        bounds.append(_us(now))
+        bounds = _day_bounds(days, now, tz)
         views = self._views(service, _from_us(bounds[0]), now, component, group)
-        page = _per_day(views.page, bounds)
-        seen = page if views.seen is None else _per_day(views.seen, bounds)
-        watched = _per_day([(a, b, Severity.UNKNOWN) for a, b in views.watched], bounds)
-        return [
-            DayBar(
-                first + timedelta(d),
-                worst([s for *_, s in seen_day]) if seen_day else None,
-                _fraction(seen_day),
-                _fraction(page_day),
-                bool(watched_day),
-            )
-            for d, (seen_day, page_day, watched_day) in enumerate(
-                zip(seen, page, watched, strict=True)
-            )
-        ]
+        return _day_bars(views, bounds, now.astimezone(tz).date())
+
+    def overview(
+        self, service: str, now: datetime | None = None, *, days: int = 90, tz: tzinfo = UTC
+    ) -> tuple[list[DayBar], dict[str, Uptime]]:
+        """``daily`` and ``uptimes`` of a whole service from one read of the log (History)."""
+        now = _aware(now or datetime.now(UTC))
+        bounds = _day_bounds(days, now, tz)
+        start = min(_from_us(bounds[0]), now - max(WINDOWS.values()))
+        views = self._views(service, start, now, None, None)
+        uptimes = {
+            name: _uptime(service, None, now - window, now, views.since(_us(now - window)))
+            for name, window in WINDOWS.items()
+        }
+        return _day_bars(views.since(bounds[0]), bounds, now.astimezone(tz).date()), uptimes
 
     def _views(
         self,
@@ -1293,6 +1288,33 @@ def _length(pieces: Iterable[tuple[int, int, Severity]], *, up: bool = False) ->
 def _fraction(pieces: Sequence[tuple[int, int, Severity]]) -> float | None:
     observed = _length(pieces)
     return _length(pieces, up=True) / observed if observed else None
+
+
+def _day_bounds(days: int, now: datetime, tz: tzinfo) -> list[int]:
+    """µs of each local midnight of the last ``days`` days (today's included), then ``now``."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    first = now.astimezone(tz).date() - timedelta(days=days - 1)
+    return [_us(datetime.combine(first + timedelta(d), time(), tz)) for d in range(days)] + [
+        _us(now)
+    ]
+
+
+def _day_bars(views: _Views, bounds: list[int], today: date) -> list[DayBar]:
+    page = _per_day(views.page, bounds)
+    seen = page if views.seen is None else _per_day(views.seen, bounds)
+    watched = _per_day([(a, b, Severity.UNKNOWN) for a, b in views.watched], bounds)
+    first = today - timedelta(days=len(bounds) - 2)
+    return [
+        DayBar(
+            first + timedelta(d),
+            worst([s for *_, s in seen_day]) if seen_day else None,
+            _fraction(seen_day),
+            _fraction(page_day),
+            bool(watched_day),
+        )
+        for d, (seen_day, page_day, watched_day) in enumerate(zip(seen, page, watched, strict=True))
+    ]
 
 
 def _per_day(

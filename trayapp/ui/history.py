@@ -400,6 +400,7 @@ class HistoryWindow(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(200)  # fit the newest rows, not all 2000 of them
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
 
@@ -516,8 +517,7 @@ class HistoryWindow(QWidget):
         zone = local_zone()
         for name in names:
             try:
-                bars = log.daily(name, DAYS, now, tz=zone)
-                uptimes = log.uptimes(name, now)
+                bars, uptimes = log.overview(name, now, days=DAYS, tz=zone)
                 since = now - timedelta(days=DAYS)
                 lag = PageLag.of(log.acknowledgements(name, since=since, now=now), now)
             except sqlite3.Error as exc:
