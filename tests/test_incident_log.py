@@ -7,6 +7,7 @@ import io
 import logging
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_open_creates_a_wal_database_at_the_current_schema(tmp_path: Path) -> No
         assert log.recovered_from is None and log.backup is None and log.notice is None
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "events_service_time" in indexes
     conn.close()
@@ -128,6 +129,39 @@ def test_migrating_a_v1_file_backs_it_up_first_and_keeps_its_events(tmp_path: Pa
     assert new.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     new.close()
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_v2_file_with_outages_migrates_and_reads_them(tmp_path: Path) -> None:
+    """v2 had no ``written_at``: an outage it left open ends where its run stopped watching."""
+    from trayapp.verdict import Acknowledgement
+
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    incident_log.MIGRATIONS[1](conn)  # frozen: v2 exactly as released
+    conn.execute("PRAGMA user_version = 2")
+    conn.executemany(
+        "INSERT INTO acknowledgements (service, probe_down_at, probe_up_at, page_ack_at)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            ("gemini", incident_log._ts(at(1)), incident_log._ts(at(2)), None),
+            ("gemini", incident_log._ts(at(3)), None, None),  # open when that trayapp quit
+        ],
+    )
+    conn.execute(
+        "INSERT INTO observed (started_at, ended_at) VALUES (?, ?)",
+        (incident_log._ts(at(0)), incident_log._ts(at(4))),
+    )
+    conn.commit()
+    conn.close()
+    with incident_log.open(path) as log:
+        assert log.backup is not None and ".v2.bak-" in log.backup.name
+        assert log.acknowledgements("gemini", now=at(10)) == [
+            Acknowledgement("gemini", at(1), at(2)),
+            Acknowledgement("gemini", at(3), at(4)),
+        ]
+        log.heartbeat(at(8))
+        assert log.uptime("gemini", timedelta(hours=10), at(10)).watched == timedelta(hours=4)
 
 
 def test_an_empty_v1_file_migrates_without_a_backup(tmp_path: Path) -> None:
@@ -606,6 +640,40 @@ def test_an_outage_left_open_by_a_run_ends_where_that_run_stopped_watching(
         assert up.seen_fraction == pytest.approx(4 / 5)  # down 1-2 h only, not 5-8 h
         [outage] = second.acknowledgements("github", now=at(8))
         assert outage.probe_up_at == at(2)
+
+
+def test_an_outage_still_going_at_a_restart_is_continued_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    """The engine forgets its outage when it quits; after a restart its checks see it again."""
+    from trayapp.summary import PageLag
+    from trayapp.verdict import Acknowledgement
+
+    path = tmp_path / "incidents.db"
+    with incident_log.open(path) as first:
+        first.record([status(0, OP)])
+        for quarter in range(9):
+            first.heartbeat(at(quarter / 4))
+        first.record_acknowledgement(Acknowledgement("github", at(1)), at(1))
+        first.end_run(at(2))
+    with incident_log.open(path) as second:  # closed 2 h-5 h; the checks see it down again
+        for quarter in range(20, 33):
+            second.heartbeat(at(quarter / 4))
+        again = Acknowledgement("github", at(5.1))
+        second.record_acknowledgement(again, at(5.1))
+        second.record_acknowledgement(replace(again, page_ack_at=at(5.5)), at(5.5))
+        second.record_acknowledgement(replace(again, page_ack_at=at(5.5), probe_up_at=at(7)), at(7))
+        second.record_acknowledgement(replace(again, page_ack_at=at(5.5), probe_up_at=at(7),
+                                                  incident_id="inc-1"), at(7.5))  # fmt: skip
+        [outage] = second.acknowledgements("github", now=at(8))
+        assert outage == Acknowledgement("github", at(1), at(7), at(5.5), "inc-1")
+        assert PageLag.of([outage], at(8)) == PageLag(1, 1, timedelta(hours=4.5),
+                                                      timedelta(hours=4.5))  # fmt: skip
+        up = second.uptime("github", timedelta(hours=8), at(8))
+        assert up.watched == timedelta(hours=5)  # 0-2 h and 5-8 h
+        assert up.seen_fraction == pytest.approx(2 / 5)  # down 1-2 h and 5-7 h, not 2-5 h
+        second.record_acknowledgement(Acknowledgement("github", at(7.6), at(7.8)), at(7.8))
+        assert len(second.acknowledgements("github", now=at(8))) == 2  # a new one: a new row
 
 
 def test_watched_spans_end_with_their_run_and_a_restart_never_bridges(tmp_path: Path) -> None:

@@ -139,6 +139,13 @@ _V2 = (
 )
 
 
+_V3 = (
+    # When an outage row was last written (by the record's own latest moment): an outage left
+    # open by a run that ended counts as seen until that run stopped watching, no further.
+    "ALTER TABLE acknowledgements ADD COLUMN written_at TEXT",
+)
+
+
 def _run(statements: Sequence[str]) -> Callable[[sqlite3.Connection], None]:
     def migrate(conn: sqlite3.Connection) -> None:
         for statement in statements:
@@ -147,7 +154,11 @@ def _run(statements: Sequence[str]) -> Callable[[sqlite3.Connection], None]:
     return migrate
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_run(_V1), _run(_V2))
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _run(_V1),
+    _run(_V2),
+    _run(_V3),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -577,6 +588,7 @@ class IncidentLog:
         self.backup = backup  # the copy made before a migration, if one was made
         self.heartbeat_gap = HEARTBEAT_GAP
         self._span: tuple[int, str, str] | None = None  # this run's watched span: id, start, end
+        self._continued: dict[tuple[str, str], int] = {}  # outages of this run continuing a row
         self._conn = _connect(self.path, create=False)
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
@@ -1032,14 +1044,15 @@ class IncidentLog:
     def _checks_down(self, service: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
         """Spans (µs, merged) when your checks saw ``service`` down, clipped to the window."""
         rows = self._conn.execute(
-            "SELECT probe_down_at, probe_up_at FROM acknowledgements WHERE service = ?"
+            "SELECT probe_down_at, probe_up_at, coalesce(written_at, probe_down_at)"
+            " FROM acknowledgements WHERE service = ?"
             " AND probe_down_at < ? AND (probe_up_at IS NULL OR probe_up_at > ?)",
             (service, _ts(end), _ts(start)),
         ).fetchall()
         lo, hi = _us(start), _us(end)
         spans = []
-        for down, up in rows:
-            stop = _dt(up) if up else self._run_end(_dt(down))
+        for down, up, written in rows:
+            stop = _dt(up) if up else self._run_end(_dt(written))
             spans.append((max(_us(_dt(down)), lo), hi if stop is None else min(_us(stop), hi)))
         return _merge(spans)
 
@@ -1091,27 +1104,53 @@ class IncidentLog:
 
     # --- acknowledgements --------------------------------------------------------------------
 
-    def record_acknowledgement(self, ack: Acknowledgement) -> None:
+    def record_acknowledgement(self, ack: Acknowledgement, now: datetime | None = None) -> None:
         """Insert or update the row of one outage your checks saw (keyed by service and
-        ``probe_down_at``); see ``trayapp.verdict.follow_acknowledgement``."""
-        values = (
-            _ts_or_none(ack.probe_up_at),
-            _ts_or_none(ack.page_ack_at),
-            ack.incident_id,
-            ack.service,
-            _ts(ack.probe_down_at),
+        ``probe_down_at``); see ``trayapp.verdict.follow_acknowledgement``.
+
+        An outage the log does not know while the service's latest outage is still open is that
+        outage, continued: the engine forgets its outage when it stops, and after a restart
+        sees the same one again with a new start. It is written into the open row (kept under
+        the new start for the rest of this run), so one outage is never counted twice.
+        ``now`` (default: the record's latest moment) is when it was written.
+        """
+        written = now or max(
+            t for t in (ack.probe_down_at, ack.probe_up_at, ack.page_ack_at) if t is not None
         )
+        key = (ack.service, _ts(ack.probe_down_at))
         with _transaction(self._conn):
-            cursor = self._conn.execute(
-                "UPDATE acknowledgements SET probe_up_at = ?, page_ack_at = ?, incident_id = ?"
-                " WHERE service = ? AND probe_down_at = ?",
-                values,
+            row_id = self._continued.get(key)
+            if row_id is None:
+                row = self._conn.execute(
+                    "SELECT id FROM acknowledgements WHERE service = ? AND probe_down_at = ?", key
+                ).fetchone()
+                if row is None:
+                    row = self._conn.execute(
+                        "SELECT id FROM acknowledgements WHERE service = ? AND probe_down_at < ?"
+                        " AND probe_up_at IS NULL ORDER BY probe_down_at DESC LIMIT 1",
+                        key,
+                    ).fetchone()
+                    if row is not None:
+                        self._continued[key] = row[0]
+                row_id = None if row is None else row[0]
+            values = (
+                _ts_or_none(ack.probe_up_at),
+                _ts_or_none(ack.page_ack_at),
+                ack.incident_id,
+                _ts(written),
             )
-            if cursor.rowcount == 0:
+            if row_id is not None:
+                self._conn.execute(
+                    "UPDATE acknowledgements SET probe_up_at = ?,"
+                    " page_ack_at = coalesce(page_ack_at, ?),"
+                    " incident_id = coalesce(incident_id, ?), written_at = ? WHERE id = ?",
+                    (*values, row_id),
+                )
+            else:
                 self._conn.execute(
                     "INSERT INTO acknowledgements (probe_up_at, page_ack_at, incident_id,"
-                    " service, probe_down_at) VALUES (?, ?, ?, ?, ?)",
-                    values,
+                    " written_at, service, probe_down_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (*values, *key),
                 )
 
     def acknowledgements(
@@ -1119,9 +1158,9 @@ class IncidentLog:
     ) -> list[Acknowledgement]:
         """Outages your checks saw, oldest first, with when the status page admitted each.
 
-        An outage still open in the log whose run has ended (a later run exists, or the last one
-        has been silent longer than ``heartbeat_gap`` at ``now``) ends, as seen, at the last
-        moment that run was watching: nobody saw it after that.
+        An outage still open in the log whose run has ended (the run that last wrote it was
+        followed by another, or has been silent longer than ``heartbeat_gap`` at ``now``) ends,
+        as seen, at the last moment that run was watching: nobody saw it after that.
         """
         where, args = ["1"], []
         if service is not None:
@@ -1131,7 +1170,8 @@ class IncidentLog:
             where.append("probe_down_at >= ?")
             args.append(_ts(since))
         rows = self._conn.execute(
-            "SELECT service, probe_down_at, probe_up_at, page_ack_at, incident_id"
+            "SELECT service, probe_down_at, probe_up_at, page_ack_at, incident_id,"
+            " coalesce(written_at, probe_down_at)"
             f" FROM acknowledgements WHERE {' AND '.join(where)} ORDER BY probe_down_at, id",
             args,
         ).fetchall()
@@ -1141,7 +1181,7 @@ class IncidentLog:
         for r in rows:
             down_at, up_at = _dt(r[1]), _dt_or_none(r[2])
             if up_at is None and latest is not None:
-                run_end = self._run_end(down_at)
+                run_end = self._run_end(_dt(r[5]))
                 if run_end is not None and (
                     _ts(run_end) < latest or now - run_end > self.heartbeat_gap
                 ):

@@ -129,7 +129,7 @@ class Monitor:
     def _on_acknowledgement(self, ack: Acknowledgement) -> None:
         if self.log is not None:
             try:
-                self.log.record_acknowledgement(ack)
+                self.log.record_acknowledgement(ack, datetime.now(UTC))
             except Exception:
                 log.exception("could not record the acknowledgement lag of %s", ack.service)
 
