@@ -6,15 +6,23 @@ silently), and watched time equal to the two runs, never the closed time between
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.support import StaticServer
+from trayapp import config, incident_log
+from trayapp import monitor as monitor_module
 from trayapp.engine import EngineSettings
+from trayapp.monitor import Monitor
 
 SUMMARY = {
     "page": {"id": "lab", "name": "Lab", "url": "http://127.0.0.1", "time_zone": "Etc/UTC"},
@@ -102,3 +110,40 @@ def test_two_watch_runs_log_the_incident_once_and_watch_only_their_own_time(
     assert 2 * 3 - 2 * spread - 1 <= watched <= 2 * 3 + 1, (watched, lifetimes)
     assert watched < lifetimes
     assert row["24h"]["percent"] == 0.0 and row["24h"]["seen_percent"] == 0.0
+
+
+async def test_a_pause_longer_than_the_heartbeat_gap_is_not_watched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monitor beats on its own clock; paused (or asleep) past the gap, a new span begins."""
+    monkeypatch.setattr(monitor_module, "HEARTBEAT_EVERY", timedelta(seconds=0.05))
+    monkeypatch.setattr(monitor_module, "HEARTBEAT_GAP", timedelta(seconds=0.3))
+    cfg = config.loads(
+        '[polling]\nreference_urls = []\n\n[[watch]]\nname = "Lab"\n'
+        'url = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\n'
+    )
+    path = tmp_path / "incidents.sqlite3"
+    with incident_log.open(path) as log:
+        monitor = Monitor(cfg, log)
+
+        def spans() -> list[tuple[str, str]]:
+            return log._conn.execute("SELECT started_at, ended_at FROM observed").fetchall()
+
+        async def until(condition: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 30
+            while not condition():
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+
+        running = asyncio.create_task(monitor.run())
+        await until(lambda: len(spans()) == 1 and spans()[0][1] > spans()[0][0])
+        monitor.engine.set_paused(True)
+        paused_at = datetime.now(UTC)
+        await until(lambda: datetime.now(UTC) - paused_at > timedelta(seconds=0.6))
+        monitor.engine.set_paused(False)
+        await until(lambda: len(spans()) == 2)
+        monitor.stop()
+        await asyncio.wait_for(running, timeout=30)
+        first, second = spans()
+        assert first[1] <= incident_log._ts(paused_at + timedelta(seconds=0.3))
+        assert second[0] >= incident_log._ts(paused_at + timedelta(seconds=0.6))

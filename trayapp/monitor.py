@@ -7,6 +7,7 @@ snapshots, the log stores them, listeners (UI, notifier, terminal printer) recei
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +26,7 @@ from trayapp.verdict import Acknowledgement
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = timedelta(minutes=1)
+HEARTBEAT_GAP = 3 * HEARTBEAT_EVERY  # silence longer than this: asleep, not watching
 
 
 def engine_settings(polling: PollingSettings, base: EngineSettings | None = None) -> EngineSettings:
@@ -77,24 +79,38 @@ class Monitor:
             client=client,
             resume=self._resume,
         )
-        self._last_heartbeat: datetime | None = None
         self._logged_readings: dict[str, datetime] = {}
-        if log_ is not None:
-            longest = max(
-                [w.interval or 0 for w in config.watches] + [config.polling.interval, 900]
-            )
-            log_.heartbeat_gap = max(log_.heartbeat_gap, timedelta(seconds=2.5 * longest))
+        if log_ is not None:  # a longer silence is a sleep: that time was not watched
+            log_.heartbeat_gap = HEARTBEAT_GAP
 
     async def run(self) -> None:
-        """Run the engine until stopped; the watched span ends when it does (a clean quit)."""
+        """Run the engine until stopped, with a heartbeat every minute while not paused; the
+        watched span ends with the run (a clean quit) or at its last heartbeat (a crash)."""
+        beat = asyncio.create_task(self._beat()) if self.log is not None else None
         try:
             await self.engine.run()
         finally:
-            if self.log is not None:
-                try:
-                    self.log.end_run(datetime.now(UTC))
-                except Exception:
-                    log.exception("could not record the end of watching")
+            if beat is not None:
+                beat.cancel()
+                await asyncio.gather(beat, return_exceptions=True)
+            self._heartbeat(end=True)
+
+    async def _beat(self) -> None:
+        while True:
+            if not self.engine.paused:
+                self._heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+
+    def _heartbeat(self, *, end: bool = False) -> None:
+        if self.log is None:
+            return
+        try:
+            if end:
+                self.log.end_run(datetime.now(UTC))
+            else:
+                self.log.heartbeat(datetime.now(UTC))
+        except Exception:  # the log must never stop the monitor
+            log.exception("could not record that trayapp is watching")
 
     def _resume(self, name: str) -> SourceState:
         """Where a source starts: the log's last known state, so nothing unchanged is written
@@ -149,9 +165,6 @@ class Monitor:
             if fresh and self._logged_readings.get(name) != reading.fetched_at:
                 self._logged_readings[name] = reading.fetched_at
                 self.log.record_components(name, reading, now)
-            elif self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
-                self.log.heartbeat(now)
-                self._last_heartbeat = now
         except Exception:
             log.exception("could not record the state of %s", name)
 
