@@ -24,6 +24,7 @@ from trayapp.incident_log import (
     write_csv,
 )
 from trayapp.model import Component, Event, Incident, Reading, Severity
+from trayapp.verdict import Acknowledgement
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 OP, MAINT, DEG = Severity.OPERATIONAL, Severity.MAINTENANCE, Severity.DEGRADED
@@ -133,8 +134,6 @@ def test_migrating_a_v1_file_backs_it_up_first_and_keeps_its_events(tmp_path: Pa
 
 def test_a_v2_file_with_outages_migrates_and_reads_them(tmp_path: Path) -> None:
     """v2 had no ``written_at``: an outage it left open ends where its run stopped watching."""
-    from trayapp.verdict import Acknowledgement
-
     path = tmp_path / "incidents.db"
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
@@ -563,8 +562,6 @@ def test_a_second_thread_uses_its_own_connection(log: IncidentLog) -> None:
 
 
 def test_acknowledgements_are_upserted_per_outage_and_read_back(log: IncidentLog) -> None:
-    from trayapp.verdict import Acknowledgement
-
     seen = Acknowledgement("openai", probe_down_at=at(1))
     log.record_acknowledgement(seen)
     log.record_acknowledgement(Acknowledgement("claude", probe_down_at=at(2)))
@@ -588,8 +585,6 @@ def test_acknowledgements_are_upserted_per_outage_and_read_back(log: IncidentLog
 def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_says(
     log: IncidentLog,
 ) -> None:
-    from trayapp.verdict import Acknowledgement
-
     log.record([status(0, OP)])  # the page stays green all day
     log.record_acknowledgement(Acknowledgement("github", at(6), probe_up_at=at(12)))
     log.record_acknowledgement(Acknowledgement("other", at(1), probe_up_at=at(20)))  # not ours
@@ -620,18 +615,22 @@ def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_say
     )
 
 
+def _run_with_an_open_outage(path: Path) -> None:
+    """A run from 0 h to 2 h whose checks saw an outage at 1 h and never saw it end."""
+    with incident_log.open(path) as first:
+        first.record([status(0, OP)])
+        first.record_acknowledgement(Acknowledgement("github", at(1)))
+        for quarter in range(9):
+            first.heartbeat(at(quarter / 4))
+
+
 def test_an_outage_left_open_by_a_run_ends_where_that_run_stopped_watching(
     tmp_path: Path,
 ) -> None:
     """The engine's outage record is lost with the process: nobody saw past its last heartbeat."""
-    from trayapp.verdict import Acknowledgement
 
     path = tmp_path / "incidents.db"
-    with incident_log.open(path) as first:
-        first.record([status(0, OP)])
-        first.record_acknowledgement(Acknowledgement("github", at(1)))  # never seen to end
-        for quarter in range(9):  # then the process died, at 2 h
-            first.heartbeat(at(quarter / 4))
+    _run_with_an_open_outage(path)  # the process died at 2 h
     with incident_log.open(path) as second:
         for quarter in range(20, 33):
             second.heartbeat(at(quarter / 4))
@@ -647,15 +646,9 @@ def test_an_outage_still_going_at_a_restart_is_continued_not_counted_twice(
 ) -> None:
     """The engine forgets its outage when it quits; after a restart its checks see it again."""
     from trayapp.summary import PageLag
-    from trayapp.verdict import Acknowledgement
 
     path = tmp_path / "incidents.db"
-    with incident_log.open(path) as first:
-        first.record([status(0, OP)])
-        for quarter in range(9):
-            first.heartbeat(at(quarter / 4))
-        first.record_acknowledgement(Acknowledgement("github", at(1)), at(1))
-        first.end_run(at(2))
+    _run_with_an_open_outage(path)
     with incident_log.open(path) as second:  # closed 2 h-5 h; the checks see it down again
         for quarter in range(20, 33):
             second.heartbeat(at(quarter / 4))

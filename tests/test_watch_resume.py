@@ -18,49 +18,41 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_watch_cli as watch_cli
 from tests.support import StaticServer
 from trayapp import config, incident_log
 from trayapp import monitor as monitor_module
 from trayapp.engine import EngineSettings
 from trayapp.monitor import Monitor
 
-SUMMARY = {
-    "page": {"id": "lab", "name": "Lab", "url": "http://127.0.0.1", "time_zone": "Etc/UTC"},
+SUMMARY = {  # the Lab page of test_watch_cli, in partial outage
+    **watch_cli.SUMMARY,
     "status": {"indicator": "major", "description": "Partial System Outage"},
     "components": [
         {"id": "c1", "name": "API", "status": "partial_outage", "group": False, "position": 1}
     ],
-    "incidents": [
-        {
-            "id": "i1",
-            "name": "API requests failing",
-            "status": "investigating",
-            "impact": "major",
-            "created_at": "2024-05-02T09:50:00.000Z",
-            "updated_at": "2024-05-02T10:00:00.000Z",
-            "shortlink": "http://127.0.0.1/i1",
-            "incident_updates": [],
-            "components": [],
-        }
-    ],
-    "scheduled_maintenances": [],
+    "incidents": [{**watch_cli.SUMMARY["incidents"][0], "name": "API requests failing"}],
 }
 GAP = 6.0  # seconds trayapp stays closed between the runs: the subject of the test
 
 
-def watch_for_3(env: dict[str, str]) -> tuple[float, float]:
-    """One ``trayapp watch --for 3``; its start and end (epoch seconds) as seen from here."""
-    started = time.time()
+def trayapp(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "trayapp", "watch", "--for", "3"],
+        [sys.executable, "-m", "trayapp", *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
-    ended = time.time()
     assert done.returncode == 0, done.stderr
-    return started, ended
+    return done.stdout
+
+
+def watch_for_3(env: dict[str, str]) -> tuple[float, float]:
+    """One ``trayapp watch --for 3``; its start and end (epoch seconds) as seen from here."""
+    started = time.time()
+    trayapp(env, "watch", "--for", "3")
+    return started, time.time()
 
 
 def test_two_watch_runs_log_the_incident_once_and_watch_only_their_own_time(
@@ -92,15 +84,7 @@ def test_two_watch_runs_log_the_incident_once_and_watch_only_their_own_time(
     conn.close()
     assert len(spans) == 2, spans  # one per run: the closed gap is not bridged
 
-    done = subprocess.run(
-        [sys.executable, "-m", "trayapp", "uptime", "Lab", "--json"],
-        capture_output=True,
-        text=True,
-        env=trayapp_env,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    [row] = json.loads(done.stdout)
+    [row] = json.loads(trayapp(trayapp_env, "uptime", "Lab", "--json"))
     watched = row["24h"]["watched_seconds"]
     lifetimes = (first[1] - first[0]) + (second[1] - second[0])  # the processes, from outside
     # each run watches from its first poll (spread over its first 2 s) to its quit 3 s after it
