@@ -331,7 +331,7 @@ class Uptime:
 
     @property
     def watched_time(self) -> timedelta:
-        """Time watched (app running, user online): what the figures rest on."""
+        """Time watched: the app running and the user online (readable page or not)."""
         return self.observed if self.watched is None else self.watched
 
     @property
@@ -769,9 +769,9 @@ class IncidentLog:
         stamp = _ts(now)
         if self._span is not None:
             span_id, started, ended = self._span
-            if started <= stamp <= ended:
+            if stamp <= ended:  # no later than this run already said: nothing new
                 return
-            if ended < stamp and now - _dt(ended) <= self.heartbeat_gap:
+            if now - _dt(ended) <= self.heartbeat_gap:
                 self._conn.execute(
                     "UPDATE observed SET ended_at = ? WHERE id = ?", (stamp, span_id)
                 )

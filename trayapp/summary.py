@@ -206,7 +206,7 @@ class PageLag:
         median = timedelta(seconds=statistics.median(x.total_seconds() for x in lags)) if (
             lags
         ) else None  # fmt: skip
-        never = sum(1 for r in records if admission(r, now) == "never")
+        never = sum(1 for r in records if admission_words(r, now) == NEVER_ADMITTED)
         return cls(len(records), len(lags), median, max(lags) if lags else None, never)
 
     def short(self) -> str:
@@ -246,21 +246,18 @@ class PageLag:
         return parts + ([f"{self.pending} not admitted yet"] if self.pending else [])
 
 
-def admission(ack: verdict.Acknowledgement, now: datetime | None = None) -> str:
-    """'admitted 13 s later', 'admitted 4 min later', 'never admitted' (over and not admitted
-    within ADMIT_GRACE), 'not admitted yet'."""
+NEVER_ADMITTED = "never admitted"
+
+
+def admission_words(ack: verdict.Acknowledgement, now: datetime | None = None) -> str:
+    """'admitted 13 s later', 'admitted 4 min later', 'never admitted' (over for ADMIT_GRACE at
+    ``now`` and not admitted), 'not admitted yet'."""
     if ack.lag is not None:
         return f"admitted {lag_words(ack.lag)}"
     ended = ack.probe_up_at
     if ended is not None and now is not None and now - ended >= ADMIT_GRACE:
-        return "never"
-    return "not yet"
-
-
-def admission_words(ack: verdict.Acknowledgement, now: datetime | None = None) -> str:
-    """``admission`` as a phrase: 'admitted 13 s later', 'never admitted', 'not admitted yet'."""
-    state = admission(ack, now)
-    return {"never": "never admitted", "not yet": "not admitted yet"}.get(state, state)
+        return NEVER_ADMITTED
+    return "not admitted yet"
 
 
 def lag_words(lag: timedelta) -> str:

@@ -17,6 +17,8 @@ from trayapp.summary import PageLag, span
 
 NAME = "uptime"
 LAG_WINDOW = timedelta(days=90)
+PAGE, SEEN = "as the page says", "as you saw it"
+NOT_WATCHED = "not watched"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,9 +76,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-PAGE, SEEN = "as the page says", "as you saw it"
-
-
 def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]]) -> None:
     """Two lines per service (as the page says, as you saw it); one per component (the page's:
     your checks watch the whole service)."""
@@ -110,9 +109,6 @@ def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime
     print(f"{SEEN.capitalize()}: those and the outages your checks saw, even unadmitted ones.")
     print(f"{NOT_WATCHED}: trayapp was not running. —: it ran, but the page was unreadable or")
     print("you were offline; such time counts neither up nor down.")
-
-
-NOT_WATCHED = "not watched"
 
 
 def _window_json(up: incident_log.Uptime) -> dict[str, float | None]:
