@@ -646,7 +646,7 @@ class IncidentLog:
                 )
                 ids.append(int(cursor.lastrowid or 0))
             if self._span is not None:  # a watching run: its span reaches its last event
-                self._heartbeat(max(event.time for event in events))
+                self._heartbeat(max(event.time for event in events), extend_only=True)
         return ids
 
     def _store_incident(self, event: Event, incident: Incident) -> None:
@@ -764,19 +764,22 @@ class IncidentLog:
         self.heartbeat(now)
         self._span = None
 
-    def _heartbeat(self, now: datetime) -> None:
+    def _heartbeat(self, now: datetime, *, extend_only: bool = False) -> None:
+        """Extend this run's span to ``now``, or start a new one (unless ``extend_only``)."""
         now = _aware(now)
         stamp = _ts(now)
         if self._span is not None:
             span_id, started, ended = self._span
-            if stamp <= ended:  # no later than this run already said: nothing new
+            if started <= stamp <= ended:
                 return
-            if now - _dt(ended) <= self.heartbeat_gap:
+            if ended < stamp and now - _dt(ended) <= self.heartbeat_gap:
                 self._conn.execute(
                     "UPDATE observed SET ended_at = ? WHERE id = ?", (stamp, span_id)
                 )
                 self._span = (span_id, started, stamp)
                 return
+        if extend_only:
+            return
         cursor = self._conn.execute(
             "INSERT INTO observed (started_at, ended_at) VALUES (?, ?)", (stamp, stamp)
         )
