@@ -1,4 +1,5 @@
-"""Every recorded payload in ../shared/fixtures reads as EXPECTED.toml says, end to end.
+"""Every recorded payload in ../shared/fixtures reads as EXPECTED.toml and
+EXPECTED-new-formats.toml say, end to end.
 
 Each payload is served from a real HTTP server on 127.0.0.1 and read with the real command,
 `trayapp check --json --format F URL ...` (HTML pages: `trayapp detect --json URL`). Skips cleanly
@@ -23,10 +24,21 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+EXPECTED_FILES = ("EXPECTED.toml", "EXPECTED-new-formats.toml")
+
+
 def _expected() -> list[dict[str, Any]]:
-    if not (SHARED_FIXTURES / "EXPECTED.toml").is_file():
-        return []
-    return tomllib.loads((SHARED_FIXTURES / "EXPECTED.toml").read_text())["fixture"]
+    return [
+        entry
+        for name in EXPECTED_FILES
+        if (SHARED_FIXTURES / name).is_file()
+        for entry in tomllib.loads((SHARED_FIXTURES / name).read_text())["fixture"]
+    ]
+
+
+def test_both_expectation_files_are_read() -> None:
+    formats_read = {e.get("format") for e in _expected()}
+    assert {"statuspage", "apple", "salesforce", "alertmanager"} <= formats_read
 
 
 def _trayapp(*args: str) -> Any:

@@ -33,6 +33,9 @@ FORMAT_NAMES: tuple[str, ...] = (
     "uptimekuma",
     "gatus",
     "cstate",
+    "apple",
+    "salesforce",
+    "alertmanager",
 )
 
 AUTO = "auto"  # a watch whose format is detected on its first poll
