@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from trayapp import formats
+from trayapp.formats import apple
 from trayapp.formats.common import FormatError, load_xml
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -179,6 +180,48 @@ def _statusio_api(name: str, path: str, url: str) -> Detection | None:
     return Detection("statusio", url, url, f"status.io public API for page {match['id']}")
 
 
+APPLE_CONSUMER = "https://www.apple.com/support/systemstatus/data/system_status_en_US.js"
+APPLE_DEVELOPER = "https://www.apple.com/support/systemstatus/data/developer/system_status_en_US.js"
+SALESFORCE_PREVIEW = "https://api.status.salesforce.com/v1/instances/status/preview"
+
+
+def _apple(name: str, path: str, url: str) -> Detection | None:
+    if name == "developer.apple.com" and path.startswith("/system-status"):
+        return Detection(
+            "apple",
+            APPLE_DEVELOPER,
+            "https://developer.apple.com/system-status/",
+            "developer.apple.com/system-status is Apple's developer system status (JSONP data)",
+        )
+    if name != "apple.com" or not path.startswith("/support/systemstatus"):
+        return None
+    if path.startswith("/support/systemstatus/data/"):
+        return Detection(
+            "apple", url, "https://www.apple.com/support/systemstatus/", "Apple system status data"
+        )
+    return Detection(
+        "apple",
+        APPLE_CONSUMER,
+        "https://www.apple.com/support/systemstatus/",
+        "apple.com/support/systemstatus is Apple's system status (JSONP data)",
+    )
+
+
+def _salesforce(name: str, path: str, url: str) -> Detection | None:
+    if name == "api.status.salesforce.com" and path.startswith("/v1/instances"):
+        return Detection(
+            "salesforce", url, "https://status.salesforce.com/", "Salesforce Trust status API"
+        )
+    if name not in ("status.salesforce.com", "trust.salesforce.com", "api.status.salesforce.com"):
+        return None
+    return Detection(
+        "salesforce",
+        SALESFORCE_PREVIEW,
+        "https://status.salesforce.com/",
+        f"{name} is Salesforce Trust; polling its instances status API",
+    )
+
+
 KNOWN_HOSTS: tuple[Callable[[str, str, str], Detection | None], ...] = (
     _slack,
     _heroku,
@@ -186,6 +229,8 @@ KNOWN_HOSTS: tuple[Callable[[str, str, str], Detection | None], ...] = (
     _gcp,
     _azure,
     _statusio_api,
+    _apple,
+    _salesforce,
 )
 
 
@@ -219,7 +264,10 @@ def looks_like_html(body: bytes, content_type: str = "") -> bool:
 
 
 def _json(body: bytes) -> Any:
-    """Parsed JSON or None; json.loads on bytes also handles UTF-16 (AWS) and a UTF-8 BOM."""
+    """Parsed JSON (or JSONP, as Apple serves) or None; json.loads on bytes also handles UTF-16
+    (AWS) and a UTF-8 BOM."""
+    if body.lstrip().startswith(apple.JSONP_PREFIX):
+        body = apple.unwrap(body)
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
@@ -404,6 +452,34 @@ def _gatus(data: Any, url: str, content_type: str) -> Detection | None:
     return _api("gatus", url, "Gatus endpoint statuses (key + results)", endpoint)
 
 
+def _apple_json(data: Any, url: str, content_type: str) -> Detection | None:
+    service = _first(data.get("services")) if isinstance(data, dict) else {}
+    if not ({"serviceName", "events"} <= service.keys()):
+        return None
+    return _api("apple", url, "Apple system status data (services[].serviceName + events)")
+
+
+def _salesforce_json(data: Any, url: str, content_type: str) -> Detection | None:
+    if not ({"key", "status", "Products", "Incidents"} <= _first(data).keys()):
+        return None
+    return _api("salesforce", url, "Salesforce Trust instances (key, status, Products, Incidents)")
+
+
+ALERTMANAGER_PATH = re.compile(r"/api/v2/alerts(?:/groups)?/?$")
+
+
+def _alertmanager_json(data: Any, url: str, content_type: str) -> Detection | None:
+    if not isinstance(data, list):
+        return None
+    item = _first(data)
+    alert = _first(item.get("alerts")) if "alerts" in item and "receiver" in item else item
+    if "fingerprint" in alert and "state" in _dict(alert, "status"):
+        return _api("alertmanager", url, "Alertmanager API v2 alerts (fingerprint + status.state)")
+    if not data and ALERTMANAGER_PATH.search(urlsplit(url).path):
+        return _api("alertmanager", url, "empty alert list at Alertmanager's /api/v2/alerts")
+    return None
+
+
 JSON_RULES: tuple[Callable[[Any, str, str], Detection | None], ...] = (
     _incidentio_proxy,
     _instatus,
@@ -418,6 +494,9 @@ JSON_RULES: tuple[Callable[[Any, str, str], Detection | None], ...] = (
     _gcp_json,
     _uptimekuma,
     _gatus,
+    _apple_json,
+    _salesforce_json,
+    _alertmanager_json,
 )
 
 

@@ -42,6 +42,7 @@ PROBES: tuple[str, ...] = (
     "/api/v1/components",  # Cachet
     "/api/status-page/{slug}",  # Uptime Kuma (only when the URL names a /status/<slug> page)
     "/api/v1/endpoints/statuses?page=1&pageSize=1",  # Gatus
+    "/api/v2/alerts",  # Prometheus Alertmanager
 )
 # failures that say the host cannot be reached at all: asking it more questions is pointless
 UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "url"})

@@ -71,6 +71,8 @@ def parse(body: bytes, ctx: ParseContext) -> Reading:
         )
         for i in chosen
     ]
+    if components and all(c.severity is Severity.UNKNOWN for c in components):
+        raise FormatError("no instance has a recognised status word")
     incidents: dict[str, Incident] = {}
     for instance in chosen:
         for raw in as_list(instance.get("Incidents"), "Incidents"):
