@@ -1,4 +1,11 @@
-"""The built-in catalog of services (resources/catalog.toml), and lookups by name, id or alias."""
+"""The built-in catalog of services, and lookups by name, id or alias.
+
+Two files: ``catalog.toml`` holds the hand-checked services (the defaults, the probes), read
+when a config names one; ``catalog-more.toml`` is generated from public lists
+(tools/build_catalog.py) and holds a thousand more. The big one is read only when something
+needs the whole catalog (a search, ``watch catalog``, the add-service dialog, a name the small
+one lacks), never on the tray's start.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ from trayapp.model import Watch
 
 @dataclass(frozen=True, slots=True)
 class CatalogEntry:
+    """One service: what to poll, how to read it, and (generated entries) which list it is from."""
+
     id: str
     name: str
     category: str
@@ -25,6 +34,7 @@ class CatalogEntry:
     default: bool = False
     verified: bool = True
     probe: str | None = None  # the probe preset for the service's own API (needs a token)
+    source: str | None = None  # the public list a generated entry comes from (repo@commit:path)
 
     def watch(self) -> Watch:
         """The entry as a watch with the catalog's own settings."""
@@ -47,11 +57,42 @@ class CatalogError(ValueError):
     """The shipped catalog is malformed: a packaging bug, reported with the entry at fault."""
 
 
+# Categories group services that can stand in for each other (alternatives when one is down).
+CATEGORIES: tuple[str, ...] = (
+    "AI APIs",
+    "Cloud",
+    "CDN & DNS",
+    "Communication",
+    "Databases",
+    "Developer tools",
+    "Email",
+    "Identity & security",
+    "Media & entertainment",
+    "Monitoring",
+    "Payments",
+    "Productivity",
+    "Storage",
+    "Other",
+)
+HAND_CHECKED = "catalog.toml"
+GENERATED = "catalog-more.toml"
+
+
+def _load(name: str) -> tuple[CatalogEntry, ...]:
+    raw = resources.files("trayapp.resources").joinpath(name).read_bytes()
+    return parse(raw.decode("utf-8"))
+
+
 @cache
 def entries() -> tuple[CatalogEntry, ...]:
-    """All catalog entries, in file order (read once, on first use)."""
-    raw = resources.files("trayapp.resources").joinpath("catalog.toml").read_bytes()
-    return parse(raw.decode("utf-8"))
+    """The hand-checked entries, in file order (read once, on first use)."""
+    return _load(HAND_CHECKED)
+
+
+@cache
+def all_entries() -> tuple[CatalogEntry, ...]:
+    """Every entry: the hand-checked ones first, then the generated ones (read on first use)."""
+    return entries() + _load(GENERATED)
 
 
 def parse(text: str) -> tuple[CatalogEntry, ...]:
@@ -74,6 +115,7 @@ def parse(text: str) -> tuple[CatalogEntry, ...]:
                 default=bool(item.get("default", False)),
                 verified=bool(item.get("verified", True)),
                 probe=str(item["probe"]) if "probe" in item else None,
+                source=str(item["source"]) if "source" in item else None,
             )
         except KeyError as exc:
             raise CatalogError(f"{where}: missing key {exc}") from None
@@ -81,20 +123,24 @@ def parse(text: str) -> tuple[CatalogEntry, ...]:
             raise CatalogError(f"{where}: unknown format {entry.format!r}")
         if not entry.endpoint.startswith(("https://", "http://")):
             raise CatalogError(f"{where}: endpoint must be an http(s) URL")
+        if entry.category not in CATEGORIES:
+            raise CatalogError(f"{where}: category {entry.category!r} is not in CATEGORIES")
         result.append(entry)
     return tuple(result)
 
 
 def find(query: str) -> CatalogEntry | None:
-    """The entry whose id, name or alias is ``query`` (case-insensitive), if any."""
-    return next((e for e in entries() if e.matches(query)), None)
+    """The entry whose id, name or alias is ``query`` (case-insensitive), if any: the
+    hand-checked file first, the whole catalog only when that one has no such name."""
+    found = next((e for e in entries() if e.matches(query)), None)
+    return found or next((e for e in all_entries() if e.matches(query)), None)
 
 
 def closest(query: str) -> CatalogEntry | None:
     """The entry a mistyped ``query`` most likely meant ('slak' -> Slack), if any is close."""
     import difflib
 
-    words = {alias: e for e in entries() for alias in (e.id, e.name.lower(), *e.aliases)}
+    words = {alias: e for e in all_entries() for alias in (e.id, e.name.lower(), *e.aliases)}
     close = difflib.get_close_matches(query.strip().lower(), list(words), n=1, cutoff=0.6)
     return words[close[0]] if close else None
 

@@ -48,7 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Watch a catalog service (by name) or a status page URL. A URL is probed "
         "to find its format unless --format is given.",
     )
-    add.add_argument("target", metavar="URL|NAME", help="a catalog name or a status page URL")
+    add.add_argument(
+        "target",
+        metavar="URL|NAME",
+        nargs="+",
+        help="a status page URL, or a catalog name (words are searched: `icloud mail`)",
+    )
     add.add_argument("--name", help="the name shown in the tray (default: the catalog's or host)")
     add.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: the URL speaks this")
     add.add_argument(
@@ -75,8 +80,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "catalog",
         help="show the services that can be added by name",
         description="The built-in catalog: each service's id (what `trayapp watch add` takes), "
-        "name, category, status format, and whether it is watched by default.",
+        "name, category, status format, and whether it is watched by default. With SEARCH, "
+        "the services whose name, alias, host or category match it, best first (typos are "
+        "forgiven).",
     )
+    known.add_argument("search", nargs="*", metavar="SEARCH", help="words to search for")
     known.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -86,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
         return run_engine(args)
     if args.action == "catalog":
-        return _catalog(as_json=args.json)
+        from trayapp.commands import watch_catalog
+
+        return watch_catalog.show(" ".join(args.search), as_json=args.json)
 
     from trayapp import config, paths
 
@@ -108,9 +118,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace, path: Path) -> int:
     from trayapp import catalog, config
+    from trayapp.commands import watch_catalog
 
+    args.target = " ".join(args.target)
     components = tuple(args.component)
-    entry = catalog.find(args.target)
+    entry, ambiguous = watch_catalog.resolve(args.target)
+    if ambiguous:
+        return 2
     if entry is not None:
         if args.format:
             print(
@@ -121,8 +135,21 @@ def _add(args: argparse.Namespace, path: Path) -> int:
             return 2
         if args.name is None and _already_watched(path, entry.watch(), entry.name, args):
             return 0
+        if entry.verified:
+            where: dict[str, Any] = {"service": entry.id}
+        else:  # a generated entry is written out whole: the tray's start never reads that file
+            where = {
+                "url": entry.endpoint,
+                "format": entry.format,
+                "page": entry.page,
+                "params": dict(entry.params) or None,
+                "name": args.name or entry.name,
+            }
         result = config.add_watch(
-            path, service=entry.id, name=args.name, interval=args.interval, components=components
+            path,
+            **({"name": args.name} | where),
+            interval=args.interval,
+            components=components,
         )
         watch = result.watches[-1]
         print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
@@ -229,39 +256,6 @@ def _as_url(target: str) -> str | None:
         text = "https://" + text
     parts = urlsplit(text)
     return text if parts.scheme in ("http", "https") and parts.hostname else None
-
-
-def _catalog(*, as_json: bool) -> int:
-    """The built-in catalog, in file order (grouped by category there)."""
-    from trayapp import catalog
-
-    entries = catalog.entries()
-    if as_json:
-        import json
-
-        rows = [
-            {
-                "id": e.id,
-                "name": e.name,
-                "category": e.category,
-                "format": e.format,
-                "default": e.default,
-                "page": e.page,
-                "aliases": list(e.aliases),
-            }
-            for e in entries
-        ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
-    table = [("ID", "NAME", "CATEGORY", "FORMAT", "DEFAULT")] + [
-        (e.id, e.name, e.category, e.format, "yes" if e.default else "") for e in entries
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
-        print("  ".join([*cells, row[4]]).rstrip())
-    print("\nAdd one with `trayapp watch add ID`. DEFAULT: watched while you have no config file.")
-    return 0
 
 
 def _list(cfg: Config, path: Path, *, as_json: bool) -> int:
