@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Watch
@@ -47,6 +48,19 @@ class CatalogEntry:
             interval=self.interval,
             params=self.params,
         )
+
+    def config_fields(self) -> dict[str, Any]:
+        """What ``config.add_watch`` writes for this entry: a hand-checked one by its id; a
+        generated one written out whole, so that the tray's start never reads the big file."""
+        if self.verified:
+            return {"service": self.id}
+        return {
+            "url": self.endpoint,
+            "format": self.format,
+            "page": self.page,
+            "params": dict(self.params) or None,
+            "name": self.name,
+        }
 
     def matches(self, query: str) -> bool:
         wanted = query.strip().lower()

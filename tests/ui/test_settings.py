@@ -28,6 +28,7 @@ from trayapp.payloads import IncidentSpec, statuspage_summary
 from trayapp.ui.hub import Hub
 from trayapp.ui.settings import (
     AddServiceDialog,
+    DataRole,
     Preview,
     SettingsWindow,
     checked_components,
@@ -294,20 +295,17 @@ def test_add_from_the_catalog_by_search(
     qtbot.addWidget(shown)
     shown.show()
     dialog = open_dialog(shown)
-    categories = [
-        dialog.browse.topLevelItem(i).text(0) for i in range(dialog.browse.topLevelItemCount())
-    ]
-    assert categories == list(dict.fromkeys(e.category for e in catalog.entries()))
-    github = next(
-        dialog.browse.topLevelItem(i).child(j)
-        for i in range(dialog.browse.topLevelItemCount())
-        for j in range(dialog.browse.topLevelItem(i).childCount())
-        if dialog.browse.topLevelItem(i).child(j).text(0).startswith("GitHub")
-    )
+    listed = [dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())]
+    assert [i.data(0, DataRole) for i in listed] == [e.id for e in catalog.entries()]
+    github = next(i for i in listed if i.text(0).startswith("GitHub"))
     assert github.text(0) == "GitHub (watched)" and not github.flags() & Qt.ItemFlag.ItemIsEnabled
     entry = catalog.find("openai")
     assert entry is not None
-    dialog.search.setText("openai")
+    dialog.search.setText("opnai")  # a typo: the results list still leads with OpenAI
+    qtbot.waitUntil(lambda: dialog.results.topLevelItemCount() > 0, timeout=5000)
+    qtbot.waitUntil(
+        lambda: dialog.results.topLevelItem(0).data(0, DataRole) == "openai", timeout=5000
+    )
     dialog.search.returnPressed.emit()
     assert dialog.add_button.isEnabled()  # the catalog is trusted; the preview follows
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
@@ -467,3 +465,39 @@ def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> Non
     check(dialog.components, "API")
     qtbot.wait(300)
     assert dialog.grab().save(str(SHOTS / "settings-add.png"))
+
+
+def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
+    qtbot,
+    config_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    async def stub_check(watch: Watch) -> Preview:  # catalog endpoints are on the internet
+        return Preview(watch, Reading(watch.format, Severity.OPERATIONAL, ()))
+
+    shown = SettingsWindow(config_path, Hub(), check=stub_check)
+    qtbot.addWidget(shown)
+    shown.show()
+    dialog = open_dialog(shown)
+    dialog.search.setText("icloud mail")
+    qtbot.waitUntil(
+        lambda: (
+            dialog.results.topLevelItemCount() > 0
+            and dialog.results.topLevelItem(0).text(0) == "Apple iCloud Mail"
+        ),
+        timeout=5000,
+    )
+    first = dialog.results.topLevelItem(0)
+    assert (first.text(1), first.text(2)) == ("Email", "Apple System Status")
+    dialog.results.itemClicked.emit(first, 0)
+    assert dialog.add_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    dialog.add_button.click()
+    text = config_path.read_text()
+    assert 'format = "apple"' in text and 'service = "iCloud Mail"' in text
+    assert "apple-icloud-mail" not in text  # written whole: the tray never reads the big file
+    added = config.load(config_path).watch("Apple iCloud Mail")
+    assert added is not None and added.param_map == {"service": "iCloud Mail"}
+    dialog = open_dialog(shown)
+    dialog.search.setText("zzzzqqq")
+    qtbot.waitUntil(lambda: "No service" in dialog.preview_label.text(), timeout=5000)
+    assert dialog.results.topLevelItemCount() == 0

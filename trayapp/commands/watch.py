@@ -135,22 +135,10 @@ def _add(args: argparse.Namespace, path: Path) -> int:
             return 2
         if args.name is None and _already_watched(path, entry.watch(), entry.name, args):
             return 0
-        if entry.verified:
-            where: dict[str, Any] = {"service": entry.id}
-        else:  # a generated entry is written out whole: the tray's start never reads that file
-            where = {
-                "url": entry.endpoint,
-                "format": entry.format,
-                "page": entry.page,
-                "params": dict(entry.params) or None,
-                "name": args.name or entry.name,
-            }
-        result = config.add_watch(
-            path,
-            **({"name": args.name} | where),
-            interval=args.interval,
-            components=components,
-        )
+        fields = entry.config_fields()
+        if args.name is not None:
+            fields["name"] = args.name
+        result = config.add_watch(path, **fields, interval=args.interval, components=components)
         watch = result.watches[-1]
         print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
         print(f"Config file: {path}")

@@ -30,18 +30,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QStringListModel, Qt, QTime, Signal
+from PySide6.QtCore import QObject, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import autostart, catalog, config, formats, secrets
+from trayapp import autostart, catalog, catalog_search, config, formats, secrets
 from trayapp.config import Config, ConfigError
 from trayapp.model import Reading, Severity, Watch
 from trayapp.ui.screen import fit_to_screen
@@ -294,6 +294,9 @@ class MessageLine(QLabel):
 # --------------------------------------------------------------------------- adding a service
 
 
+RESULTS_SHOWN = 50  # search results listed in the add-service dialog
+
+
 class AddServiceDialog(QDialog):
     """Add a service from the catalog (search or browse by category) or by URL (detected).
 
@@ -326,35 +329,24 @@ class AddServiceDialog(QDialog):
         worker.done.connect(self._finished)
 
     def _build(self) -> None:
-        names: list[str] = []
-        for entry in catalog.entries():
-            names += [entry.name, *(a for a in entry.aliases if a != entry.name.lower())]
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search the catalog: GitHub, OpenAI, AWS…")
-        completer = QCompleter(QStringListModel(names, self), self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.activated.connect(self.choose)
-        self.search.setCompleter(completer)
-        self.search.returnPressed.connect(lambda: self.choose(self.search.text()))
+        self.search.setPlaceholderText("Search 1,000+ services: GitHub, Stripe, iCloud Mail, AWS…")
+        self.search.setClearButtonEnabled(True)
+        self.search.returnPressed.connect(self.choose_first)
+        self._typing = QTimer(self)  # a search per pause in typing, not per keystroke
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(120)
+        self._typing.timeout.connect(self.show_results)
+        self.search.textChanged.connect(lambda _text: self._typing.start())
 
-        self.browse = QTreeWidget()
-        self.browse.setHeaderHidden(True)
-        self.browse.setMinimumHeight(150)
-        watched = {(w.url, w.format) for w in self.current.watches}
-        for category in dict.fromkeys(e.category for e in catalog.entries()):
-            group = QTreeWidgetItem([category])
-            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            for entry in catalog.in_category(category):
-                taken = (entry.endpoint, entry.format) in watched
-                child = QTreeWidgetItem([entry.name + (" (watched)" if taken else "")])
-                child.setData(0, DataRole, entry.id)
-                if taken:
-                    child.setFlags(Qt.ItemFlag.NoItemFlags)
-                group.addChild(child)
-            self.browse.addTopLevelItem(group)
-        self.browse.expandAll()
-        self.browse.itemClicked.connect(
+        self.results = QTreeWidget()
+        self.results.setColumnCount(3)
+        self.results.setHeaderLabels(["Service", "Category", "Format"])
+        self.results.setRootIsDecorated(False)
+        self.results.setMinimumHeight(150)
+        self.results.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.results.header().setStretchLastSection(False)
+        self.results.itemClicked.connect(
             lambda item, _col: item.data(0, DataRole) and self.choose(item.data(0, DataRole))
         )
 
@@ -391,8 +383,8 @@ class AddServiceDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("From the catalog"))
         layout.addWidget(self.search)
-        layout.addWidget(self.browse, 2)
-        layout.addWidget(_heading("Or by the address of its status page"))
+        layout.addWidget(self.results, 2)
+        layout.addWidget(_heading("Or paste any status page URL"))
         layout.addLayout(url_row)
         layout.addWidget(_heading("Preview"))
         layout.addWidget(self.preview_label)
@@ -402,8 +394,55 @@ class AddServiceDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self._intervals(None)
+        self.show_results()
 
     # ----- choosing
+
+    def show_results(self) -> None:
+        """The entries matching the search box, best first; the hand-checked ones while it is
+        empty (the whole catalog is read on the first search, not when the dialog opens)."""
+        query = self.search.text().strip()
+        if self.entry is not None and query == self.entry.name:
+            return  # the box shows what was chosen: keep the list as it is
+        if query:
+            shown = [m.entry for m in catalog_search.search(query, limit=RESULTS_SHOWN)]
+        else:
+            shown = list(catalog.entries())
+        watched = {(w.url, w.format, w.params) for w in self.current.watches}
+        self.results.clear()
+        for entry in shown:
+            taken = (entry.endpoint, entry.format, entry.params) in watched
+            item = QTreeWidgetItem(
+                [
+                    entry.name + (" (watched)" if taken else ""),
+                    entry.category,
+                    format_title(entry.format),
+                ]
+            )
+            item.setData(0, DataRole, entry.id)
+            if taken:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addTopLevelItem(item)
+        for column in (1, 2):
+            self.results.resizeColumnToContents(column)
+        if query and not shown:
+            self.preview_label.setText("No service in the catalog matches; paste its URL below.")
+
+    def choose_first(self) -> None:
+        """Enter in the search box: a pasted URL is detected, else the best result is chosen."""
+        text = self.search.text().strip()
+        if "://" in text:
+            self.url.setText(text)
+            self.run_detect()
+            return
+        self._typing.stop()
+        self.show_results()
+        for index in range(self.results.topLevelItemCount()):
+            item = self.results.topLevelItem(index)
+            if item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                self.choose(item.data(0, DataRole))
+                return
+        self.choose(text)
 
     def choose(self, query: str) -> None:
         """Pick a catalog entry by name, alias or id, and preview it."""
@@ -474,12 +513,11 @@ class AddServiceDialog(QDialog):
         components = checked_components(self.components)
         try:
             if self.entry is not None:
+                fields = self.entry.config_fields()
+                if (name is not None and name != self.entry.name) or "name" in fields:
+                    fields["name"] = name or self.entry.name
                 result = config.add_watch(
-                    self.config_path,
-                    service=self.entry.id,
-                    name=name if name != self.entry.name else None,
-                    interval=interval,
-                    components=components,
+                    self.config_path, **fields, interval=interval, components=components
                 )
             elif self.preview is not None:
                 watch = self.preview.watch
