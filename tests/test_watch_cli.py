@@ -255,7 +255,8 @@ def test_catalog_lists_every_service_with_its_format(trayapp_env: dict[str, str]
     done = trayapp(trayapp_env, "catalog", "--json")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
-    assert [r["id"] for r in rows] == [e.id for e in catalog.entries()]
+    assert [r["id"] for r in rows] == [e.id for e in catalog.all_entries()]
+    assert len(rows) >= 1000
     github = next(r for r in rows if r["id"] == "github")
     assert {k: github[k] for k in ("name", "category", "format", "default")} == {
         "name": "GitHub",
@@ -328,3 +329,40 @@ def test_watching_stops_when_the_reader_goes_away(trayapp_env: dict[str, str]) -
     assert code == 141
     assert "Traceback" not in child.stderr.read()
     child.stderr.close()
+
+
+def test_catalog_search_ranks_what_a_user_means(trayapp_env: dict[str, str]) -> None:
+    done = trayapp(trayapp_env, "catalog", "strpe", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows[0]["name"] == "Stripe" and rows[0]["verified"] is False
+    assert rows[0]["source"].startswith(("inket/stts@", "instatushq/out@", "lwindolf/"))
+    table = trayapp(trayapp_env, "catalog", "icloud", "mail")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[1].split()[0] == "apple-icloud-mail"
+    nothing = trayapp(trayapp_env, "catalog", "zzqqxxj")
+    assert nothing.returncode == 1 and "No catalog service matches" in nothing.stdout
+
+
+def test_add_takes_the_best_unique_match_and_asks_when_there_is_none(
+    trayapp_env: dict[str, str],
+) -> None:
+    done = trayapp(trayapp_env, "add", "icloud", "mail")
+    assert done.returncode == 0, done.stderr
+    assert "Taking" not in done.stdout  # 'icloud mail' is the entry's own alias
+    watch = next(w for w in listed(trayapp_env)["watches"] if w["name"] == "Apple iCloud Mail")
+    assert (watch["format"], watch["params"]) == ("apple", {"service": "iCloud Mail"})
+    assert "apple-icloud-mail" not in config_file(trayapp_env).read_text()  # written whole
+
+    typo = trayapp(trayapp_env, "add", "strpe")  # a typo is offered, not taken
+    assert typo.returncode == 2 and "did you mean 'stripe'" in typo.stderr
+    host = trayapp(trayapp_env, "add", "stripestatus")
+    assert host.returncode == 0, host.stderr
+    assert "Taking Stripe (stripe) for 'stripestatus'." in host.stdout
+
+    before = config_file(trayapp_env).read_text()
+    unclear = trayapp(trayapp_env, "add", "git")
+    assert unclear.returncode == 2
+    assert "could mean several services" in unclear.stderr
+    assert "github" in unclear.stderr and "gitlab" in unclear.stderr
+    assert config_file(trayapp_env).read_text() == before

@@ -526,16 +526,22 @@ def category(row: Row) -> str:
 
 
 def render(rows: list[Row], hand: tuple[catalog.CatalogEntry, ...], tsv_name: str) -> str:
+    """The TOML text. Ids first (every name is someone's before it is anyone's alias), then
+    aliases that are nobody's id, name or earlier alias."""
     used = {word for e in hand for word in (e.id, e.name.lower(), *e.aliases)}
-    blocks = [header(tsv_name, len(rows))]
+    used |= {row.name.lower() for row in rows}
+    ids = []
     for row in rows:
         ident = slug(row.name)
-        if ident in used:
+        if ident in used and ident != row.name.lower():
             ident = f"{ident}-{slug(urlsplit(row.page).hostname or row.format)}"
         base, n = ident, 2
-        while ident in used:
+        while (ident in used and ident != row.name.lower()) or ident in ids:
             ident, n = f"{base}-{n}", n + 1
-        used.update((ident, row.name.lower()))
+        used.add(ident)
+        ids.append(ident)
+    blocks = [header(tsv_name, len(rows))]
+    for ident, row in zip(ids, rows, strict=True):
         aliases = []
         for alias in dict.fromkeys(a.lower() for a in row.aliases):
             if alias not in used:

@@ -37,7 +37,8 @@ class _Indexed:
 
     entry: CatalogEntry
     names: tuple[tuple[str, tuple[str, ...]], ...]  # (joined words, words) for name, aliases, id
-    other: tuple[str, ...]  # words of its hosts and filters
+    host_words: tuple[str, ...]  # labels of its hosts (less www, status, com...)
+    filter_words: tuple[str, ...]  # words of its params (an AWS service id, an Apple service)
     hosts: tuple[str, ...]
     category: str
 
@@ -58,9 +59,11 @@ def index(entry: CatalogEntry) -> _Indexed:
             for url in (entry.page, entry.endpoint)
         )
     )
-    other = [w for h in hosts for w in h.split(".") if w and w not in _DULL_LABELS]
-    other += [w for _, value in entry.params for w in words(value)]
-    return _Indexed(entry, tuple(names), tuple(dict.fromkeys(other)), hosts, entry.category.lower())
+    labels = dict.fromkeys(w for h in hosts for w in h.split(".") if w and w not in _DULL_LABELS)
+    params = dict.fromkeys(w for _, value in entry.params for w in words(value))
+    return _Indexed(
+        entry, tuple(names), tuple(labels), tuple(params), hosts, entry.category.lower()
+    )
 
 
 @cache
@@ -91,8 +94,13 @@ def score(item: _Indexed, query: str) -> Match | None:
         if points > best[0]:
             best = (points, why)
     if best[0] < 70:
-        everything = [w for _, ws in item.names for w in ws] + list(item.other)
-        if all(any(w.startswith(t) for w in everything) for t in tokens):
+        named = [w for _, ws in item.names for w in ws]
+        with_hosts = named + list(item.host_words)
+        if all(any(w.startswith(t) for w in with_hosts) for t in tokens):
+            best = max(best, (65.0, "host"))
+        elif all(
+            any(w.startswith(t) for w in with_hosts + list(item.filter_words)) for t in tokens
+        ):
             best = max(best, (65.0, "filter"))
         elif any(typed in h if "." in typed else _label_start(typed, h) for h in item.hosts):
             best = max(best, (65.0, "host"))
@@ -153,7 +161,7 @@ def best(
         return None, []
     top = matches[0]
     runner = matches[1].score if len(matches) > 1 else 0.0
-    clear = top.score - runner >= CLEAR_LEAD and top.why in ("name", "alias", "filter", "typo")
+    clear = top.score - runner >= CLEAR_LEAD and top.why != "category"
     if top.score >= 99 or (top.score >= MIN_TAKEN and clear):
         return top, matches
     return None, matches

@@ -440,33 +440,6 @@ def test_the_demo_profile_cannot_be_started_at_login(
     assert "demo" in window.autostart_box.toolTip()
 
 
-@pytest.mark.skipif(not os.environ.get("HARNESS_RUN_DIR"), reason="screenshots: with-desktop.sh")
-def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> None:  # type: ignore[no-untyped-def]
-    for service in ("openai", "anthropic", "slack"):  # config entries only: nothing is polled
-        if catalog.find(service) is not None:
-            config.add_watch(window.config_path, service=service)
-    window.reload()
-    window.resize(820, 560)
-    window.select_watch("Lab")
-    window.load_components_button.click()
-    qtbot.waitUntil(lambda: window.component_list.count() == 3, timeout=10_000)
-    qtbot.wait(300)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SHOTS / "settings.png"))
-    for index, name in ((1, "notifications"), (2, "tokens"), (3, "login")):
-        window.tabs.setCurrentIndex(index)
-        qtbot.wait(100)
-        assert window.grab().save(str(SHOTS / f"settings-{name}.png"))
-    window.tabs.setCurrentIndex(0)
-    dialog = open_dialog(window)
-    dialog.url.setText(site.url("/"))
-    dialog.detect_button.click()
-    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
-    check(dialog.components, "API")
-    qtbot.wait(300)
-    assert dialog.grab().save(str(SHOTS / "settings-add.png"))
-
-
 def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
     qtbot,
     config_path: Path,  # type: ignore[no-untyped-def]
@@ -501,3 +474,42 @@ def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
     dialog.search.setText("zzzzqqq")
     qtbot.waitUntil(lambda: "No service" in dialog.preview_label.text(), timeout=5000)
     assert dialog.results.topLevelItemCount() == 0
+
+
+@pytest.mark.skipif(not os.environ.get("HARNESS_RUN_DIR"), reason="screenshots: with-desktop.sh")
+def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for service in ("openai", "anthropic", "slack"):  # config entries only: nothing is polled
+        if catalog.find(service) is not None:
+            config.add_watch(window.config_path, service=service)
+    window.reload()
+    window.resize(820, 560)
+    window.select_watch("Lab")
+    window.load_components_button.click()
+    qtbot.waitUntil(lambda: window.component_list.count() == 3, timeout=10_000)
+    qtbot.wait(300)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SHOTS / "settings.png"))
+    for index, name in ((1, "notifications"), (2, "tokens"), (3, "login")):
+        window.tabs.setCurrentIndex(index)
+        qtbot.wait(100)
+        assert window.grab().save(str(SHOTS / f"settings-{name}.png"))
+    window.tabs.setCurrentIndex(0)
+    dialog = open_dialog(window)
+    dialog.url.setText(site.url("/"))
+    dialog.detect_button.click()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    check(dialog.components, "API")
+    qtbot.wait(300)
+    assert dialog.grab().save(str(SHOTS / "settings-add.png"))
+    dialog.reject()
+    dialog = open_dialog(window)
+    dialog.search.setText("git")
+    qtbot.waitUntil(
+        lambda: (
+            dialog.results.topLevelItemCount() > 1
+            and dialog.results.topLevelItem(0).text(0).startswith("Git")
+        ),
+        timeout=10_000,
+    )
+    qtbot.wait(300)
+    assert dialog.grab().save(str(SHOTS / "settings-add-search.png"))

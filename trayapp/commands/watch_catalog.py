@@ -59,17 +59,20 @@ def as_row(entry: CatalogEntry) -> dict[str, object]:
 
 def resolve(target: str) -> tuple[CatalogEntry | None, bool]:
     """The entry ``target`` names or clearly means, and whether the name was ambiguous (then
-    the candidates have been printed on stderr and the caller exits 2)."""
+    the candidates have been printed on stderr and the caller exits 2). A mistyped name is not
+    taken: the caller says 'did you mean', as for any unknown name."""
     exact = catalog.find(target)
     if exact is not None:
         return exact, False
     if "://" in target:
         return None, False
     taken, candidates = catalog_search.best(target)
+    if candidates and candidates[0].why == "typo":
+        return None, False  # a guess at a typo is offered ('did you mean'), never taken
     if taken is not None:
         print(f"Taking {taken.entry.name} ({taken.entry.id}) for {target!r}.")
         return taken.entry, False
-    strong = [m for m in candidates if m.why in ("name", "alias", "filter", "typo")]
+    strong = [m for m in candidates if m.why != "category"]
     if not strong or _looks_like_host(target):
         return None, False
     print(f"trayapp: {target!r} could mean several services:", file=sys.stderr)

@@ -1,0 +1,152 @@
+"""The shipped catalog is sound: every entry parses and has its format's endpoint shape, ids and
+aliases are unique, categories come from the fixed list, every generated entry points only at
+hosts its source row names, and the generator re-creates the committed file byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support import REPO, SHARED_FIXTURES
+from trayapp import catalog, detect, endpoint_shapes, formats
+from trayapp.catalog import CatalogEntry
+
+TSV = SHARED_FIXTURES.parent / "catalog" / "services.tsv"
+needs_tsv = pytest.mark.skipif(not TSV.is_file(), reason="../shared/catalog not present")
+ENTRIES = catalog.all_entries()
+
+
+def test_at_least_a_thousand_readable_entries() -> None:
+    assert len(ENTRIES) >= 1000
+    assert all(e.format in formats.FORMAT_NAMES for e in ENTRIES)
+    assert catalog.entries() == ENTRIES[: len(catalog.entries())]  # hand-checked first
+
+
+def test_every_endpoint_has_its_formats_shape() -> None:
+    wrong = [
+        (e.id, e.format, e.endpoint)
+        for e in ENTRIES
+        if not endpoint_shapes.fits(e.format, e.endpoint)
+    ]
+    assert wrong == []
+
+
+def test_ids_and_aliases_are_unique() -> None:
+    words = Counter(w for e in ENTRIES for w in dict.fromkeys((e.id, *e.aliases)))
+    assert [w for w, n in words.items() if n > 1] == []
+    names = {e.name.lower(): e.id for e in ENTRIES}
+    clashes = [a for e in ENTRIES for a in e.aliases if names.get(a, e.id) != e.id]
+    assert clashes == []
+
+
+def test_categories_are_from_the_fixed_list() -> None:
+    assert {e.category for e in ENTRIES} <= set(catalog.CATEGORIES)
+    assert len({e.category for e in ENTRIES}) >= 10  # a useful spread, not one bucket
+
+
+def test_generated_entries_are_unverified_and_name_their_source() -> None:
+    generated = ENTRIES[len(catalog.entries()) :]
+    assert generated and all(not e.verified and e.source for e in generated)
+    assert {e.format for e in generated} >= {"apple", "salesforce", "statuspage", "aws", "gcp"}
+
+
+def test_the_shape_table_covers_every_format() -> None:
+    assert set(endpoint_shapes.SHAPES) == set(formats.FORMAT_NAMES)
+    assert not endpoint_shapes.fits("statuspage", "https://example.com/index.html")
+    assert not endpoint_shapes.fits("apple", "ftp://www.apple.com/support/systemstatus/data/x.js")
+
+
+def test_a_malformed_category_is_refused() -> None:
+    text = '[[service]]\nid = "x"\nname = "X"\ncategory = "Stuff"\npage = "https://x.test"\n'
+    text += 'format = "statuspage"\nendpoint = "https://x.test/api/v2/summary.json"\n'
+    with pytest.raises(catalog.CatalogError, match="category 'Stuff'"):
+        catalog.parse(text)
+
+
+def _rows() -> dict[str, list[dict[str, str]]]:
+    by_source: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with TSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            by_source[row["source"].strip()].append(row)
+    return by_source
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url.strip()).hostname or "").lower()
+
+
+def _allowed_hosts(row: dict[str, str]) -> set[str]:
+    """The hosts a row names: its page, its endpoint, and the API its page's host is known for."""
+    page = row["status_page_url"].strip()
+    hosts = {_host(page), _host(row["endpoint"])}
+    known = detect.known_host(page) if page.startswith("http") else None
+    if known is not None:
+        hosts |= {_host(known.endpoint), _host(known.page_url)}
+    return hosts - {""}
+
+
+@needs_tsv
+def test_no_generated_entry_points_outside_its_source_row() -> None:
+    rows = _rows()
+    outside = []
+    for entry in ENTRIES[len(catalog.entries()) :]:
+        assert entry.source in rows, entry.id
+        names = {entry.name.lower(), *entry.aliases}
+        mine = [r for r in rows[entry.source] if " ".join(r["name"].split()).lower() in names]
+        hosts = set().union(*(_allowed_hosts(r) for r in mine)) if mine else set()
+        if not mine or not {_host(entry.page), _host(entry.endpoint)} <= hosts:
+            outside.append(entry.id)
+    assert outside == []
+
+
+@needs_tsv
+def test_the_generator_recreates_the_committed_file(tmp_path: Path) -> None:
+    out = tmp_path / "catalog-more.toml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "build_catalog.py"),
+            "--tsv",
+            str(TSV),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = REPO / "resources" / "catalog-more.toml"
+    assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+
+
+def entry(**fields: str) -> CatalogEntry:
+    base = dict(id="x", name="X", category="Other", page="https://x.test", format="statuspage")
+    return CatalogEntry(**(base | fields), endpoint="https://x.test/api/v2/summary.json")
+
+
+def test_config_fields_write_generated_entries_whole() -> None:
+    assert entry().config_fields() == {"service": "x"}
+    unverified = CatalogEntry(
+        id="y",
+        name="Y",
+        category="Other",
+        page="https://y.test",
+        format="apple",
+        endpoint="https://www.apple.com/support/systemstatus/data/system_status_en_US.js",
+        params=(("service", "Y"),),
+        verified=False,
+    )
+    assert unverified.config_fields() == {
+        "url": unverified.endpoint,
+        "format": "apple",
+        "page": "https://y.test",
+        "params": {"service": "Y"},
+        "name": "Y",
+    }
