@@ -426,7 +426,12 @@ class _Reader:
             components=watch.components if components is None else components,
             params=self.params(entry, watch.params),
         )
-        return watch, self.token(entry)
+        token = self.token(entry)
+        if "url" in entry and token is not None:
+            # a url watch's token is its status API's (Alertmanager behind auth); a catalog
+            # service's token is its product API key and never goes to the status page
+            watch = replace(watch, token=token)
+        return watch, token
 
     def service_watch(self, entry: dict[str, Any]) -> Watch:
         query = entry["service"]

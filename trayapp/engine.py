@@ -369,6 +369,7 @@ class Engine:
                 headers["If-None-Match"] = src.etag
             if src.last_modified:
                 headers["If-Modified-Since"] = src.last_modified
+        headers |= await poll.bearer(watch, self._token_lookup)
         host = urlsplit(watch.url).netloc
         per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
         now = datetime.now(UTC)

@@ -204,6 +204,7 @@ class Watch:
     interval: float | None = None  # seconds; None: the engine's default
     params: tuple[tuple[str, str], ...] = ()
     components: tuple[str, ...] = ()
+    token: str | None = None  # a keyring entry's name (never the secret): sent to url as a bearer
 
     @property
     def param_map(self) -> dict[str, str]:

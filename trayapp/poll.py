@@ -6,6 +6,9 @@ one-shot I/O wrapper around it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -16,6 +19,9 @@ from trayapp import formats
 from trayapp.fetch import FetchError, Response, get
 from trayapp.formats.common import rollup
 from trayapp.model import Reading, Watch
+
+log = logging.getLogger(__name__)
+TokenLookup = Callable[[str], str | None]
 
 
 def interpret(watch: Watch, response: Response) -> Reading:
@@ -63,18 +69,34 @@ def restrict(reading: Reading, components: tuple[str, ...]) -> Reading:
     )
 
 
+async def bearer(watch: Watch, lookup: TokenLookup | None) -> dict[str, str]:
+    """The Authorization header of a watch whose status API wants a token (``token = "NAME"``
+    on a url watch). The secret is read from the keyring for each request and kept nowhere;
+    a missing or locked keyring polls without it (the server's 401 then says why)."""
+    if watch.token is None or lookup is None:
+        return {}
+    try:
+        secret = await asyncio.to_thread(lookup, watch.token)
+    except Exception as exc:  # a locked or absent keyring: never the secret in the log
+        log.warning("no token for %s: %s", watch.name, type(exc).__name__)
+        return {}
+    return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+
 async def check_once(client: httpx.AsyncClient, watch: Watch) -> Reading:
     """Fetch and read ``watch`` once; transport failures become an unknown Reading."""
     reading, _reached = await check_reached(client, watch)
     return reading
 
 
-async def check_reached(client: httpx.AsyncClient, watch: Watch) -> tuple[Reading, bool]:
+async def check_reached(
+    client: httpx.AsyncClient, watch: Watch, token_lookup: TokenLookup | None = None
+) -> tuple[Reading, bool]:
     """``check_once``, and whether the server was reached at all (False after a DNS, connect
     or TLS failure: when no source is reached, the user may be the one offline)."""
     now = datetime.now(UTC)
     try:
-        response = await get(client, watch.url)
+        response = await get(client, watch.url, headers=await bearer(watch, token_lookup))
     except FetchError as exc:
         return replace(Reading.unknown(watch.format, str(exc)), fetched_at=now), exc.connected
     return replace(interpret(watch, response), fetched_at=now), True

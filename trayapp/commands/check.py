@@ -108,6 +108,7 @@ async def _check_all(
 ) -> tuple[list[tuple[Watch, Reading]], bool]:
     """Each watch with its reading, and whether any server was reached at all."""
     # the network stack is imported only when a check runs, not for `trayapp --help`
+    from trayapp import secrets
     from trayapp.fetch import make_client
     from trayapp.poll import check_reached
 
@@ -118,7 +119,7 @@ async def _check_all(
                 watch, failure, reached = await _detected(client, watch)
                 if failure is not None:
                     return watch, failure, reached
-            reading, reached = await check_reached(client, watch)
+            reading, reached = await check_reached(client, watch, secrets.get_secret)
             return watch, reading, reached
 
         done = await asyncio.gather(*(one(w) for w in watches))
