@@ -150,3 +150,28 @@ def test_config_fields_write_generated_entries_whole() -> None:
         "params": {"service": "Y"},
         "name": "Y",
     }
+
+
+def test_loading_a_config_never_reads_the_generated_catalog(tmp_path: Path) -> None:
+    """What the tray's start does with the catalog: the defaults, hand-checked services by id
+    (with probes), and generated ones written out whole; the big file stays unread."""
+    code = f"""
+import sys
+from pathlib import Path
+opened = []
+sys.addaudithook(lambda event, args: event == "open" and opened.append(str(args[0])))
+from trayapp import catalog, config
+config.default_config()
+path = Path({str(tmp_path / "config.toml")!r})
+fields = catalog.parse(Path({str(REPO / "resources" / "catalog-more.toml")!r}).read_text())
+opened.clear()
+path.write_text('[[watch]]\\nservice = "openai"\\ntoken = "k"\\n')
+config.add_watch(path, **next(e for e in fields if e.format == "apple").config_fields())
+assert [w.format for w in config.load(path).watches] == ["incidentio", "apple"]
+assert catalog.all_entries.cache_info().currsize == 0, "the whole catalog was read"
+assert not [p for p in opened if p.endswith("catalog-more.toml")], opened
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
