@@ -168,7 +168,3 @@ def did_you_mean(query: str) -> str:
 def defaults() -> tuple[CatalogEntry, ...]:
     """The services watched when the user has configured nothing."""
     return tuple(e for e in entries() if e.default)
-
-
-def in_category(category: str) -> tuple[CatalogEntry, ...]:
-    return tuple(e for e in entries() if e.category == category)

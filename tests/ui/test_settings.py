@@ -222,6 +222,18 @@ def test_remove_asks_first(window: SettingsWindow, config_path: Path) -> None:
     assert [w.name for w in config.load(config_path).watches] == ["Lab"]
 
 
+def search(qtbot, dialog: AddServiceDialog, text: str, first: str) -> None:  # type: ignore[no-untyped-def]
+    """Type ``text`` into the search box and wait for the live results to lead with ``first``."""
+    dialog.search.setText(text)
+    qtbot.waitUntil(
+        lambda: (
+            dialog.results.topLevelItemCount() > 0
+            and dialog.results.topLevelItem(0).text(0).startswith(first)
+        ),
+        timeout=10_000,
+    )
+
+
 def open_dialog(window: SettingsWindow) -> AddServiceDialog:
     dialog = window.open_add_dialog()
     assert dialog is not None and dialog.isVisible()
@@ -301,11 +313,7 @@ def test_add_from_the_catalog_by_search(
     assert github.text(0) == "GitHub (watched)" and not github.flags() & Qt.ItemFlag.ItemIsEnabled
     entry = catalog.find("openai")
     assert entry is not None
-    dialog.search.setText("opnai")  # a typo: the results list still leads with OpenAI
-    qtbot.waitUntil(lambda: dialog.results.topLevelItemCount() > 0, timeout=5000)
-    qtbot.waitUntil(
-        lambda: dialog.results.topLevelItem(0).data(0, DataRole) == "openai", timeout=5000
-    )
+    search(qtbot, dialog, "opnai", "OpenAI")  # a typo: the results still lead with OpenAI
     dialog.search.returnPressed.emit()
     assert dialog.add_button.isEnabled()  # the catalog is trusted; the preview follows
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
@@ -451,14 +459,7 @@ def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
     qtbot.addWidget(shown)
     shown.show()
     dialog = open_dialog(shown)
-    dialog.search.setText("icloud mail")
-    qtbot.waitUntil(
-        lambda: (
-            dialog.results.topLevelItemCount() > 0
-            and dialog.results.topLevelItem(0).text(0) == "Apple iCloud Mail"
-        ),
-        timeout=5000,
-    )
+    search(qtbot, dialog, "icloud mail", "Apple iCloud Mail")
     first = dialog.results.topLevelItem(0)
     assert (first.text(1), first.text(2)) == ("Email", "Apple System Status")
     dialog.results.itemClicked.emit(first, 0)
@@ -503,13 +504,6 @@ def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> Non
     assert dialog.grab().save(str(SHOTS / "settings-add.png"))
     dialog.reject()
     dialog = open_dialog(window)
-    dialog.search.setText("git")
-    qtbot.waitUntil(
-        lambda: (
-            dialog.results.topLevelItemCount() > 1
-            and dialog.results.topLevelItem(0).text(0).startswith("Git")
-        ),
-        timeout=10_000,
-    )
+    search(qtbot, dialog, "git", "GitHub")
     qtbot.wait(300)
     assert dialog.grab().save(str(SHOTS / "settings-add-search.png"))

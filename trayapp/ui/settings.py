@@ -298,7 +298,7 @@ RESULTS_SHOWN = 50  # search results listed in the add-service dialog
 
 
 class AddServiceDialog(QDialog):
-    """Add a service from the catalog (search or browse by category) or by URL (detected).
+    """Add a service from the catalog (searched as you type, over all of it) or by URL (detected).
 
     Either way a preview says what the page reads as before anything is saved; a URL can only
     be added once detection found its format. ``added`` carries the new Config.
