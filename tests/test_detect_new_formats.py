@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import StaticServer
 from trayapp import detect
 from trayapp.detect import known_host, sniff_payload
 
@@ -65,3 +69,39 @@ def test_flat_alert_list_and_empty_list_at_the_alerts_path() -> None:
     found = sniff_payload(b"[]", "http://127.0.0.1:9093/api/v2/alerts")
     assert found is not None and found.format == "alertmanager"
     assert sniff_payload(b"[]", "http://127.0.0.1:9093/other") is None
+
+
+def _detect(url: str) -> dict[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "trayapp", "detect", "--json", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_an_alertmanager_base_url_is_found_by_probing(tmp_path: Path) -> None:
+    (tmp_path / "api" / "v2").mkdir(parents=True)
+    (tmp_path / "api" / "v2" / "alerts").write_bytes(
+        (FIXTURES / "alertmanager" / "groups_mixed.json").read_bytes()
+    )
+    (tmp_path / "index.html").write_text("<!doctype html><title>Alertmanager</title>")
+    with StaticServer(tmp_path) as server:
+        found = _detect(server.url("/"))
+        assert (found["format"], found["endpoint"]) == (
+            "alertmanager",
+            server.url("/api/v2/alerts"),
+        )
+
+
+def test_a_jsonp_apple_file_is_detected_over_http(tmp_path: Path) -> None:
+    body = (FIXTURES / "apple" / "two_services_shared_event.js").read_bytes()
+    (tmp_path / "system_status_en_US.js").write_bytes(body)
+    with StaticServer(tmp_path) as server:
+        found = _detect(server.url("/system_status_en_US.js"))
+        assert (found["format"], found["endpoint"]) == (
+            "apple",
+            server.url("/system_status_en_US.js"),
+        )

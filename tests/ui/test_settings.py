@@ -269,6 +269,20 @@ def test_add_by_url_detects_and_previews_before_saving(
     assert window.selected_watch() == added
 
 
+def test_a_url_pasted_into_the_search_box_is_detected(
+    window: SettingsWindow,
+    site: StaticServer,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    dialog = open_dialog(window)
+    dialog.search.setText(site.url("/"))
+    dialog.search.returnPressed.emit()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    assert dialog.url.text() == site.url("/")
+    assert dialog.preview_label.text().startswith("Atlassian Statuspage · endpoint ")
+    assert dialog.add_button.isEnabled() and dialog.entry is None
+
+
 def test_a_url_with_nothing_to_detect_says_so(
     window: SettingsWindow,
     config_path: Path,
