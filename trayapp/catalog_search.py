@@ -102,7 +102,7 @@ def score(item: _Indexed, query: str) -> Match | None:
             any(w.startswith(t) for w in with_hosts + list(item.filter_words)) for t in tokens
         ):
             best = max(best, (65.0, "filter"))
-        elif any(typed in h if "." in typed else _label_start(typed, h) for h in item.hosts):
+        elif "." in typed and any(typed in h for h in item.hosts):  # 'githubstatus.com'
             best = max(best, (65.0, "host"))
     if best[0] < 40 and (
         item.category == wanted or (len(wanted) >= 3 and item.category.startswith(wanted))
@@ -116,12 +116,6 @@ def score(item: _Indexed, query: str) -> Match | None:
         return None
     bonus = 1.0 if item.entry.verified else 0.0  # hand-checked first among equals
     return Match(item.entry, best[0] + bonus, best[1])
-
-
-def _label_start(typed: str, host: str) -> bool:
-    """Whether one of the host's labels starts with ``typed`` ('braintree' in
-    status.braintreepayments.com; not 'vercl' inside 'clevercloud')."""
-    return len(typed) >= 3 and any(label.startswith(typed) for label in host.split("."))
 
 
 def typo_ratio(tokens: Sequence[str], name_words: Sequence[str]) -> float:
