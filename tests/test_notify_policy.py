@@ -105,13 +105,21 @@ def told(service: str, severity: Severity = MAJOR, when: datetime = T0) -> Polic
 # ---------------------------------------------------------------------------- basics
 
 
-def test_start_up_is_silent_and_buffers_nothing() -> None:
-    state = PolicyState()
-    for service, severity in [("OpenAI", MAJOR), ("Groq", DEG), ("Mistral", OK), ("X", UNK)]:
-        state, out = decide(state, status(service, None, severity), T0, S)
-        assert out == []
-    assert next_deadline(state) is None
-    assert state.told_outage == frozenset()
+def test_a_start_during_an_outage_sends_one_summary_of_what_is_down() -> None:
+    events = [status(s, None, sev) for s, sev in [("OpenAI", MAJOR), ("Groq", DEG), ("Mistral", OK),
+                                                   ("X", UNK)]]  # fmt: skip
+    state, out = run(events)
+    assert [(n.title, n.kind, n.urgency) for n in out] == [
+        ("Already down when trayapp started: 2 services", "group", "critical")
+    ]
+    assert "OpenAI (major outage), Groq (degraded)" in out[0].body
+    assert state.told_outage == {"OpenAI", "Groq"}  # so their recoveries are told
+    _, out = run([status("OpenAI", None, PART)])
+    assert [(n.title, n.body) for n in out] == [
+        ("OpenAI: partial outage", "Already so when trayapp started.")
+    ]
+    _, out = run([status("Mistral", None, OK), status("X", None, UNK)])
+    assert out == []  # fine or unreadable at start-up: nothing to say
 
 
 def test_outage_waits_for_the_group_window_then_notifies_once() -> None:
@@ -244,7 +252,7 @@ def test_recovery_notifies_who_was_told_then_forgets() -> None:
     assert [(n.title, n.body, n.urgency, n.kind, n.url) for n in out] == [
         (
             "OpenAI has recovered",
-            "Now operational (was major outage).",
+            "Now operational (was major outage, for 5 min).",
             "low",
             "recovered",
             "https://status.openai.example/",
@@ -256,7 +264,8 @@ def test_recovery_notifies_who_was_told_then_forgets() -> None:
 
 
 def test_no_recovery_for_an_outage_nobody_was_told_of() -> None:
-    state, out = run([status("OpenAI", None, MAJOR)])  # started in an outage: silent
+    quiet = NotifySettings(quiet_hours=(time(0), time(23, 59)), timezone=UTC)
+    state, out = run([status("OpenAI", OK, MAJOR)], settings=quiet)  # suppressed: not told
     assert out == []
     _, out = run([status("OpenAI", MAJOR, OK, at(300))], state)
     assert out == []
@@ -314,7 +323,7 @@ def test_min_severity_moves_the_line_between_problem_and_fine() -> None:
     state, _ = run([status("OpenAI", OK, MAJOR)], settings=settings)
     _, out = run([status("OpenAI", MAJOR, DEG, at(300))], state, settings=settings)
     assert [(n.title, n.body) for n in out] == [
-        ("OpenAI has recovered", "Now degraded (was major outage).")
+        ("OpenAI has recovered", "Now degraded (was major outage, for 5 min).")
     ]
 
 
@@ -405,8 +414,9 @@ def test_tell_when_back_fires_once_through_mute_and_quiet_hours() -> None:
     assert out == []  # still a problem: not back yet
     state, out = run([status("OpenAI", DEG, OK, at(600))], state, settings=quiet, context=URLS)
     assert [(n.title, n.body, n.urgency, n.kind, n.url) for n in out] == [
-        ("OpenAI is back", "Now operational.", "low", "back", "https://status.openai.example/")
-    ]
+        ("OpenAI is back", "Now operational after 10 min down.", "normal", "back",
+         "https://status.openai.example/")
+    ]  # fmt: skip
     assert state.back_watch == frozenset()
     state, _ = run([status("OpenAI", OK, MAJOR, at(900))], state, settings=quiet)
     _, out = run([status("OpenAI", MAJOR, OK, at(1200))], state, settings=quiet)
@@ -417,7 +427,8 @@ def test_tell_when_back_after_an_unreadable_spell_says_so() -> None:
     state = tell_when_back(told("OpenAI"), "OpenAI")
     state, out = run([status("OpenAI", UNK, OK, at(600))], state)
     assert [(n.title, n.body) for n in out] == [
-        ("OpenAI is back", "Now operational. Its status page could not be read for a while.")
+        ("OpenAI is back", "Now operational after 10 min down. Its status page could not be "
+         "read for a while.")
     ]
     assert state.told_outage == frozenset()
 
@@ -665,3 +676,46 @@ def test_a_verdict_that_repeats_the_pages_change_keeps_its_details() -> None:
     _, out = run([page, same])
     (note,) = out
     assert note.body.splitlines() == ["Was operational.", "Affected: API, ChatGPT"]
+
+
+# ---------------------------------------------------------------------------- yours
+
+
+def yours_event(service: str, when: datetime, previous: Severity = OK) -> Event:
+    text = "Your key was rejected: store a new one with `trayapp secret set openai`."
+    return Event(when, service, "yours", UNK, previous, text)
+
+
+def test_yours_is_one_notification_of_its_own_and_not_repeated() -> None:
+    state, out = run([yours_event("OpenAI", T0)])
+    assert [(n.title, n.body, n.urgency, n.kind) for n in out] == [
+        ("Your OpenAI key was rejected", "Store a new one with `trayapp secret set openai`.",
+         "normal", "yours")
+    ]  # fmt: skip
+    assert state.told_outage == frozenset()
+    state, out = run([yours_event("OpenAI", at(1800))], state)
+    assert out == []  # still the same key problem: said once
+    state, _ = run([status("OpenAI", UNK, OK, at(3600), kind="verdict")], state)
+    _, out = run([yours_event("OpenAI", at(5400))], state)
+    assert [n.kind for n in out] == ["yours"]  # a new spell of it is news again
+
+
+def test_an_outage_turning_into_yours_is_not_back() -> None:
+    """503 then 401 after an outage: no 'back', one 'yours', and the outage stays told."""
+    state = tell_when_back(told("OpenAI"), "OpenAI")
+    state, out = run([yours_event("OpenAI", at(300), previous=MAJOR)], state)
+    assert [n.kind for n in out] == ["yours"]
+    assert state.told_outage == {"OpenAI"} and "OpenAI" in state.back_watch
+    _, out = run([status("OpenAI", UNK, OK, at(900), kind="verdict")], state)
+    assert [(n.kind, n.body) for n in out] == [
+        ("back", "Now operational after 15 min down. Its status page could not be read for a "
+         "while.")
+    ]  # fmt: skip
+
+
+def test_recovery_says_how_long_it_was_down() -> None:
+    state = told("OpenAI", when=at(0))
+    _, out = run([status("OpenAI", MAJOR, OK, at(3900))], state)
+    assert [(n.title, n.body) for n in out] == [
+        ("OpenAI has recovered", "Now operational (was major outage, for 1 h 5 min).")
+    ]

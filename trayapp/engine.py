@@ -21,12 +21,13 @@ pure tracker; the engine hands out events and per-source snapshots through callb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
+from trayapp.verdict import sentence as verdict_sentence
 from trayapp.urls import is_loopback
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,9 @@ class SourceStatus:
     next_check_in: float | None  # seconds, when known
     probes: tuple[probe.ProbeState, ...] = ()
     verdict: verdict.Verdict | None = None  # page + probes + witness, for a watch with probes
+    probe_specs: tuple[probe.ProbeSpec, ...] = ()  # what each of ``probes`` runs
+    interval: float | None = None  # seconds between polls now (a read older than 2x is stale)
+    reachable: bool = True  # its server answered the latest poll (offline or not)
 
     @property
     def active_verdict(self) -> verdict.Verdict | None:
@@ -154,6 +159,7 @@ class _Source:
     probe_specs: tuple[probe.ProbeSpec, ...] = ()
     probe_states: list[probe.ProbeState] = field(default_factory=list)
     probe_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    probe_wakes: list[asyncio.Event] = field(default_factory=list)
     verdict: verdict.Verdict | None = None
     acknowledgement: verdict.Acknowledgement | None = None
 
@@ -224,10 +230,22 @@ class Engine:
         self._stop.set()
 
     def check_now(self, name: str | None = None) -> None:
-        """Poll one source (or all) now, unless it is backing off after failures."""
+        """Poll one source (or all) and run its probes now, failing ones included: the user
+        asked, once (a held "yours" is re-checked too)."""
         for src in self._selected(name):
-            if src.failures == 0:
-                self._wake(src, None)
+            self._wake(src, None)
+            for wake in src.probe_wakes:
+                wake.set()
+
+    def tokens_changed(self) -> None:
+        """A token was stored or removed: re-check the probes held on the user's side now."""
+        self._wake_probes(lambda state: state.paused)
+
+    def _wake_probes(self, which: Callable[[probe.ProbeState], bool]) -> None:
+        for src in self._sources.values():
+            for state, wake in zip(src.probe_states, src.probe_wakes, strict=True):
+                if which(state):
+                    wake.set()
 
     def set_paused(self, paused: bool) -> None:
         if paused:
@@ -308,6 +326,7 @@ class Engine:
             configured=watch, watch=watch, probe_specs=specs, state=self._resume(watch.name)
         )
         src.probe_states = [probe.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
+        src.probe_wakes = [asyncio.Event() for _ in specs]
         self._sources[watch.name] = src
         loop = asyncio.get_running_loop()
         src.task = loop.create_task(self._run_source(src), name=f"poll {watch.name}")
@@ -478,20 +497,22 @@ class Engine:
     # ------------------------------------------------------------------ active probes
 
     async def _run_probe(self, src: _Source, index: int) -> None:
-        """One probe's loop: the same politeness as polling (floor, jitter, backoff,
-        Retry-After), and a probe paused on the user's side waits for a new token or settings."""
+        """One probe's loop: the same politeness as polling (floor, jitter, Retry-After), every
+        ``problem_interval`` while in outage, and a held "yours" re-checked slowly. Woken early
+        by Check now, a token change and the network coming back."""
         spec = src.probe_specs[index]
-        floor = self.settings.min_loopback_interval if is_loopback(spec.url) else None
+        wake = src.probe_wakes[index]
+        floor = self._probe_floor(spec)
         delay = self._rng.uniform(0, self.settings.first_round_spread)
         while True:
-            await asyncio.sleep(delay)
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, delay)):
+                    await wake.wait()
             await self._unpaused.wait()
             token = await self._token(spec)
             fingerprint = probe.fingerprint(spec, token)
             state = probe.resume_if_changed(src.probe_states[index], fingerprint)
-            if state.paused_by(fingerprint):
-                delay = max(spec.interval, floor or spec.floor)  # look for a new token later
-                continue
             host = urlsplit(spec.url).netloc
             per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
             assert self._client is not None and self._global is not None
@@ -501,20 +522,29 @@ class Engine:
             if not result.connected and result.cause == "unreachable":
                 result = probe.with_witness(result, await self._connectivity())
             now = datetime.now(UTC)
-            src.probe_states[index] = probe.probe_step(
+            state = probe.probe_step(
                 state,
                 result,
                 now,
                 self.settings.tracker.confirm_worse,
                 fingerprint=fingerprint,
             )
+            delay = probe.next_delay(
+                spec,
+                state,
+                self._rng,
+                floor=floor,
+                problem_interval=self.settings.problem_interval,
+                cap=self.settings.backoff_cap,
+                retry_after_cap=self.settings.retry_after_cap,
+            )
+            src.probe_states[index] = replace(state, next_at=now + timedelta(seconds=delay))
             self._update_verdict(src, now)
             self._publish(src)
-            delay = probe.next_delay(
-                spec, src.probe_states[index], self._rng, floor=floor, cap=self.settings.backoff_cap
-            )
-            if delay is None:  # paused: check again for a changed token after an interval
-                delay = max(spec.interval, floor or spec.floor)
+
+    def _probe_floor(self, spec: probe.ProbeSpec) -> float | None:
+        """A loopback probe may run as often as a loopback page (tests, the demo)."""
+        return self.settings.min_loopback_interval if is_loopback(spec.url) else None
 
     async def _token(self, spec: probe.ProbeSpec) -> str | None:
         if not spec.token_name or self._token_lookup is None:
@@ -535,7 +565,7 @@ class Engine:
             src.state.confirmed,
             src.state.since,
             src.probe_states,
-            self._offline,
+            self._offline and not self._answers(src),
             now,
             page_admitted=followed is not None
             and followed.page_ack_at is not None
@@ -552,16 +582,24 @@ class Engine:
         if write is not None:
             self._on_ack(write)
         if previous is not None and previous.kind != src.verdict.kind:
+            yours = src.verdict.kind == "yours"
             self._emit(
                 Event(
                     time=now,
                     service=src.watch.name,
-                    kind="verdict",
+                    kind="yours" if yours else "verdict",
                     severity=src.verdict.severity,
                     previous=previous.severity,
-                    message=src.verdict.text,
+                    message=verdict_sentence(src.verdict) if yours else src.verdict.text,
                 )
             )
+
+    def _answers(self, src: _Source) -> bool:
+        """Whether the service itself answers while the reference hosts fail: its page was
+        reached, or a probe got an answer (a host on this machine or the LAN often does)."""
+        if src.last_checked is not None and not src.transport_failed:
+            return True
+        return any(s.last is not None and s.last.connected for s in src.probe_states)
 
     # ------------------------------------------------------------------ connectivity witness
 
@@ -622,6 +660,9 @@ class Engine:
                 if src.transport_failed:  # spread out: many clients come back at this moment
                     src.failures = 0
                     self._wake(src, self._rng.uniform(0.2, ONLINE_SPREAD))
+            self._wake_probes(
+                lambda state: state.paused or (state.last is not None and state.last.neutral)
+            )
 
     async def _await_online(self) -> None:
         """While offline, recheck the reference hosts with capped, jittered backoff."""
@@ -676,6 +717,9 @@ class Engine:
             next_check_in=src.next_delay,
             probes=tuple(src.probe_states),
             verdict=src.verdict,
+            probe_specs=src.probe_specs,
+            interval=self._base_interval(src),
+            reachable=not src.transport_failed,
         )
 
     def _publish(self, src: _Source) -> None:

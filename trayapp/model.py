@@ -167,6 +167,7 @@ EventKind = Literal[
     "offline",  # the connectivity witness failed: the user is offline (service is "")
     "online",  # connectivity is back
     "verdict",  # the verdict from page + active probes changed (e.g. an unacknowledged outage)
+    "yours",  # the verdict became "yours": the user's key, quota or settings (message: the fix)
 ]
 
 

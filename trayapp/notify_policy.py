@@ -12,9 +12,10 @@ Rules, and why (a status tray that cries wolf gets muted for good):
   against the previous reading: a service that goes major → unreadable → major says nothing new.
   Several changes of one service within a window collapse into the net change; a blip that ends
   where it started says nothing at all.
-- **Start-up is silent** (``previous=None``): the icon shows the starting state, and a burst of
-  "OpenAI: degraded" every time the app starts would teach people to ignore it. An outage
-  already under way at start-up was not told, so its recovery is not announced either.
+- **Start-up** (``previous=None``): what is already down when the app starts (or a watch is
+  added) goes into one summary notification for the first group window ("Already so when
+  trayapp started"), and is then told like any outage, so its recovery is announced. Fine or
+  unreadable services at start-up say nothing.
 - **Silent kinds:** ``unreadable``, ``flapping`` (it also drops the service's buffered change)
   and ``offline``/``online`` never notify: unknown is not an outage, and an offline spell is the
   user's network, which the icon shows. The ``stable`` event that ends flapping counts like a
@@ -25,8 +26,13 @@ Rules, and why (a status tray that cries wolf gets muted for good):
 - **Recovery** (out of problem territory) notifies only if the user was told of the outage, and
   never when the net change passed through ``unknown`` (``previous=UNKNOWN``): we cannot know
   what happened in between (the tracker's rule). Either way ``told`` is cleared.
+- **Yours** (the user's key, quota or settings, from the service's own checks): one
+  notification ("Your OpenAI key was rejected", with the fix), at normal urgency, not repeated
+  until the service's verdict has been something else. It is not a recovery: a told outage
+  stays told (only an expected answer ends it), and nothing says "back".
 - **Tell me when it's back** fires once when the service is out of problem territory, then
-  clears itself. It passes mutes and quiet hours (the user asked for exactly this message) and
+  clears itself. It says how long the service was down (since the user was first told), at
+  normal urgency: the user asked for it. It passes mutes and quiet hours (the user asked for exactly this message) and
   also fires after an unreadable spell: it answers "is it usable now?", not "did it recover?",
   and its text says the page was unreadable for a while.
 - **Mutes** (until a time, or ``UNTIL_RECOVERED``) and **quiet hours** suppress everything else,
@@ -56,7 +62,7 @@ UNTIL_RECOVERED: Final = "until recovered"
 
 Urgency = Literal["low", "normal", "critical"]
 NotificationKind = Literal[
-    "problem", "improving", "recovered", "back", "maintenance", "update", "group"
+    "problem", "improving", "recovered", "back", "maintenance", "update", "yours", "group"
 ]
 MuteUntil = datetime | Literal["until recovered"]
 
@@ -120,6 +126,8 @@ class _Change:
     via_unknown: bool  # some step of it came from unknown
     components: tuple[str, ...] = ()
     note: str = ""  # the verdict in words, when the user's own checks made the change
+    since: datetime | None = None  # when the window's first change happened
+    startup: bool = False  # the state found at start-up (previous=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +139,25 @@ class _Update:
 
 
 @dataclass(frozen=True, slots=True)
+class _Yours:
+    """The service's own checks are held on the user's side; ``text`` says what to do."""
+
+    service: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyState:
     """What the policy remembers between events. Mappings are never mutated, only replaced."""
 
     mutes: Mapping[str, MuteUntil] = field(default_factory=dict)
     told: Mapping[str, Severity] = field(default_factory=dict)  # outages the user was told of
+    down_since: Mapping[str, datetime] = field(default_factory=dict)  # problems, since when
+    yours: frozenset[str] = frozenset()  # services whose "yours" the user was told of
     back_watch: frozenset[str] = frozenset()  # "tell me when it's back"
     incidents: Mapping[str, tuple[Incident, ...]] = field(default_factory=dict)  # open ones
     last_update: Mapping[str, datetime] = field(default_factory=dict)  # rate limit of updates
-    pending: tuple[_Change | _Update, ...] = ()
+    pending: tuple[_Change | _Update | _Yours, ...] = ()
     pending_until: datetime | None = None  # when the buffered group is due
 
     @property
@@ -181,6 +199,8 @@ def forget(state: PolicyState, service: str) -> PolicyState:
         state,
         mutes=_without(state.mutes, service),
         told=_without(state.told, service),
+        down_since=_without(state.down_since, service),
+        yours=state.yours - {service},
         back_watch=state.back_watch - {service},
         incidents=_without(state.incidents, service),
         last_update=_without(state.last_update, service),
@@ -232,16 +252,24 @@ def _file(state: PolicyState, event: Event, settings: NotifySettings) -> PolicyS
         return state
     match event.kind:
         case "status" | "stable":
-            if event.previous is None:  # start-up: silent; forget stale news of a fine service
-                if _is_problem(event.severity, settings) or event.severity is UNKNOWN:
+            if event.previous is None:  # start-up: a summary of what is already down
+                if event.severity is UNKNOWN:
                     return state
-                return replace(state, told=_without(state.told, service))
+                if _is_problem(event.severity, settings):
+                    return _buffer_change(state, event)
+                return replace(state, told=_without(state.told, service))  # stale news
             if event.severity is UNKNOWN:  # "stable but unreadable"
                 return state
             return _buffer_change(state, event)
         case "verdict" if event.previous is not None and event.severity is not UNKNOWN:
             # the user's own checks see an outage (or its end) before the page admits it
+            state = replace(state, yours=state.yours - {service})
             return _buffer_change(state, event)
+        case "yours":  # the user's key, quota or settings: not an outage, not a recovery
+            if service in state.yours:
+                return state
+            item = _Yours(service, event.message)
+            return replace(state, pending=(*_drop(state.pending, service, _Yours), item))
         case "flapping":
             return replace(state, pending=_drop(state.pending, service, _Change))
         case "incident_opened" | "incident_updated" | "incident_resolved" if event.incident:
@@ -260,7 +288,7 @@ def _file(state: PolicyState, event: Event, settings: NotifySettings) -> PolicyS
 
 
 def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
-    assert event.previous is not None
+    startup = event.previous is None
     old = next(
         (p for p in state.pending if isinstance(p, _Change) and p.service == event.service), None
     )
@@ -268,11 +296,13 @@ def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
         return state  # the page's own change, which carries the components, said it already
     change = _Change(
         service=event.service,
-        first_previous=old.first_previous if old else event.previous,
+        first_previous=old.first_previous if old else (event.previous or UNKNOWN),
         severity=event.severity,
         via_unknown=(old.via_unknown if old else False) or event.previous is UNKNOWN,
         components=event.components or (old.components if old else ()),
         note=event.message if event.kind == "verdict" else "",
+        since=old.since if old else event.time,
+        startup=(old.startup if old else False) or startup,
     )
     return replace(state, pending=(*_drop(state.pending, event.service, _Change), change))
 
@@ -291,9 +321,13 @@ class _Item:
     text: str = ""  # incident title or update text
     components: tuple[str, ...] = ()
     via_unknown: bool = False
+    down_for: timedelta | None = None  # how long it was down ("back")
+    startup: bool = False  # already so when the app started
 
     @property
     def urgency(self) -> Urgency:
+        if self.kind in ("back", "yours"):
+            return "normal"  # asked for, or the user must act
         if self.kind != "problem":
             return "low"
         return "critical" if self.severity is Severity.MAJOR_OUTAGE else "normal"
@@ -316,6 +350,12 @@ def flush(
         state, item = _judge(state, change, now, settings, quiet)
         if item is not None:
             items.append(item)
+    for held in (p for p in pending if isinstance(p, _Yours)):
+        if held.service in state.yours:
+            continue
+        if not quiet and not is_muted(state, held.service, now):
+            state = replace(state, yours=state.yours | {held.service})
+            items.append(_Item(held.service, "yours", UNKNOWN, text=held.text))
     reported = {i.service for i in items}
     for update in (p for p in pending if isinstance(p, _Update)):
         state, item = _judge_update(state, update, now, settings, quiet, reported)
@@ -334,6 +374,7 @@ def _judge(
     silent = quiet or is_muted(state, service, now)
     told = state.told.get(service)
     if _is_problem(severity, settings):
+        state = replace(state, down_since={service: change.since or now, **state.down_since})
         if told is severity or silent:
             return state, None
         improving = told is not None and severity.rank < told.rank
@@ -345,11 +386,17 @@ def _judge(
         kind: NotificationKind = "improving" if improving else "problem"
         before = told if improving else change.first_previous
         text = _latest_title(state, service, "incident") or _sentence(change.note)
-        return state, _Item(service, kind, severity, before, text, change.components)
+        item = _Item(service, kind, severity, before, text, change.components)
+        return state, replace(item, startup=change.startup and not improving)
 
     # out of problem territory: the outage (if any) is over for the user's purposes
+    began = state.down_since.get(service)
+    down_for = (change.since or now) - began if began is not None else None
     state = replace(
-        state, told=_without(state.told, service), last_update=_without(state.last_update, service)
+        state,
+        told=_without(state.told, service),
+        down_since=_without(state.down_since, service),
+        last_update=_without(state.last_update, service),
     )
     if state.mutes.get(service) == UNTIL_RECOVERED:
         state = unmute(state, service)
@@ -357,11 +404,12 @@ def _judge(
         state = cancel_when_back(state, service)
         if not settings.enabled:
             return state, None
-        return state, _Item(service, "back", severity, told, via_unknown=change.via_unknown)
+        item = _Item(service, "back", severity, told, via_unknown=change.via_unknown)
+        return state, replace(item, down_for=down_for)
     if silent:
         return state, None
     if told is not None and not change.via_unknown and settings.notify_recovery:
-        return state, _Item(service, "recovered", severity, told)
+        return state, _Item(service, "recovered", severity, told, down_for=down_for)
     if (
         severity is Severity.MAINTENANCE
         and settings.notify_maintenance
@@ -430,6 +478,8 @@ def _word_one(item: _Item, context: Context) -> tuple[str, str]:
     match item.kind:
         case "problem":
             was = f"Was {before}." if item.before is not UNKNOWN else "Was unreadable before."
+            if item.startup:
+                was = "Already so when trayapp started."
             lines = [item.text or was]
             if item.components:
                 lines.append("Affected: " + _names(item.components))
@@ -438,20 +488,52 @@ def _word_one(item: _Item, context: Context) -> tuple[str, str]:
         case "improving":
             return f"{name}: {label}", _lines([f"Improving (was {before}).", item.text])
         case "recovered":
-            return f"{name} has recovered", f"Now {label} (was {before})."
+            down = f", for {_duration(item.down_for)}" if item.down_for is not None else ""
+            return f"{name} has recovered", f"Now {label} (was {before}{down})."
         case "back":
             note = " Its status page could not be read for a while." if item.via_unknown else ""
-            return f"{name} is back", f"Now {label}.{note}"
+            down = f" after {_duration(item.down_for)} down" if item.down_for is not None else ""
+            return f"{name} is back", f"Now {label}{down}.{note}"
+        case "yours":
+            return _word_yours(name, item.text)
         case "maintenance":
             return f"{name}: maintenance", item.text or "Planned maintenance in progress."
         case _:  # "update"
             return f"{name}: incident update", item.text
 
 
+def _word_yours(name: str, text: str) -> tuple[str, str]:
+    """'Your OpenAI key was rejected' / 'Store a new one with `trayapp secret set openai`.'"""
+    head, _, fix = text.partition(": ")
+    head = head.rstrip(".")
+    if head.lower().startswith("your key "):
+        title = f"Your {name} key {head[len('your key ') :]}"
+    else:
+        title = f"{name}: {head[:1].lower() + head[1:]}"
+    body = fix[:1].upper() + fix[1:] if fix else "Your own checks of it need your attention."
+    return title, body
+
+
+def _duration(delta: timedelta) -> str:
+    """'25 min', '2 h 5 min', '<1 min' (no import of the summary module: the policy is pure)."""
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    days, hours = divmod(hours, 24)
+    return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
+
+
 def _group_title(items: list[_Item]) -> str:
     n = len(items)
     kinds = {i.kind for i in items}
     if kinds == {"problem"}:
+        if all(i.startup for i in items):
+            return f"Already down when trayapp started: {n} services"
         return f"{n} services have problems"
     if kinds <= {"recovered", "back"}:
         return f"{n} services are back"
@@ -473,6 +555,8 @@ def _group_body(items: list[_Item], context: Context) -> str:
         lines.append("Maintenance: " + _names(i.service for i in maintenance))
     if updates := of("update"):
         lines.append("Incident updates: " + _names(i.service for i in updates))
+    if yours := of("yours"):
+        lines.append("Your checks need you: " + _names(i.service for i in yours))
     lines.append(_alternatives(problems, context))
     return _lines(lines)
 
@@ -527,5 +611,5 @@ def _without(mapping: Mapping, key: str) -> dict:
     return {k: v for k, v in mapping.items() if k != key}
 
 
-def _drop(pending: tuple[_Change | _Update, ...], service: str, kind: type) -> tuple:
+def _drop(pending: tuple[_Change | _Update | _Yours, ...], service: str, kind: type) -> tuple:
     return tuple(p for p in pending if not (p.service == service and isinstance(p, kind)))

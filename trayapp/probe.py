@@ -4,10 +4,14 @@ A status page tells what its operator admits; a probe tells what the API does fo
 Every probe result is classified, because the right reaction differs:
 
 - **theirs**: 5xx, 529, their overload bodies (``overloaded_error``, ``server_is_overloaded``,
-  ``UNAVAILABLE``), a timeout after connecting, a connection failure while the network works;
-- **yours**: the key was rejected (401/403, Gemini's ``API_KEY_INVALID``), quota or spend limit
-  reached (``insufficient_quota``, credit balance, usage limits), a request the API refuses as
-  wrong (other 4xx), or you are offline (a connection failure while the witness fails too);
+  ``UNAVAILABLE``), a timeout after connecting, a connection failure while the network works,
+  and their edge refusing: a 401/403 whose body is a challenge (``cf-mitigated: challenge``,
+  "Just a moment…"), an HTML page, empty or not JSON; for a preset, any 401/403 that is not
+  the provider's documented key error (``AUTH_ERRORS``);
+- **yours**: the key was rejected (the provider's documented authentication error; for a custom
+  probe, a JSON 401/403 that is the same on consecutive tries), quota or spend limit reached
+  (``insufficient_quota``, credit balance, usage limits), a request the API refuses as wrong
+  (other 4xx), or you are offline (a connection failure while the witness fails too);
 - **rate_limited**: a 429 without quota words: back off (Retry-After honoured), not an outage.
 
 ``classify`` is pure; ``run_probe`` sends one request through the shared edge
@@ -17,7 +21,11 @@ from the keyring (the caller passes the value); they never appear in a reason, a
 or a log line.
 
 ``ProbeState`` + ``probe_step`` fold results over time (confirm before flipping, p50 latency,
-pause on "yours" until the token or settings change); ``next_delay`` is the polite schedule.
+hold a confirmed "yours"); ``next_delay`` is the polite schedule. Nothing is parked for ever: a
+"yours" is re-checked every ``YOURS_RECHECK`` (30 min), and at once on "Check now", on a token or
+settings change and when the network comes back (the engine wakes it). While a probe is in
+outage it runs every ``problem_interval`` (60 s by default), further apart only when the server
+asks (Retry-After, 429), so "it's back" is seen within one interval plus confirmation.
 
 JSON conditions (``json = "..."`` in the config, ``--condition`` on the command line) are tiny
 expressions, parsed without eval::
@@ -61,7 +69,7 @@ log = logging.getLogger(__name__)
 ProbeVerdict = Literal["ok", "degraded", "theirs", "yours", "rate_limited"]
 AuthScheme = Literal["bearer", "x-api-key", "x-goog-api-key"]
 # One word for why a result is what it is (None for ok/degraded):
-#   theirs: server, overloaded, timeout, unreachable, unexpected
+#   theirs: server, overloaded, timeout, unreachable, unexpected, edge (their edge refused)
 #   yours: auth, quota, request, token_missing, offline
 #   rate_limited: rate_limit;  unverified: a connection failure the witness could not judge
 Cause = Literal[
@@ -70,6 +78,7 @@ Cause = Literal[
     "timeout",
     "unreachable",
     "unexpected",
+    "edge",
     "auth",
     "quota",
     "request",
@@ -83,12 +92,14 @@ AUTH_SCHEMES: tuple[str, ...] = ("bearer", "x-api-key", "x-goog-api-key")
 PROBE_FLOOR = 60.0  # seconds: no probe of a public host runs more often
 COSTS_TOKENS_FLOOR = 1800.0  # a generation check spends tokens: at most every 30 min
 DEFAULT_INTERVAL = 300.0
+PROBLEM_INTERVAL = 60.0  # while in outage: how often a probe looks for the recovery
+YOURS_RECHECK = 1800.0  # a confirmed "yours" (key, quota, settings) is re-checked this often
 DEFAULT_SLOW_MS = 2000
 MAX_BODY = 2 * 1024 * 1024  # model lists are tens of kB
 LATENCY_SAMPLES = 5  # p50 over this many recent successful results
 MIN_SLOW_SAMPLES = 2  # one slow answer is not "degraded"
 
-# Causes that need the user to act: the probe pauses until the token or the settings change.
+# Causes that need the user to act: held as "yours", re-checked every YOURS_RECHECK.
 PAUSING: frozenset[str] = frozenset({"auth", "quota", "request", "token_missing"})
 # Results that say nothing about the service: they neither confirm nor clear anything.
 NEUTRAL: frozenset[str] = frozenset({"offline", "unverified", "rate_limit"})
@@ -419,6 +430,7 @@ class ProbeResult:
     connected: bool = True  # False: no connection was made (the witness decides whose it is)
     fix: str | None = None
     slow_ms: int | None = None  # the threshold it was judged against
+    signature: str | None = None  # digest of a custom probe's 401/403 (consecutive tries agree)
 
     @property
     def succeeded(self) -> bool:
@@ -448,15 +460,32 @@ class ProbeResult:
 
 
 _OVERLOAD_WORDS = ("overloaded", "unavailable")
-_AUTH_WORDS = (
-    "api_key_invalid",
-    "invalid_api_key",
-    "api key not valid",
-    "authentication_error",
-    "unauthenticated",
-    "permission_denied",
-    "permission_error",
-)
+_AUTH_WORDS = ("api_key_invalid", "invalid_api_key", "api key not valid")  # a key error at 400
+# The documented authentication errors of each provider, by HTTP status: which identifier
+# (OpenAI error.code or error.type, Anthropic error.type, Gemini error.status or
+# ErrorInfo.reason) says "your key was rejected". Anything else at 401/403 from a preset's
+# host is their edge or their bug, not your key.
+#   OpenAI: 401 {"error": {"code": "invalid_api_key", "type": "invalid_request_error"}}
+#   Anthropic: 401 {"type": "error", "error": {"type": "authentication_error"}},
+#              403 ... "permission_error"
+#   Gemini: 401 {"error": {"status": "UNAUTHENTICATED"}}, 403 "PERMISSION_DENIED",
+#           400 "INVALID_ARGUMENT" with ErrorInfo reason "API_KEY_INVALID"
+AUTH_ERRORS: Mapping[str, Mapping[int, frozenset[str]]] = {
+    "openai": {
+        401: frozenset({"invalid_api_key", "invalid_authentication", "invalid_request_error"}),
+        403: frozenset({"invalid_api_key", "invalid_authentication"}),
+    },
+    "anthropic": {
+        401: frozenset({"authentication_error"}),
+        403: frozenset({"permission_error", "authentication_error"}),
+    },
+    "gemini": {
+        400: frozenset({"API_KEY_INVALID"}),
+        401: frozenset({"UNAUTHENTICATED", "API_KEY_INVALID"}),
+        403: frozenset({"PERMISSION_DENIED", "API_KEY_INVALID"}),
+    },
+}
+_CHALLENGE_WORDS = ("just a moment", "cf-chl", "challenge-platform", "attention required")
 # Quota, credit or spend limits: these do not pass by waiting a few seconds.
 _QUOTA_HARD = (
     "insufficient_quota",
@@ -591,11 +620,31 @@ def classify(
     quota_soft = any(w in error.text for w in _QUOTA_SOFT)
     overloaded = status == 529 or any(w in error.text for w in _OVERLOAD_WORDS)
 
-    if status in (401, 403) or (status == 400 and any(w in error.text for w in _AUTH_WORDS[:3])):
+    if status in (401, 403) or (status == 400 and any(w in error.text for w in _AUTH_WORDS)):
         if status == 403 and quota_hard:
             return _quota(code, base, spec)
+        refusal = edge_refusal(headers, body)
+        if refusal is not None:
+            return ProbeResult(
+                "theirs", reason=f"their edge refused the request (HTTP {status}, {refusal})",
+                cause="edge", retry_after=retry_after, **base,
+            )  # fmt: skip
+        family = (spec.preset or "").split("-")[0]
+        if family in AUTH_ERRORS and not AUTH_ERRORS[family].get(status, frozenset()) & set(
+            error.words
+        ):
+            if status == 400:
+                return _refused(status, code, base)
+            return ProbeResult(
+                "theirs", reason=f"their API refused the request ({code}), which is not "
+                "its documented key error", cause="edge", retry_after=retry_after, **base,
+            )  # fmt: skip
         sent = bool(spec.token_name) if sent_token is None else sent_token
-        return _auth(code, base, spec, sent)
+        result = _auth(code, base, spec, sent)
+        if family in AUTH_ERRORS:
+            return result
+        # a custom probe: "yours" only once the same answer comes on consecutive tries
+        return replace(result, signature=_signature(status, body))
     if status == 402 or quota_hard or (status == 429 and quota_soft and retry_after is None):
         return _quota(code, base, spec)
     if overloaded and (status >= 500 or status == 429):
@@ -615,16 +664,46 @@ def classify(
             retry_after=retry_after, **base,
         )  # fmt: skip
     if 400 <= status < 500:
-        words = _STATUS_WORDS.get(status, "refused")
-        return ProbeResult(
-            "yours", reason=f"the request was refused ({code}, {words})", cause="request",
-            fix="check the probe's URL, method and headers; probing resumes when they change",
-            **base,
-        )  # fmt: skip
+        return _refused(status, code, base)
     expected = ", ".join(str(c) for c in spec.expect[:5])
     return ProbeResult(
         "yours", reason=f"got {code} where the probe expects {expected}", cause="request",
-        fix="check the probe's URL and expect codes; probing resumes when they change",
+        fix="check the probe's URL and expect codes; it is re-checked every 30 min and at "
+        "once when they change",
+        **base,
+    )  # fmt: skip
+
+
+def edge_refusal(headers: Mapping[str, str], body: bytes) -> str | None:
+    """Why a 401/403 is the provider's edge (CDN, WAF, load balancer) refusing rather than its
+    API judging the key: a challenge, an HTML page, an empty or non-JSON body. None: JSON."""
+    head = body[:4096].decode("utf-8", "replace").lower()
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge" or any(
+        w in head for w in _CHALLENGE_WORDS
+    ):
+        return "a challenge page"
+    if not body.strip():
+        return "an empty body"
+    if "html" in headers.get("content-type", "").lower() or head.lstrip().startswith("<"):
+        return "an HTML page"
+    try:
+        json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return "a body that is not JSON"
+    return None
+
+
+def _signature(status: int, body: bytes) -> str:
+    """A short digest of an answer: "the same response on consecutive tries"."""
+    return hashlib.sha256(str(status).encode() + b"\0" + body[:65536]).hexdigest()[:16]
+
+
+def _refused(status: int, code: str, base: dict[str, Any]) -> ProbeResult:
+    words = _STATUS_WORDS.get(status, "refused")
+    return ProbeResult(
+        "yours", reason=f"the request was refused ({code}, {words})", cause="request",
+        fix="check the probe's URL, method and headers; it is re-checked every 30 min and at "
+        "once when they change",
         **base,
     )  # fmt: skip
 
@@ -633,8 +712,7 @@ def _auth(code: str, base: dict[str, Any], spec: ProbeSpec, sent: bool) -> Probe
     if sent:
         return ProbeResult(
             "yours", reason=f"your key was rejected ({code})", cause="auth",
-            fix=f"store a valid key with `trayapp secret set {spec.token_name or 'NAME'}`; "
-            "probing resumes when it changes",
+            fix=f"store a new one with `trayapp secret set {spec.token_name or 'NAME'}`",
             **base,
         )  # fmt: skip
     return ProbeResult(
@@ -647,8 +725,8 @@ def _auth(code: str, base: dict[str, Any], spec: ProbeSpec, sent: bool) -> Probe
 def _quota(code: str, base: dict[str, Any], spec: ProbeSpec) -> ProbeResult:
     return ProbeResult(
         "yours", reason=f"quota or spend limit reached ({code})", cause="quota",
-        fix="add credits or raise the spend limit in your account; probing resumes when the "
-        "token or the probe's settings change",
+        fix="add credits or raise the spend limit in your account (it is re-checked every 30 "
+        "min, and at once on Check now)",
         **base,
     )  # fmt: skip
 
@@ -829,7 +907,7 @@ def _failed(spec: ProbeSpec, message: str, connected: bool) -> ProbeResult:
 
 # --------------------------------------------------------------------------- state over time
 
-Health = Literal["unknown", "ok", "degraded", "down", "paused"]
+Health = Literal["unknown", "ok", "degraded", "down", "yours"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -837,7 +915,9 @@ class ProbeState:
     """What one probe's results add up to. Pure data; ``probe_step`` makes the next one.
 
     ``down`` is the confirmed state (None before the first). ``down_since`` is the time of the
-    first failing result of the confirmed outage: when your checks first saw it.
+    first failing result of the confirmed outage: when your checks first saw it. ``paused``
+    means a confirmed "yours" (key, quota, settings): held, and re-checked on a slow cadence;
+    an outage it interrupts stays open (only an expected answer ends one).
     """
 
     down: bool | None = None
@@ -846,6 +926,7 @@ class ProbeState:
     pending: Literal["up", "down", "yours"] | None = None
     pending_count: int = 0
     pending_since: datetime | None = None
+    pending_signature: str | None = None  # the "yours" answer being confirmed (custom probes)
     latencies: tuple[float, ...] = ()  # recent successful latencies, ms, newest last
     slow_ms: int | None = None
     failures: int = 0  # unsuccessful results in a row (for backoff)
@@ -857,6 +938,7 @@ class ProbeState:
     paused_for: str | None = field(default=None, repr=False)  # fingerprint of token + settings
     last: ProbeResult | None = None
     last_at: datetime | None = None
+    next_at: datetime | None = None  # when the next run is due (set by the scheduler)
 
     @property
     def p50(self) -> float | None:
@@ -876,16 +958,17 @@ class ProbeState:
     @property
     def health(self) -> Health:
         if self.paused:
-            return "paused"
+            return "yours"
         if self.down is None:
             return "unknown"
         if self.down:
             return "down"
         return "degraded" if self.slow else "ok"
 
-    def paused_by(self, current_fingerprint: str) -> bool:
-        """True while paused for exactly these settings and token (skip the run)."""
-        return self.paused and self.paused_for == current_fingerprint
+    @property
+    def in_outage(self) -> bool:
+        """Down, or a change of state being confirmed: look again every problem interval."""
+        return bool(self.down) or self.pending in ("up", "down")
 
 
 def probe_step(
@@ -899,8 +982,10 @@ def probe_step(
     """Fold one result into ``state``.
 
     Like the tracker: the first success is adopted at once; "down" and "yours" need ``confirm``
-    results in a row, and so does recovery. Neutral results (offline, unverified, rate limited)
-    neither count nor reset. A confirmed "yours" pauses the probe for ``fingerprint``.
+    results in a row (a custom probe's "yours" the same answer each time), and so does recovery.
+    Neutral results (offline, unverified, rate limited) neither count nor reset. A confirmed
+    "yours" holds the probe (``paused``) for ``fingerprint``; any other answer ends the hold.
+    An outage ends only with expected answers: a "yours" after it keeps ``down``.
     """
     if confirm < 1:
         raise ValueError("confirm must be at least 1")
@@ -909,7 +994,7 @@ def probe_step(
         latencies = state.latencies
         if result.latency_ms is not None:
             latencies = (*latencies, result.latency_ms)[-LATENCY_SAMPLES:]
-        state = replace(state, failures=0, retry_after=None, latencies=latencies)
+        state = replace(_unpause(state), failures=0, retry_after=None, latencies=latencies)
         if state.down is None:
             return _settle(state, down=False, now=now)
         if not state.down:
@@ -919,7 +1004,11 @@ def probe_step(
     if result.neutral:
         return state
     if result.verdict == "yours":
-        state = _count(state, "yours", now, confirm)
+        if state.paused:
+            return state
+        if state.pending == "yours" and state.pending_signature != result.signature:
+            state = _clear_pending(state)  # a different answer: not "the same on each try"
+        state = replace(_count(state, "yours", now, confirm), pending_signature=result.signature)
         if state.pending == "yours" and state.pending_count >= confirm:
             return replace(
                 _clear_pending(state),
@@ -930,6 +1019,7 @@ def probe_step(
                 paused_for=fingerprint,
             )
         return state
+    state = _unpause(state)
     if state.down:
         return _clear_pending(state)
     return _count(state, "down", now, confirm)
@@ -953,13 +1043,29 @@ def _settle(state: ProbeState, *, down: bool, now: datetime) -> ProbeState:
 
 
 def _clear_pending(state: ProbeState) -> ProbeState:
-    return replace(state, pending=None, pending_count=0, pending_since=None)
+    return replace(
+        state, pending=None, pending_count=0, pending_since=None, pending_signature=None
+    )
+
+
+def _unpause(state: ProbeState) -> ProbeState:
+    if not state.paused:
+        return state
+    return replace(
+        state,
+        paused=False,
+        paused_reason=None,
+        paused_fix=None,
+        paused_cause=None,
+        paused_for=None,
+    )
 
 
 def resume_if_changed(state: ProbeState, current_fingerprint: str) -> ProbeState:
-    """A paused probe starts afresh once the token or the settings changed."""
+    """A held "yours" is dropped once the token or the settings changed (the next result
+    decides again); the rest of the state (an open outage) is kept."""
     if state.paused and state.paused_for != current_fingerprint:
-        return ProbeState()
+        return replace(_unpause(state), failures=0)
     return state
 
 
@@ -969,29 +1075,38 @@ def next_delay(
     rng: random.Random,
     *,
     floor: float | None = None,
+    problem_interval: float = PROBLEM_INTERVAL,
     jitter: float = 0.2,
     quick_retries: int = 2,
     cap: float = 3600.0,
     retry_after_cap: float = 6 * 3600.0,
-) -> float | None:
-    """Seconds until the probe runs again; None while it is paused.
+    yours_recheck: float = YOURS_RECHECK,
+) -> float:
+    """Seconds until the probe runs again.
 
-    Healthy: the interval ±jitter. After a failure, up to ``quick_retries`` retries come sooner
-    (uniform over [floor, 2·floor], to confirm or clear it), then full-jitter exponential backoff
-    over [interval, interval·2ⁿ] up to ``cap``. Retry-After is honoured (clamped to
+    Healthy: the interval ±jitter. In outage (or confirming a change): every
+    ``problem_interval`` (jittered below it, never above), so a recovery is seen within one.
+    After a first failure, up to ``quick_retries`` retries come sooner (uniform over
+    [floor, 2·floor]) to confirm or clear it. Rate limited (429), or failures that confirm
+    nothing (unverified): full-jitter exponential backoff over [interval, interval·2ⁿ] up to
+    ``cap``. A held "yours": every ``yours_recheck``. Retry-After is honoured (clamped to
     ``retry_after_cap``). Never below ``floor`` (the spec's floor unless a caller passes one,
     e.g. a loopback test server): never a tight loop.
     """
-    if state.paused:
-        return None
     low = spec.floor if floor is None else floor
     base = max(spec.interval, low)
-    if state.failures == 0:
+    limited = state.last is not None and state.last.cause == "rate_limit"
+    if state.paused:
+        delay = max(yours_recheck, base)
+    elif state.failures == 0 and not state.in_outage:
         delay = base * rng.uniform(1 - jitter, 1 + jitter)
-    elif state.failures <= quick_retries:
+    elif state.in_outage and not limited:
+        often = min(problem_interval, base)
+        delay = often * rng.uniform(1 - jitter, 1.0)
+    elif state.failures <= quick_retries and not limited:
         delay = rng.uniform(low, min(2 * low, base))
     else:
-        exponent = min(state.failures - quick_retries, 16)
+        exponent = min(max(state.failures - quick_retries, 1), 16)
         delay = rng.uniform(base, max(base, min(cap, base * 2**exponent)))
     if state.retry_after:
         delay = max(delay, min(state.retry_after, retry_after_cap))

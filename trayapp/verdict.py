@@ -4,10 +4,13 @@ Pure: the engine passes what it knows, ``decide`` says what to show. In order of
 
 1. offline (the witness fails): "you are offline", never an outage;
 2. your checks confirm an outage: "outage, confirmed by the status page" when the page reports a
-   problem (or maintenance), else "outage seen by your checks, not yet acknowledged by the
-   status page (since 14:02)";
-3. a probe paused on your side: "your key was rejected" / "quota or spend limit reached" /
-   what to fix (the page's own problem, if any, is named first);
+   problem (or maintenance; "(it says partial outage)" when it admits less than the checks see,
+   and the worse of the two shows), else "outage seen by your checks, not yet acknowledged by
+   the status page (since 14:02)" ("the status page is not read yet" before its first read);
+3. a probe held on your side: "your key was rejected" / "quota or spend limit reached" /
+   what to fix (the page's own problem, if any, is named first). A state of its own: its
+   severity is the page's problem if any, else unknown (never green: nobody knows whether the
+   API works for you), and an outage it interrupts is not over;
 4. the page's own problem: "major outage, reported by the status page";
 5. probes slow: "degraded (slow: p50 2.3 s)";
 6. "operational" when the page or a probe says so, else "status unknown".
@@ -36,7 +39,7 @@ VerdictKind = Literal[
     "outage_reported",  # the page reports a problem; your checks (if any) pass
     "outage_confirmed",  # your checks and the page agree
     "outage_unacknowledged",  # your checks see an outage the page does not admit
-    "yours",  # a probe is paused on your side: key, quota or settings
+    "yours",  # a probe is held on your side: key, quota or settings
     "offline",
     "unknown",
 ]
@@ -93,11 +96,11 @@ def decide(
     down = [s for s in probe_states if s.health == "down"]
     if down:
         first = min((s.down_since or s.since or now) for s in down)
-        if acknowledged:
-            return _confirmed(page, first, ack_since)
         severity = Severity.MAJOR_OUTAGE if len(down) == len(probe_states) else (
             Severity.PARTIAL_OUTAGE
         )  # fmt: skip
+        if acknowledged:
+            return _confirmed(page, severity, first, ack_since)
         if page_admitted and page is Severity.OPERATIONAL:
             return Verdict(
                 "outage_confirmed",
@@ -106,7 +109,9 @@ def decide(
                 since=first,
                 probes_down_since=first,
             )
-        if page is Severity.UNKNOWN:
+        if page_severity is None:
+            text = "outage seen by your checks; the status page is not read yet"
+        elif page is Severity.UNKNOWN:
             text = "outage seen by your checks; the status page cannot be read"
         else:
             text = "outage seen by your checks, not yet acknowledged by the status page"
@@ -118,16 +123,16 @@ def decide(
             probes_down_since=first,
         )
 
-    paused = [s for s in probe_states if s.health == "paused"]
-    if paused:
-        state = paused[0]
+    held = [s for s in probe_states if s.health == "yours"]
+    if held:
+        state = held[0]
         words = yours_text(state.paused_cause)
         if page.is_problem:
             words = f"{page.label}, reported by the status page; {words}"
         return Verdict(
             "yours",
             words,
-            page,
+            page if page.is_problem else Severity.UNKNOWN,
             since=page_since if page.is_problem else None,
             fix=state.paused_fix,
             page_ack_since=ack_since,
@@ -168,16 +173,29 @@ def decide(
 
 
 def yours_text(cause: str | None) -> str:
-    """What a check paused on the user's side says: 'your key was rejected'."""
+    """What a check held on the user's side says: 'your key was rejected'."""
     return _YOURS_TEXT.get(cause or "", "your check needs attention")
 
 
-def _confirmed(page: Severity, first: datetime, ack_since: datetime | None) -> Verdict:
+def sentence(verdict: Verdict) -> str:
+    """The verdict as a sentence, with the fix when there is one: 'Your key was rejected:
+    store a new one with `trayapp secret set openai`.'"""
+    text = verdict.text[:1].upper() + verdict.text[1:]
+    return f"{text}: {verdict.fix}" if verdict.fix else f"{text}."
+
+
+def _confirmed(
+    page: Severity, checks: Severity, first: datetime, ack_since: datetime | None
+) -> Verdict:
+    """The checks fail and the page admits a problem: the worse of the two shows, and the
+    words say what the page admits when it admits less."""
     if page is Severity.MAINTENANCE:
         text, severity = "down for maintenance, announced by the status page", page
     else:
         text = "outage, confirmed by the status page"
-        severity = page if page.rank >= Severity.PARTIAL_OUTAGE.rank else Severity.PARTIAL_OUTAGE
+        severity = page if page.rank >= checks.rank else checks
+        if page.rank < checks.rank:
+            text += f" (it says {page.label})"
     return Verdict(
         "outage_confirmed",
         text,
