@@ -35,6 +35,7 @@ from trayapp.probe import (
     resume_if_changed,
     run_probe,
     scrub,
+    YOURS_RECHECK,
     with_witness,
 )
 from trayapp.replay import ReplayServer, Reply, Request, refused_url
@@ -329,10 +330,11 @@ def test_latency_conditions_and_expectations() -> None:
 
 def test_auth_reasons_say_whether_a_key_was_sent() -> None:
     spec = ProbeSpec(name="p", url="https://x.example/", token_name="openai")
-    sent = classify(401, {}, b"", 1.0, spec)
+    refused = _body({"error": "unauthorized"})
+    sent = classify(401, {}, refused, 1.0, spec)
     assert sent.reason.startswith("your key was rejected")
     assert "trayapp secret set openai" in (sent.fix or "")
-    none = classify(401, {}, b"", 1.0, replace(spec, token_name=None))
+    none = classify(401, {}, refused, 1.0, replace(spec, token_name=None))
     assert none.reason.startswith("the API wants a key and the probe sends none")
 
 
@@ -633,16 +635,15 @@ def test_p50_latency_decides_degraded() -> None:
     assert fold([ok(100)] * 6, state).health == "ok"  # only the recent samples count
 
 
-def test_a_rejected_key_pauses_until_the_key_or_settings_change() -> None:
+def test_a_rejected_key_is_held_until_the_key_or_settings_change() -> None:
     once = fold([ok(), BAD_KEY])
     assert not once.paused  # a single 401 can be a glitch on their side
     paused = fold([ok(), BAD_KEY, BAD_KEY])
-    assert paused.paused and paused.health == "paused"
+    assert paused.paused and paused.health == "yours"
     assert paused.paused_reason == "your key was rejected" and paused.paused_fix == "set it"
-    assert paused.paused_by("fp1") and not paused.paused_by("fp2")
     assert resume_if_changed(paused, "fp1") is paused
     fresh = resume_if_changed(paused, "fp2")
-    assert fresh == ProbeState()
+    assert not fresh.paused and fresh.health == "ok" and fresh.failures == 0
     assert "fp1" not in repr(paused)  # the fingerprint stays out of reprs and logs
 
 
@@ -669,7 +670,7 @@ def test_the_schedule_is_polite() -> None:
     assert waited == 900
     huge = next_delay(spec, ProbeState(failures=1, retry_after=10**9), rng)
     assert huge == 6 * 3600
-    assert next_delay(spec, ProbeState(paused=True), rng) is None
+    assert next_delay(spec, ProbeState(paused=True), rng) == YOURS_RECHECK  # never for ever
 
 
 def test_no_schedule_goes_below_the_floor() -> None:
@@ -683,29 +684,110 @@ def test_no_schedule_goes_below_the_floor() -> None:
     assert next_delay(local, ProbeState(), rng, floor=1.0) <= 2.4  # type: ignore[operator]
 
 
-async def test_a_failing_key_is_reported_as_yours_and_stops_being_probed(client: Any) -> None:
-    """A small scheduler loop over the pure parts: after a confirmed 401 it asks for nothing
-    until the token changes; then probing starts afresh and succeeds."""
+async def test_a_failing_key_is_held_as_yours_and_re_checked_slowly(client: Any) -> None:
+    """A small scheduler loop over the pure parts: after a confirmed key error the probe is
+    re-checked every 30 min, never parked for ever; a new token gets it going again."""
     fake = ProviderFake("gemini", TOKEN)
     rng = random.Random(1)
     with ReplayServer(fake.routes()) as server:
         spec = replace(preset("gemini", server.base_url), token_name="gemini")
         token = "AIzaWrongWrongWrongWrongWrongWrong123"
-        state, now, runs = ProbeState(), T0, 0
-        for _ in range(10):
+        state, now, delays = ProbeState(), T0, []
+        for _ in range(4):
             state = resume_if_changed(state, fingerprint(spec, token))
-            delay = next_delay(spec, state, rng)
-            if delay is None:
-                break
             result = await run_probe(client, spec, token)
-            runs += 1
             state = probe_step(state, result, now, fingerprint=fingerprint(spec, token))
-            now += timedelta(seconds=delay)
-        assert state.paused and runs == 2 and len(fake.seen) == 2
+            delays.append(next_delay(spec, state, rng))
+            now += timedelta(seconds=delays[-1])
+        assert state.paused and len(fake.seen) == 4
         assert state.paused_reason and state.paused_reason.startswith("your key was rejected")
-        assert next_delay(spec, state, rng) is None  # still paused: nothing is sent
+        assert delays[1:] == [YOURS_RECHECK] * 3  # held: slow, but still looking
         token = TOKEN  # the user stored a new key
         state = resume_if_changed(state, fingerprint(spec, token))
-        assert next_delay(spec, state, rng) is not None
+        assert not state.paused
         state = probe_step(state, await run_probe(client, spec, token), now)
-    assert state.health == "ok" and len(fake.seen) == 3
+    assert state.health == "ok" and len(fake.seen) == 5
+
+
+# --------------------------------------------------------------------------- whose 401/403
+
+CHALLENGE = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "why"),
+    [
+        ({"content-type": "text/html"}, CHALLENGE, "a challenge page"),
+        ({"cf-mitigated": "challenge"}, b"{}", "a challenge page"),
+        ({"content-type": "text/html"}, b"<html><body>Forbidden</body></html>", "an HTML page"),
+        ({}, b"", "an empty body"),
+        ({}, b"Forbidden", "a body that is not JSON"),
+    ],
+)
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("name", ["openai", "anthropic", "gemini", None])
+def test_their_edge_refusing_is_theirs(
+    status: int, headers: dict[str, str], body: bytes, why: str, name: str | None
+) -> None:
+    spec = preset(name) if name else ProbeSpec(name="p", url="https://x.example/", token_name="k")
+    result = classify(status, headers, body, 5.0, spec, sent_token=True)
+    assert (result.verdict, result.cause) == ("theirs", "edge"), result.reason
+    assert result.reason == f"their edge refused the request (HTTP {status}, {why})"
+
+
+DOCUMENTED = [
+    ("openai", 401, {"error": {"message": "Incorrect API key provided: sk-***.",
+                               "type": "invalid_request_error", "code": "invalid_api_key"}}),
+    ("anthropic", 401, {"type": "error", "error": {"type": "authentication_error",
+                                                   "message": "invalid x-api-key"}}),
+    ("anthropic", 403, {"type": "error", "error": {"type": "permission_error", "message": "x"}}),
+    ("gemini", 401, {"error": {"code": 401, "message": "x", "status": "UNAUTHENTICATED"}}),
+    ("gemini", 403, {"error": {"code": 403, "message": "x", "status": "PERMISSION_DENIED"}}),
+    ("gemini", 400, {"error": {"code": 400, "message": "API key not valid.",
+                               "status": "INVALID_ARGUMENT",
+                               "details": [{"reason": "API_KEY_INVALID"}]}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "status", "data"), DOCUMENTED)
+def test_each_presets_documented_key_error_is_yours(name: str, status: int, data: Any) -> None:
+    for spec in (preset(name), preset(f"{name}-generate")):
+        result = classify(status, {"content-type": "application/json"}, _body(data), 5.0, spec)
+        assert (result.verdict, result.cause) == ("yours", "auth"), result.reason
+        assert result.signature is None  # documented: no need to see it twice
+
+
+@pytest.mark.parametrize(("name", "status", "data"), DOCUMENTED)
+def test_another_providers_key_error_is_not_a_presets_key_error(
+    name: str, status: int, data: Any
+) -> None:
+    """Each preset keeps its own identifiers: Gemini's shape at OpenAI's host is not OpenAI's
+    documented key error (a proxy or edge in between answered)."""
+    other = "gemini" if name != "gemini" else "openai"
+    result = classify(status, {}, _body(data), 5.0, preset(other))
+    assert result.verdict != "yours" or result.cause != "auth", (other, result.reason)
+
+
+def test_a_custom_probe_needs_the_same_refusal_on_consecutive_tries() -> None:
+    spec = ProbeSpec(name="p", url="https://x.example/", token_name="k")
+    first = classify(401, {}, _body({"error": "bad token"}), 5.0, spec)
+    other = classify(401, {}, _body({"error": "try later", "id": 7}), 5.0, spec)
+    assert first.verdict == other.verdict == "yours" and first.signature != other.signature
+    alternating = fold([ok(), first, other, first, other])
+    assert not alternating.paused and alternating.health == "ok"
+    same = fold([ok(), first, first])
+    assert same.paused and same.health == "yours"
+
+
+def test_in_outage_the_probe_looks_every_problem_interval_unless_asked_to_wait() -> None:
+    rng = random.Random(5)
+    spec = replace(preset("openai"), interval=300.0)
+    down = ProbeState(down=True, failures=12)
+    delays = [next_delay(spec, down, rng) for _ in range(500)]
+    assert all(48 <= d <= 60 for d in delays)  # never above one problem interval
+    confirming = ProbeState(down=True, pending="up", pending_count=1)
+    assert all(48 <= next_delay(spec, confirming, rng) <= 60 for _ in range(100))
+    told = next_delay(spec, replace(down, retry_after=600), rng)
+    assert told == 600  # the server asked for patience
+    limited = replace(down, last=RATE)
+    assert min(next_delay(spec, limited, rng) for _ in range(100)) >= 300  # 429: back off

@@ -110,7 +110,7 @@ def test_a_rejected_key_says_yours_and_what_to_fix(
     out = capsys.readouterr().out
     assert code == 3
     assert "on your side: your key was rejected (HTTP 401" in out
-    assert "fix: store a valid key with `trayapp secret set openai-test`" in out
+    assert "fix: store a new one with `trayapp secret set openai-test`" in out
     # the tray pauses such a probe until its key changes; a one-shot command resumes nothing
     assert "resumes" not in out and "then run this probe again" in out
 

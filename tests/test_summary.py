@@ -22,7 +22,10 @@ from trayapp.summary import (
     alternatives_line,
     lag_words,
     last_checked_text,
+    is_stale,
     overall,
+    probe_lines,
+    row_state,
     row_text,
     tooltip,
     verdict_line,
@@ -79,9 +82,11 @@ def tip(*statuses: SourceStatus, offline: bool = False, paused: bool = False) ->
 # ---------------------------------------------------------------------------------- TrayState
 
 
-def test_tray_states_mirror_severities_and_add_two_of_their_own() -> None:
+def test_tray_states_mirror_severities_and_add_three_of_their_own() -> None:
     assert [TrayState.of(s) for s in Severity] == list(TrayState)[:6]
-    assert {str(s) for s in TrayState} - {str(s) for s in Severity} == {"offline", "paused"}
+    assert {str(s) for s in TrayState} - {str(s) for s in Severity} == {
+        "offline", "paused", "yours"
+    }  # fmt: skip
     assert TrayState.PARTIAL_OUTAGE.label == "partial outage"
     assert TrayState.OFFLINE.label == "offline"
 
@@ -366,10 +371,19 @@ def test_checks_failing_on_a_green_page_show_in_row_tooltip_and_sentence() -> No
 
 def test_a_rejected_key_is_named_and_says_what_to_fix() -> None:
     openai = with_probes(status("OpenAI", OP), KEY_REJECTED)
-    assert row_text(openai, NOW) == "OpenAI — operational (your key was rejected)"
+    assert row_text(openai, NOW) == "OpenAI — your key was rejected"  # not "operational"
     assert verdict_line(openai) == (
         "Your key was rejected: store a new key with trayapp secret set openai"
     )
+    github = status("GitHub", OP)
+    assert overall([openai, github], offline=False, paused=False) is TrayState.YOURS
+    assert (
+        row_state(openai, NOW) is TrayState.YOURS
+        and row_state(github, NOW) is TrayState.OPERATIONAL
+    )
+    assert tip(openai, github) == "OpenAI: your key was rejected · 1 service OK"
+    down = status("Groq", MAJOR)
+    assert overall([openai, down], offline=False, paused=False) is TrayState.MAJOR_OUTAGE
 
 
 def test_passing_checks_on_a_green_page_add_nothing() -> None:
@@ -448,3 +462,37 @@ def test_acknowledgement_record_in_words() -> None:
     assert silent is not None and silent.sentence() == (
         "Your checks saw 1 outage; the page never admitted it."
     )
+
+
+def test_each_probe_shows_its_evidence_age_and_next_check() -> None:
+    from trayapp.probe import ProbeResult, ProbeSpec
+
+    spec = ProbeSpec(name="list models", url="https://api.example/v1/models")
+    failed = ProbeResult("theirs", 503, 80.0, "their API is overloaded (HTTP 503)", "overloaded")
+    state = replace(DOWN, last=failed, last_at=NOW - 20 * SEC, next_at=NOW + 40 * SEC)
+    openai = replace(with_probes(status("OpenAI", OP), state), probe_specs=(spec,))
+    assert probe_lines(openai, NOW) == [
+        "list models → their API is overloaded (HTTP 503), 20 s ago; next check in 40 s"
+    ]
+    assert last_checked_text(openai, NOW) == "status page checked 1 min ago"  # not the API's
+    fresh = replace(openai, probes=(ProbeState(),))
+    assert probe_lines(fresh, NOW) == ["list models → not run yet"]
+
+
+def test_a_service_not_read_for_twice_its_interval_shows_its_age_not_its_colour() -> None:
+    fine = replace(status("Groq", OP, checked=NOW - 10 * MIN), interval=120.0)
+    assert is_stale(fine, NOW)
+    assert row_text(fine, NOW) == "Groq — stale: last read 10 min ago"
+    assert row_state(fine, NOW) is TrayState.UNKNOWN
+    assert overall([fine], offline=False, paused=False, now=NOW) is TrayState.UNKNOWN
+    recent = replace(status("Mistral", OP, checked=NOW - 3 * MIN), interval=120.0)
+    assert not is_stale(recent, NOW)  # within 2x the interval (and its jitter)
+    fine, recent = (
+        replace(fine, watch=replace(fine.watch, category="AI")),
+        replace(recent, watch=replace(recent.watch, category="AI")),
+    )
+    down = replace(status("OpenAI", MAJOR), watch=replace(fine.watch, name="OpenAI"))
+    assert alternatives([down, fine, recent], NOW)["OpenAI"] == ["Mistral"]  # not the stale one
+
+
+SEC = timedelta(seconds=1)

@@ -465,7 +465,8 @@ _AUTH_WORDS = ("api_key_invalid", "invalid_api_key", "api key not valid")  # a k
 # (OpenAI error.code or error.type, Anthropic error.type, Gemini error.status or
 # ErrorInfo.reason) says "your key was rejected". Anything else at 401/403 from a preset's
 # host is their edge or their bug, not your key.
-#   OpenAI: 401 {"error": {"code": "invalid_api_key", "type": "invalid_request_error"}}
+#   OpenAI: 401 {"error": {"code": "invalid_api_key", "type": "invalid_request_error"}},
+#           403 "unsupported_country_region_territory" (your region: also on your side)
 #   Anthropic: 401 {"type": "error", "error": {"type": "authentication_error"}},
 #              403 ... "permission_error"
 #   Gemini: 401 {"error": {"status": "UNAUTHENTICATED"}}, 403 "PERMISSION_DENIED",
@@ -473,7 +474,9 @@ _AUTH_WORDS = ("api_key_invalid", "invalid_api_key", "api key not valid")  # a k
 AUTH_ERRORS: Mapping[str, Mapping[int, frozenset[str]]] = {
     "openai": {
         401: frozenset({"invalid_api_key", "invalid_authentication", "invalid_request_error"}),
-        403: frozenset({"invalid_api_key", "invalid_authentication"}),
+        403: frozenset(
+            {"invalid_api_key", "invalid_authentication", "unsupported_country_region_territory"}
+        ),
     },
     "anthropic": {
         401: frozenset({"authentication_error"}),

@@ -42,6 +42,7 @@ class TrayState(StrEnum):
     UNKNOWN = "unknown"
     OFFLINE = "offline"
     PAUSED = "paused"
+    YOURS = "yours"  # the user's key, quota or settings: not green, not an outage
 
     @property
     def label(self) -> str:
@@ -53,18 +54,63 @@ class TrayState(StrEnum):
         return cls(severity.value)
 
 
-def overall(statuses: Statuses, *, offline: bool, paused: bool) -> TrayState:
-    """The icon's state: paused wins, then offline, then the worst known severity.
+def overall(
+    statuses: Statuses, *, offline: bool, paused: bool, now: datetime | None = None
+) -> TrayState:
+    """The icon's state: paused wins, then offline, then the worst known severity, then
+    "yours" (a check held on the user's side, when nothing worse is going on).
 
     Unknown only when nothing is known: one unreadable page among healthy ones must not grey out
-    the whole icon (the tooltip still names it), nor hide a real outage elsewhere.
+    the whole icon (the tooltip still names it), nor hide a real outage elsewhere. A stale
+    service (see ``is_stale``) counts as unknown, not as its old colour.
     """
     if paused:
         return TrayState.PAUSED
     if offline:
         return TrayState.OFFLINE
-    severities = (status.severity for status in _values(statuses))
-    return TrayState.of(worst(severities, default=Severity.UNKNOWN))
+    values = [s for s in _values(statuses) if now is None or not is_stale(s, now)]
+    found = worst((status.severity for status in values), default=Severity.UNKNOWN)
+    if not found.is_problem and any(needs_you(s) for s in values):
+        return TrayState.YOURS
+    return TrayState.of(found)
+
+
+def needs_you(status: SourceStatus) -> bool:
+    """The service's own checks are held on the user's side (key, quota, settings)."""
+    active = status.active_verdict
+    return active is not None and active.kind == "yours"
+
+
+def row_state(status: SourceStatus, now: datetime) -> TrayState:
+    """A service row's glyph: its severity; "yours" for a check held on the user's side (when
+    nothing worse is going on); unknown while it is stale."""
+    if is_stale(status, now):
+        return TrayState.UNKNOWN
+    if needs_you(status) and not status.severity.is_problem:
+        return TrayState.YOURS
+    return TrayState.of(status.severity)
+
+
+STALE_FLOOR = timedelta(minutes=1)  # never stale sooner than this (1 s demo polls)
+
+
+def last_read(status: SourceStatus) -> datetime | None:
+    """When the service was last read: its page, or an answer to one of its probes."""
+    times = [status.state.last_success] + [
+        p.last_at for p in status.probes if p.last is not None and p.last.connected
+    ]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def is_stale(status: SourceStatus, now: datetime) -> bool:
+    """Not read for more than twice its interval (jitter included, and at least a minute):
+    what it showed then says little now, so it shows its age instead of its old colour."""
+    read = last_read(status)
+    if read is None or status.interval is None:
+        return False
+    limit = max(timedelta(seconds=2.4 * status.interval), STALE_FLOOR)
+    return now - read > limit
 
 
 def tooltip(
@@ -74,6 +120,7 @@ def tooltip(
     paused: bool,
     now: datetime,
     limit: int = TOOLTIP_LIMIT,
+    max_named: int = MAX_NAMED,
 ) -> str:
     """What is wrong, in words: 'OpenAI: partial outage · 2 services OK, 1 unknown'.
 
@@ -92,9 +139,12 @@ def tooltip(
     if len(pending) == len(values):
         return f"Checking {_count(len(values), 'service')}…"
     checked = [s for s in values if _checked(s)]
-    problems = _worst_first(s for s in checked if s.severity.rank > 0)
-    unknown = [s for s in checked if s.severity is Severity.UNKNOWN]
-    ok = sum(1 for s in checked if s.severity is Severity.OPERATIONAL)
+    stale = [s for s in checked if is_stale(s, now)]
+    fresh = [s for s in checked if s not in stale]
+    problems = _worst_first(s for s in fresh if s.severity.rank > 0)
+    problems += sorted((s for s in fresh if needs_you(s)), key=_name_key)
+    unknown = [s for s in fresh if s.severity is Severity.UNKNOWN and not needs_you(s)] + stale
+    ok = sum(1 for s in fresh if s.severity is Severity.OPERATIONAL)
     if not problems and not unknown:
         if len(values) == 1:
             return f"{values[0].watch.name}: operational"
@@ -106,7 +156,7 @@ def tooltip(
         counts.append(f"{len(unknown)} unknown")
     if pending:
         counts.append(f"{len(pending)} checking…")
-    return _fit(named, counts, limit)
+    return _fit(named, counts, limit, now, max_named)
 
 
 def row_text(status: SourceStatus, now: datetime, *, reason_limit: int = REASON_LIMIT) -> str:
@@ -117,10 +167,14 @@ def row_text(status: SourceStatus, now: datetime, *, reason_limit: int = REASON_
     state = status.state
     if not _checked(status):
         return f"{name}{DASH}checking…"
+    if is_stale(status, now):
+        return f"{name}{DASH}{stale_text(status, now)}"
     severity = status.severity
+    if needs_you(status) and not severity.is_problem:
+        return f"{name}{DASH}{state_label(status)}"
     if severity is Severity.UNKNOWN:
         reason = state.last_error
-        return f"{name}{DASH}unknown" + (f": {_shorten(reason, reason_limit)}" if reason else "")
+        return f"{name}{DASH}unknown" + (f": {shorten(reason, reason_limit)}" if reason else "")
     text = f"{name}{DASH}{state_label(status)}"
     if state.flapping:
         return f"{text}, flapping"  # "for 3 min" would be misleading: it keeps changing
@@ -143,15 +197,42 @@ def verdict_line(status: SourceStatus) -> str | None:
     """The service's verdict in a sentence, when its own checks have a say and it tells more
     than the row: 'Outage seen by your checks, not yet acknowledged by the status page (since
     14:02).', 'Your key was rejected: store a new one with trayapp secret set openai.'"""
+    from trayapp import verdict
+
     active = status.active_verdict
     if active is None or active.text == "operational":
         return None
-    text = active.text[:1].upper() + active.text[1:]
-    return f"{text}: {active.fix}" if active.fix else f"{text}."
+    return verdict.sentence(active)
 
 
-def alternatives(statuses: Statuses) -> dict[str, list[str]]:
-    """For each service with a category, the other services of that category working now."""
+def stale_text(status: SourceStatus, now: datetime) -> str:
+    """'stale: last read 12 min ago'."""
+    read = last_read(status)
+    return "stale: not read yet" if read is None else f"stale: last read {_ago(now - read)}"
+
+
+def probe_lines(status: SourceStatus, now: datetime) -> list[str]:
+    """Evidence, one line per probe: what it last found, how long ago, and when it runs next:
+    'list models → HTTP 503, overloaded_error, 20 s ago; next check in 40 s'."""
+    lines = []
+    for spec, state in zip(status.probe_specs, status.probes, strict=False):
+        title = spec.label or spec.name
+        if state.last is None or state.last_at is None:
+            lines.append(f"{title} → not run yet")
+            continue
+        text = f"{title} → {state.last.reason}, {_seconds_ago(now - state.last_at)}"
+        if state.next_at is not None:
+            wait = state.next_at - now
+            text += "; next check " + (
+                "due now" if wait <= timedelta(0) else f"in {_seconds(wait)}"
+            )
+        lines.append(text)
+    return lines
+
+
+def alternatives(statuses: Statuses, now: datetime | None = None) -> dict[str, list[str]]:
+    """For each service with a category, the other services of that category working now
+    (a stale one is not known to work)."""
     values = _values(statuses)
     return {
         s.watch.name: [
@@ -160,17 +241,20 @@ def alternatives(statuses: Statuses) -> dict[str, list[str]]:
             if other is not s
             and other.watch.category == s.watch.category
             and other.severity is Severity.OPERATIONAL
+            and (now is None or not is_stale(other, now))
         ]
         for s in values
         if s.watch.category
     }
 
 
-def alternatives_line(status: SourceStatus, statuses: Statuses) -> str | None:
+def alternatives_line(
+    status: SourceStatus, statuses: Statuses, now: datetime | None = None
+) -> str | None:
     """For a service in trouble, what else in its category works: 'Up now: Claude, Gemini'."""
-    if not status.severity.is_problem:
+    if not status.severity.is_problem and not needs_you(status):
         return None
-    names = alternatives(statuses).get(status.watch.name)
+    names = alternatives(statuses, now).get(status.watch.name)
     return f"Up now: {', '.join(names)}" if names else None
 
 
@@ -282,10 +366,11 @@ def last_checked_text(status: SourceStatus, now: datetime) -> str:
     'last success 1 h ago' (the menu shows this under each service)."""
     state = status.state
     checked = status.last_checked or state.last_reading
+    page = "status page " if status.probes else ""  # the probes have their own lines
     if checked is None:
-        return "not checked yet"
+        return f"{page}not checked yet"
     if status.failures == 0 and state.last_error is None:
-        return f"checked {_ago(now - checked)}"
+        return f"{page}checked {_ago(now - checked)}"
     why = f": {_short(state.last_error)}" if state.last_error else ""
     if state.last_success is None:
         return f"no successful check yet{why}"
@@ -338,17 +423,26 @@ def _worst_first(statuses: Iterable[SourceStatus]) -> list[SourceStatus]:
     return sorted(statuses, key=lambda s: (-s.severity.rank, _name_key(s)))
 
 
-def _fit(named: list[SourceStatus], counts: list[str], limit: int) -> str:
-    """Name as many services as fit in ``limit`` (at most MAX_NAMED), then '+N more'."""
+def _fit(
+    named: list[SourceStatus],
+    counts: list[str],
+    limit: int,
+    now: datetime,
+    max_named: int = MAX_NAMED,
+) -> str:
+    """Name as many services as fit in ``limit`` (at most ``max_named``), then '+N more'."""
     text = ", ".join(counts)
-    for shown in range(min(MAX_NAMED, len(named)), 0, -1):
-        parts = [f"{s.watch.name}: {state_label(s)}" for s in named[:shown]]
+    for shown in range(min(max_named, len(named)), 0, -1):
+        parts = [
+            f"{s.watch.name}: {stale_text(s, now) if is_stale(s, now) else state_label(s)}"
+            for s in named[:shown]
+        ]
         if len(named) > shown:
             parts.append(f"+{len(named) - shown} more")
         text = SEP.join(filter(None, [", ".join(parts), ", ".join(counts)]))
         if len(text) <= limit:
             return text
-    return _shorten(text, limit)
+    return shorten(text, limit)
 
 
 def state_label(status: SourceStatus) -> str:
@@ -365,8 +459,9 @@ def state_label(status: SourceStatus) -> str:
     if active.kind == "yours":
         from trayapp import verdict
 
-        paused = next((p for p in status.probes if p.health == "paused"), None)
-        return f"{text} ({verdict.yours_text(paused.paused_cause if paused else None)})"
+        held = next((p for p in status.probes if p.health == "yours"), None)
+        words = verdict.yours_text(held.paused_cause if held else None)
+        return f"{text} ({words})" if status.severity.is_problem else words
     if active.kind == "degraded" and not status.state.display_severity.is_problem:
         return f"{text} (slow answers)"
     return text
@@ -380,6 +475,16 @@ def span(delta: timedelta) -> str:
     """A duration after 'for': like ``ago`` but '<1 min' instead of 'just now'."""
     text = ago(delta)
     return "<1 min" if text == "just now" else text
+
+
+def _seconds(delta: timedelta) -> str:
+    """'40 s' under two minutes, else like ``ago``: probes run every minute in an outage."""
+    seconds = max(0, round(delta.total_seconds()))
+    return f"{seconds} s" if seconds < 120 else ago(delta)
+
+
+def _seconds_ago(delta: timedelta) -> str:
+    return f"{_seconds(delta)} ago"
 
 
 def _ago(delta: timedelta) -> str:
@@ -400,6 +505,6 @@ def _when(moment: datetime, now: datetime) -> str:
     return _ago(now - moment)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

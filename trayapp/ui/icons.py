@@ -7,6 +7,7 @@ Each state has its own colour *and* its own shape or glyph, so it reads without 
     maintenance     sky-blue circle, clock hands        partial       orange diamond, "!"
     unknown         mid-grey circle, "?"                major         vermillion octagon, "✕"
     offline         dark-grey circle, slashed arcs      paused        light-grey circle, two bars
+    yours           reddish-purple circle, a key (your key, quota or settings need you)
 
 A contrasting outline (dark on light panels, light on dark ones) keeps even the yellow and the
 greys visible on any panel. Icons are painted per device pixel size rather than scaled, so each
@@ -46,6 +47,7 @@ FILL: dict[TrayState, str] = {
     TrayState.UNKNOWN: "#999999",  # three distinct greys, so a screen test can tell them apart
     TrayState.OFFLINE: "#707070",
     TrayState.PAUSED: "#c8c8c8",
+    TrayState.YOURS: "#cc79a7",  # Okabe-Ito reddish purple: your key, quota or settings
 }
 """The exact colour of each state's filled shape (every fully covered pixel of it has it)."""
 
@@ -256,6 +258,7 @@ _SHAPES: dict[TrayState, Callable[[], QPainterPath]] = {
     TrayState.UNKNOWN: _circle,
     TrayState.OFFLINE: _circle,
     TrayState.PAUSED: _circle,
+    TrayState.YOURS: _circle,
 }
 
 
@@ -341,6 +344,16 @@ def _bars(painter: QPainter, stroke: float) -> None:
     painter.drawLine(QLineF(61, 31, 61, 69))
 
 
+def _key(painter: QPainter, stroke: float) -> None:
+    """A key lying down: a ring, a shaft and two teeth."""
+    _glyph_pen(painter, stroke)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(QRectF(20, 38, 24, 24))
+    painter.drawLine(QLineF(44, 50, 80, 50))
+    painter.drawLine(QLineF(72, 50, 72, 64))
+    painter.drawLine(QLineF(62, 50, 62, 60))
+
+
 _GLYPHS: dict[TrayState, Callable[[QPainter, float], None]] = {
     TrayState.OPERATIONAL: _check,
     TrayState.MAINTENANCE: _clock,
@@ -350,4 +363,5 @@ _GLYPHS: dict[TrayState, Callable[[QPainter, float], None]] = {
     TrayState.UNKNOWN: _question,
     TrayState.OFFLINE: _offline,
     TrayState.PAUSED: _bars,
+    TrayState.YOURS: _key,
 }

@@ -67,10 +67,13 @@ def uptime_cells(uptime: Uptime | None) -> tuple[str, str]:
     )
 
 
-def state_text(status: SourceStatus) -> str:
-    """The State column: 'partial outage', 'checking…', 'unknown', 'degraded, flapping'."""
+def state_text(status: SourceStatus, now: datetime) -> str:
+    """The State column: 'partial outage', 'checking…', 'unknown', 'degraded, flapping',
+    'stale: last read 12 min ago'."""
     if status.last_checked is None and status.state.last_reading is None:
         return "checking…"
+    if summary.is_stale(status, now):
+        return summary.stale_text(status, now)
     text = summary.state_label(status)
     return f"{text}, flapping" if status.state.flapping else text
 
@@ -178,7 +181,9 @@ class StatusWindow(QWidget):
         notices = [text for _, text in sorted(hub.notices.items())]
         self.banner.setText("\n\n".join(notices))
         self.banner.setVisible(bool(notices))
-        self.state_icon.setPixmap(icons.pixmap_for(state_of(hub), 32, self.devicePixelRatioF()))
+        self.state_icon.setPixmap(
+            icons.pixmap_for(state_of(hub, now), 32, self.devicePixelRatioF())
+        )
         self.headline.setText(tooltip_of(hub, now))
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(hub.paused)
@@ -204,7 +209,7 @@ class StatusWindow(QWidget):
 
     def _service_item(self, status: SourceStatus, now: datetime) -> QTreeWidgetItem:
         name = status.watch.name
-        state = state_text(status)
+        state = state_text(status, now)
         mutes, _ = self.hub.mute_state()
         muted = mute_text(mutes.get(name), now)
         item = QTreeWidgetItem(
@@ -212,7 +217,7 @@ class StatusWindow(QWidget):
              summary.last_checked_text(status, now), *uptime_cells(self._day_uptime(name, now))]
         )  # fmt: skip
         item.setData(0, NAME_ROLE, name)
-        item.setIcon(0, icons.icon_for(TrayState.of(status.severity)))
+        item.setIcon(0, icons.icon_for(summary.row_state(status, now)))
         if status.state.last_error:
             item.setToolTip(1, status.state.last_error)
         if muted:
@@ -221,7 +226,8 @@ class StatusWindow(QWidget):
         for line in (
             f"Could not be read: {status.state.last_error}" if unreadable else None,
             summary.verdict_line(status),
-            summary.alternatives_line(status, self.hub.statuses),
+            summary.alternatives_line(status, self.hub.statuses, now),
+            *summary.probe_lines(status, now),  # the evidence: what each check found
         ):
             if line:
                 note = QTreeWidgetItem([line, "", "", ""])
@@ -316,6 +322,8 @@ class StatusWindow(QWidget):
 def _worth_expanding(status: SourceStatus) -> bool:
     """Services with a problem show their components and incidents without a click, and
     unreadable ones why."""
+    if summary.needs_you(status) or any(p.health == "down" for p in status.probes):
+        return True  # the evidence lines say what the checks found
     if status.severity is Severity.UNKNOWN:
         return bool(status.state.last_error)
     reading = status.reading

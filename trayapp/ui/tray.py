@@ -39,6 +39,8 @@ MUTE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (
 )
 UPDATE_WIDTH = 64  # characters per line of an incident's latest update in the menu
 UPDATE_LINES = 3
+EVIDENCE_WIDTH = 90  # characters of a probe's evidence line (its reason is one short line)
+FIRST_LINE_NAMED = 1  # services named in the menu's first line before "+N more"
 RETRY_FIRST = 1.0  # seconds before the first retry to find a tray host, doubling...
 RETRY_MAX = 30.0  # ...up to this
 # Qt caches the pixmaps it renders for the tray host and keeps a flush timer running while the
@@ -100,9 +102,14 @@ def fill_service_menu(menu: QMenu, status: SourceStatus, hub: Hub, now: datetime
     what the user can do about it. Shared by the tray and the status window."""
     name = status.watch.name
     mutes, back_watch = hub.mute_state()
-    for text in (summary.verdict_line(status), summary.alternatives_line(status, hub.statuses)):
+    for text in (
+        summary.verdict_line(status),
+        summary.alternatives_line(status, hub.statuses, now),
+    ):
         for line in textwrap.wrap(text or "", UPDATE_WIDTH):
             _note(menu, line)
+    for line in summary.probe_lines(status, now):  # the evidence: what each check found
+        _note(menu, summary.shorten(line, EVIDENCE_WIDTH))
     _note(menu, summary.last_checked_text(status, now))
     if muted := mute_text(mutes.get(name), now):
         _note(menu, muted)
@@ -195,17 +202,21 @@ def row_label(status: SourceStatus, hub: Hub, now: datetime) -> str:
     return text
 
 
-def state_of(hub: Hub) -> TrayState:
-    return summary.overall(hub.statuses, offline=hub.offline, paused=hub.paused)
+def state_of(hub: Hub, now: datetime | None = None) -> TrayState:
+    return summary.overall(
+        hub.statuses, offline=hub.offline, paused=hub.paused, now=now or datetime.now(UTC)
+    )
 
 
-def tooltip_of(hub: Hub, now: datetime) -> str:
+def tooltip_of(hub: Hub, now: datetime, max_named: int = summary.MAX_NAMED) -> str:
     """What is wrong, in words; before the engine runs, that it is starting."""
     if not hub.started:
         return hub.notices.get(NOTICE_START, "trayapp: starting…")
     if NOTICE_CONFIG in hub.notices and not hub.statuses:
         return "trayapp: the config file has an error"
-    return summary.tooltip(hub.statuses, offline=hub.offline, paused=hub.paused, now=now)
+    return summary.tooltip(
+        hub.statuses, offline=hub.offline, paused=hub.paused, now=now, max_named=max_named
+    )
 
 
 class Tray(QObject):
@@ -251,7 +262,7 @@ class Tray(QObject):
             return True
         if not QSystemTrayIcon.isSystemTrayAvailable():
             return False
-        self.state = state_of(self.hub)
+        self.state = state_of(self.hub, self._clock())
         started = self.hub.started
         shown = icons.icon_for(self.state) if started else icons.quick_icon(self.state)
         icon = QSystemTrayIcon(shown)
@@ -287,7 +298,7 @@ class Tray(QObject):
         """Repaint the icon and tooltip when they change, and rebuild the menu when what it
         shows changed: a D-Bus tray host fetches the icon, tooltip or menu again on every
         change signal, so nothing is sent after a poll that changed nothing."""
-        self.state = state_of(self.hub)
+        self.state = state_of(self.hub, self._clock())
         if self.icon is None:
             return
         icon_state, tip = self._shown
@@ -335,6 +346,7 @@ def menu_key(hub: Hub) -> object:
     mutes, back_watch = hub.mute_state()
     services = tuple(
         (name, s.severity, s.state.flapping, s.state.last_error, s.reading, s.watch)
+        + tuple((p.health, p.last and (p.last.cause, p.last.status)) for p in s.probes)
         for name, s in hub.statuses.items()
     )
     notices = tuple(sorted(hub.notices))
@@ -351,7 +363,7 @@ def build_menu(menu: QMenu, hub: Hub, now: datetime, submenus: list[QMenu]) -> N
     for old in submenus:
         old.deleteLater()
     submenus.clear()
-    _note(menu, tooltip_of(hub, now))
+    _note(menu, tooltip_of(hub, now, FIRST_LINE_NAMED))  # short: submenus open beside it
     if NOTICE_CONFIG in hub.notices and hub.config is not None and hub.config.path:
         action = menu.addAction("Open the config file")
         path = str(hub.config.path)
@@ -365,7 +377,7 @@ def build_menu(menu: QMenu, hub: Hub, now: datetime, submenus: list[QMenu]) -> N
             _heading(menu, category)
         for status in statuses:
             sub = QMenu(label(row_label(status, hub, now)), menu)
-            sub.setIcon(icons.icon_for(_row_state(status)))
+            sub.setIcon(icons.icon_for(summary.row_state(status, now)))
             fill_service_menu(sub, status, hub, now)
             menu.addMenu(sub)
             submenus.append(sub)
@@ -406,10 +418,6 @@ class _Menu(QMenu):
         )
         if event.type() in kinds:
             QTimer.singleShot(0, self._on_palette)  # after every widget has the new palette
-
-
-def _row_state(status: SourceStatus) -> TrayState:
-    return TrayState.of(status.severity)
 
 
 def _single_shot(parent: QObject, msec: int, slot: Callable[[], None]) -> QTimer:
