@@ -346,11 +346,13 @@ OVERLOADED = '{"error": {"message": "overloaded", "type": "server_error", "code"
 BAD_KEY = '{"error": {"message": "Incorrect API key", "type": "invalid_request_error", "code": "invalid_api_key"}}'  # noqa: E501
 
 
-def _openai_probe(server: ReplayServer) -> dict[str, list[object]]:
+def _openai_probe(server: ReplayServer, interval: float | None = None) -> dict[str, list[object]]:
+    from dataclasses import replace
+
     from trayapp import probe
 
     spec = probe.preset("openai", server.url("/"))
-    return {"Example": [spec]}
+    return {"Example": [replace(spec, interval=interval) if interval else spec]}
 
 
 async def test_probes_see_an_outage_before_the_page_and_the_lag_is_measured() -> None:
@@ -386,24 +388,134 @@ async def test_probes_see_an_outage_before_the_page_and_the_lag_is_measured() ->
     assert last.lag.total_seconds() >= 0.3  # type: ignore[attr-defined]
 
 
-async def test_a_rejected_key_is_yours_and_stops_being_probed() -> None:
+def verdict_kind(engine: Engine) -> str | None:
+    status = engine.statuses().get("Example")
+    return status.verdict.kind if status is not None and status.verdict is not None else None
+
+
+def probe_calls(server: ReplayServer) -> int:
+    return server.stats.by_path.get("/v1/models", 0)
+
+
+async def test_a_rejected_key_is_yours_re_checked_slowly_and_at_once_on_check_now() -> None:
     routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=401, body=BAD_KEY)}
+    recorder = Recorder()
+    with ReplayServer(routes, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2), yours_recheck=0.8),
+            on_event=recorder,
+            probes=_openai_probe(server, interval=0.1),  # type: ignore[arg-type]
+            token_lookup=lambda name: "sk-test-wrong",
+        )
+        async with running(engine):
+            await until(lambda: verdict_kind(engine) == "yours")
+            held = probe_calls(server)
+            start = time.monotonic()
+            await until(lambda: probe_calls(server) >= held + 2, timeout=10)
+            # re-checked on its slow cadence (0.8 s here, 30 min by default), not every 0.1 s
+            assert time.monotonic() - start >= 1.5
+            before = probe_calls(server)
+            engine.check_now("Example")
+            await until(lambda: probe_calls(server) > before, timeout=0.6)  # at once
+            server.set_route("/v1/models", Reply(body=MODELS))  # the key works again
+            engine.check_now()
+            await until(lambda: verdict_kind(engine) == "operational")
+        status = engine.statuses()["Example"]
+    assert [e.kind for e in recorder.events if e.kind == "yours"] == ["yours"]
+    assert status.severity is Severity.OPERATIONAL
+
+
+async def test_a_challenge_page_403_is_theirs_probing_goes_on_and_recovery_is_seen() -> None:
+    """A 403 with an HTML "Just a moment…" page from their edge for a while, then 200."""
+    challenge = Reply(
+        status=403,
+        body="<!DOCTYPE html><html><title>Just a moment...</title></html>",
+        content_type="text/html",
+        headers={"cf-mitigated": "challenge"},
+    )
+    routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": challenge}
+    recorder = Recorder()
+    with ReplayServer(routes, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2, flap_threshold=9)),
+            on_event=recorder,
+            probes=_openai_probe(server),  # type: ignore[arg-type]
+            token_lookup=lambda name: "sk-test-key",
+        )
+        async with running(engine):
+            await until(lambda: verdict_kind(engine) == "outage_unacknowledged")
+            status = engine.statuses()["Example"]
+            assert status.probes[0].last is not None
+            assert "their edge refused the request (HTTP 403, a challenge page)" in (
+                status.probes[0].last.reason
+            )
+            seen = probe_calls(server)
+            await until(lambda: probe_calls(server) >= seen + 3)  # still probing
+            server.set_route("/v1/models", Reply(body=MODELS))
+            await until(lambda: verdict_kind(engine) == "operational")
+    assert "yours" not in recorder.kinds()
+    severities = [e.severity for e in recorder.events if e.kind == "verdict"]
+    assert severities == [Severity.MAJOR_OUTAGE, Severity.OPERATIONAL]
+
+
+async def test_503_then_401_after_an_outage_is_yours_not_back() -> None:
+    """The API fails with 503, then answers 401 with OpenAI's key error: the outage is not over
+    (no "back"), the service is "yours" (not green) and the user hears it once."""
+    from trayapp import notify_policy as policy
+
+    routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=503, body=OVERLOADED)}
+    recorder = Recorder()
     with ReplayServer(routes, speed=0) as server:
         engine = Engine(
             [watch(server.url(SUMMARY))],
             fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2)),
+            on_event=recorder,
             probes=_openai_probe(server),  # type: ignore[arg-type]
-            token_lookup=lambda name: "sk-test-wrong",
+            token_lookup=lambda name: "sk-test-key",
         )
         async with running(engine):
-            await until(
-                lambda: (
-                    (s := engine.statuses().get("Example")) is not None
-                    and (v := s.verdict) is not None
-                    and v.kind == "yours"
-                )
-            )
-            probed = server.stats.by_path.get("/v1/models", 0)
-            await asyncio.sleep(1.0)
-            assert server.stats.by_path.get("/v1/models", 0) == probed  # paused: no more calls
-        assert engine.statuses()["Example"].verdict.text == "your key was rejected"  # type: ignore[union-attr]
+            await until(lambda: verdict_kind(engine) == "outage_unacknowledged")
+            server.set_route("/v1/models", Reply(status=401, body=BAD_KEY))
+            await until(lambda: verdict_kind(engine) == "yours")
+            await asyncio.sleep(0.5)
+            status = engine.statuses()["Example"]
+    assert status.severity is not Severity.OPERATIONAL
+    settings = policy.NotifySettings(group_window=timedelta(0))
+    state = policy.PolicyState()
+    sent: list[policy.Notification] = []
+    for event in recorder.events:
+        state, out = policy.decide(state, event, event.time, settings)
+        sent += out
+        state, out = policy.flush(state, event.time, settings)
+        sent += out
+        if out and out[0].kind == "problem":  # the user asks to be told when it is back
+            state = policy.tell_when_back(state, "Example")
+    assert [(n.kind, n.title) for n in sent] == [
+        ("problem", "Example: major outage"),
+        ("yours", "Your Example key was rejected"),
+    ]
+    assert "Example" in state.back_watch and "Example" in state.told_outage
+
+
+async def test_check_now_runs_the_probes_and_does_not_skip_failing_sources() -> None:
+    routes = {SUMMARY: Reply(status=503, body="down"), "/v1/models": Reply(body=MODELS)}
+    with ReplayServer(routes, speed=0) as server:
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(interval=30.0, problem_interval=30.0, backoff_cap=60.0),
+            probes=_openai_probe(server),  # type: ignore[arg-type]
+            token_lookup=lambda name: "sk-test-key",
+        )
+        async with running(engine):
+            await until(lambda: probe_calls(server) == 1 and engine.statuses()["Example"].failures)
+            await asyncio.sleep(0.3)
+            pages, probes = server.stats.by_path.get(SUMMARY, 0), probe_calls(server)
+            engine.check_now("Example")
+            await until(lambda: probe_calls(server) == probes + 1, timeout=2)
+            await until(lambda: server.stats.by_path.get(SUMMARY, 0) == pages + 1, timeout=2)
+            engine.check_now()  # "Check all now" too
+            await until(lambda: probe_calls(server) == probes + 2, timeout=2)
+            status = engine.statuses()["Example"]
+            assert status.probes[0].next_at is not None  # the evidence's "next check in"

@@ -66,6 +66,7 @@ class EngineSettings:
     witness_timeout: float = fetch.WITNESS_DEADLINE
     witness_cache: float = 15.0  # seconds a witness verdict is reused by other failing sources
     offline_recheck: float = 15.0  # first recheck of connectivity while offline (then backs off)
+    yours_recheck: float = probe.YOURS_RECHECK  # a probe held on the user's side: 30 min
     resume_grace: float = 10.0  # after a resume, polls wait this long and failures don't count
     first_round_spread: float = 2.0  # the first polls are spread over this many seconds
     tracker: tracker.TrackerConfig = field(default_factory=tracker.TrackerConfig)
@@ -536,6 +537,7 @@ class Engine:
                 problem_interval=self.settings.problem_interval,
                 cap=self.settings.backoff_cap,
                 retry_after_cap=self.settings.retry_after_cap,
+                yours_recheck=self.settings.yours_recheck,
             )
             src.probe_states[index] = replace(state, next_at=now + timedelta(seconds=delay))
             self._update_verdict(src, now)
