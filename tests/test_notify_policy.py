@@ -427,8 +427,10 @@ def test_tell_when_back_after_an_unreadable_spell_says_so() -> None:
     state = tell_when_back(told("OpenAI"), "OpenAI")
     state, out = run([status("OpenAI", UNK, OK, at(600))], state)
     assert [(n.title, n.body) for n in out] == [
-        ("OpenAI is back", "Now operational after 10 min down. Its status page could not be "
-         "read for a while.")
+        (
+            "OpenAI is back",
+            "Now operational after 10 min down. Its status page could not be read for a while.",
+        )
     ]
     assert state.told_outage == frozenset()
 

@@ -19,6 +19,7 @@ from trayapp.probe import (
     COSTS_TOKENS_FLOOR,
     PRESETS,
     PROBE_FLOOR,
+    YOURS_RECHECK,
     ConditionError,
     ProbeResult,
     ProbeSpec,
@@ -35,7 +36,6 @@ from trayapp.probe import (
     resume_if_changed,
     run_probe,
     scrub,
-    YOURS_RECHECK,
     with_witness,
 )
 from trayapp.replay import ReplayServer, Reply, Request, refused_url

@@ -20,9 +20,9 @@ from trayapp.summary import (
     ago,
     alternatives,
     alternatives_line,
+    is_stale,
     lag_words,
     last_checked_text,
-    is_stale,
     overall,
     probe_lines,
     row_state,
@@ -377,10 +377,8 @@ def test_a_rejected_key_is_named_and_says_what_to_fix() -> None:
     )
     github = status("GitHub", OP)
     assert overall([openai, github], offline=False, paused=False) is TrayState.YOURS
-    assert (
-        row_state(openai, NOW) is TrayState.YOURS
-        and row_state(github, NOW) is TrayState.OPERATIONAL
-    )
+    assert row_state(openai, NOW) is TrayState.YOURS
+    assert row_state(github, NOW) is TrayState.OPERATIONAL
     assert tip(openai, github) == "OpenAI: your key was rejected · 1 service OK"
     down = status("Groq", MAJOR)
     assert overall([openai, down], offline=False, paused=False) is TrayState.MAJOR_OUTAGE

@@ -35,8 +35,8 @@ import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
-from trayapp.verdict import sentence as verdict_sentence
 from trayapp.urls import is_loopback
+from trayapp.verdict import sentence as verdict_sentence
 
 log = logging.getLogger(__name__)
 

@@ -31,10 +31,10 @@ Rules, and why (a status tray that cries wolf gets muted for good):
   until the service's verdict has been something else. It is not a recovery: a told outage
   stays told (only an expected answer ends it), and nothing says "back".
 - **Tell me when it's back** fires once when the service is out of problem territory, then
-  clears itself. It says how long the service was down (since the user was first told), at
-  normal urgency: the user asked for it. It passes mutes and quiet hours (the user asked for exactly this message) and
-  also fires after an unreadable spell: it answers "is it usable now?", not "did it recover?",
-  and its text says the page was unreadable for a while.
+  clears itself. It says how long the service was down (since the problem began), at
+  normal urgency: the user asked for it. It passes mutes and quiet hours (the user asked for
+  exactly this message) and also fires after an unreadable spell: it answers "is it usable
+  now?", not "did it recover?", and its text says the page was unreadable for a while.
 - **Mutes** (until a time, or ``UNTIL_RECOVERED``) and **quiet hours** suppress everything else,
   recoveries included; a suppressed problem is not "told", so its recovery stays silent too.
   ``UNTIL_RECOVERED`` mutes end at the recovery. ``enabled=False`` suppresses everything, and

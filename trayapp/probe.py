@@ -1046,9 +1046,7 @@ def _settle(state: ProbeState, *, down: bool, now: datetime) -> ProbeState:
 
 
 def _clear_pending(state: ProbeState) -> ProbeState:
-    return replace(
-        state, pending=None, pending_count=0, pending_since=None, pending_signature=None
-    )
+    return replace(state, pending=None, pending_count=0, pending_since=None, pending_signature=None)
 
 
 def _unpause(state: ProbeState) -> ProbeState:

@@ -345,9 +345,11 @@ def menu_key(hub: Hub) -> object:
     """Everything the menu shows except relative times (those are redrawn when it opens)."""
     mutes, back_watch = hub.mute_state()
     services = tuple(
-        (name, s.severity, s.state.flapping, s.state.last_error, s.reading, s.watch)
-        + tuple((p.health, p.last and (p.last.cause, p.last.status)) for p in s.probes)
+        (name, s.severity, s.state.flapping, s.state.last_error, s.reading, s.watch, probes)
         for name, s in hub.statuses.items()
+        for probes in [
+            tuple((p.health, p.last and (p.last.cause, p.last.status)) for p in s.probes)
+        ]
     )
     notices = tuple(sorted(hub.notices))
     return (hub.started, hub.paused, hub.offline, notices, services, dict(mutes), back_watch)
