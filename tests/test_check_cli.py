@@ -166,3 +166,43 @@ def test_detect_gives_up_after_its_timeout(trayapp_env: dict[str, str]) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "could not reach" in done.stderr
     assert elapsed < 8, elapsed  # the default is 10 s per request
+
+
+def test_check_runs_the_watchs_probes_and_prints_the_verdict_beside_the_page(
+    trayapp_env: dict[str, str],
+) -> None:
+    """The seed story: FakeAI's page is green while its API answers 503. `check` runs the probe
+    the config gives the watch and says so; `--no-probes` reads the page alone."""
+    from trayapp.replay import ReplayServer, Reply
+
+    green = statuspage_summary("FakeAI", {"API": Severity.OPERATIONAL})
+    overloaded = '{"error": {"type": "overloaded_error", "message": "Overloaded"}}'
+    routes = {
+        "/api/v2/summary.json": Reply(body=green),
+        "/v1/models": Reply(503, overloaded),
+    }
+    with ReplayServer(routes) as server:
+        config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            "[polling]\nreference_urls = []\n\n[[watch]]\nname = \"FakeAI\"\n"
+            f'url = "{server.url("/api/v2/summary.json")}"\nformat = "statuspage"\n\n'
+            f'[[watch.probe]]\nname = "list models"\nurl = "{server.url("/v1/models")}"\n'
+        )
+        done = trayapp(trayapp_env)
+        plain = trayapp(trayapp_env, "--no-probes")
+        as_json = trayapp(trayapp_env, "--json")
+    assert done.returncode == 0, done.stderr
+    header, row, *rest = done.stdout.splitlines()
+    assert header.split() == ["SERVICE", "STATE", "YOUR", "CHECKS", "OPEN", "INCIDENTS"]
+    assert "✓ operational" in row and "✖ major outage" in row
+    assert any("Outage seen by your checks, not yet acknowledged" in line for line in rest)
+    assert any("list models → their API is overloaded (HTTP 503" in line for line in rest)
+    assert "YOUR CHECKS" not in plain.stdout and "✓ operational" in plain.stdout
+    (result,) = json.loads(as_json.stdout)
+    assert result["severity"] == "operational"
+    assert result["verdict"]["kind"] == "outage_unacknowledged"
+    assert result["verdict"]["severity"] == "major_outage"
+    assert [(p["name"], p["status"], p["verdict"]) for p in result["probes"]] == [
+        ("list models", 503, "theirs")
+    ]

@@ -1,4 +1,10 @@
-"""``trayapp check [NAME|URL ...] [--format F] [--json]``: read services once and print them."""
+"""``trayapp check [NAME|URL ...] [--format F] [--json] [--no-probes]``: read services once and
+print them.
+
+A watch with probes in the config (``[[watch.probe]]``) has them run too, once each, and its
+verdict (page + checks, as the tray decides it) is printed beside the page's state: a page that
+says "operational" while the API answers 503 reads "✖ major outage" under YOUR CHECKS.
+``--no-probes`` reads the pages alone."""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
+        "--no-probes",
+        action="store_true",
+        help="read the status pages only, without the probes the config gives a watch",
+    )
+    parser.add_argument(
         "--timeout",
         type=timeout_seconds,
         default=10.0,
@@ -54,11 +65,13 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"trayapp check: {exc}", file=sys.stderr)
         return 2
-    results, reached = asyncio.run(_check_all(watches, args.timeout))
+    probes = {} if args.no_probes else _configured_probes(watches)
+    results, reached, checks = asyncio.run(_check_all(watches, args.timeout, probes))
     if args.json:
-        print(json.dumps([as_json(w, r) for w, r in results], indent=2, ensure_ascii=False))
+        out = [as_json(w, r) | checks_json(checks.get(w.name)) for w, r in results]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        print(clean(render_table(results), lines=True))
+        print(clean(render_table(results, checks), lines=True))
     if results and not reached:
         print(OFFLINE_HINT, file=sys.stderr)
     return 0
@@ -103,10 +116,66 @@ def _configured_watches() -> tuple[Watch, ...]:
     return config.load(paths.config_file()).watches
 
 
+def _configured_probes(watches: list[Watch]) -> dict[str, tuple[Any, ...]]:
+    """The probes the config gives each of ``watches`` (none without a readable config)."""
+    from trayapp import config, paths
+
+    path = paths.config_file()
+    if not path.exists():
+        return {}
+    try:
+        loaded = config.load(path)
+    except ConfigError:
+        return {}  # named targets still get their pages read; the tray shows the error
+    return {w.name: specs for w in watches if (specs := loaded.probes_for(w.name))}
+
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """One watch's probes, run once, and the verdict they make with its page."""
+
+    specs: tuple[Any, ...]
+    results: tuple[Any, ...]
+    verdict: Any
+
+
+async def _run_checks(
+    client: Any, watch: Watch, reading: Reading, specs: tuple[Any, ...], reference: tuple[str, ...]
+) -> Checks:
+    from datetime import UTC, datetime
+
+    from trayapp import probe, secrets, verdict
+
+    def token(spec: Any) -> str | None:
+        if not spec.token_name:
+            return None
+        try:
+            return secrets.get_secret(spec.token_name)
+        except Exception:  # a locked or missing keyring reads as "no token stored"
+            return None
+
+    tokens = [await asyncio.to_thread(token, spec) for spec in specs]
+    results = list(
+        await asyncio.gather(
+            *(probe.run_probe(client, s, t) for s, t in zip(specs, tokens, strict=True))
+        )
+    )
+    if any(not r.connected and r.cause == "unreachable" for r in results):
+        network = await probe.network_works(client, reference)
+        results = [probe.with_witness(r, network) for r in results]
+    now = datetime.now(UTC)
+    states = [probe.probe_step(probe.ProbeState(), r, now, confirm=1) for r in results]
+    page = reading.severity if reading.error is None else Severity.UNKNOWN
+    offline = any(r.cause == "offline" for r in results) and not any(r.connected for r in results)
+    found = verdict.decide(page, reading.fetched_at, states, offline, now)
+    return Checks(specs, tuple(results), found)
+
+
 async def _check_all(
-    watches: list[Watch], timeout: float
-) -> tuple[list[tuple[Watch, Reading]], bool]:
-    """Each watch with its reading, and whether any server was reached at all."""
+    watches: list[Watch], timeout: float, probes: dict[str, tuple[Any, ...]] | None = None
+) -> tuple[list[tuple[Watch, Reading]], bool, dict[str, Checks]]:
+    """Each watch with its reading, whether any server was reached at all, and the checks of
+    the watches with probes."""
     # the network stack is imported only when a check runs, not for `trayapp --help`
     from trayapp import secrets
     from trayapp.fetch import make_client
@@ -123,7 +192,27 @@ async def _check_all(
             return watch, reading, reached
 
         done = await asyncio.gather(*(one(w) for w in watches))
-    return [(w, r) for w, r, _ in done], any(reached for *_, reached in done)
+        probes = probes or {}
+        reference = _reference_urls() if probes else ()
+        checked = await asyncio.gather(
+            *(_run_checks(client, w, r, probes[w.name], reference) for w, r, _ in done
+              if w.name in probes)
+        )  # fmt: skip
+    checks = {c_watch: c for c_watch, c in zip([w.name for w, *_ in done if w.name in probes],
+                                               checked, strict=True)}  # fmt: skip
+    reached_any = any(reached for *_, reached in done) or any(
+        r.connected for c in checks.values() for r in c.results
+    )
+    return [(w, r) for w, r, _ in done], reached_any, checks
+
+
+def _reference_urls() -> tuple[str, ...]:
+    from trayapp import config, paths
+
+    try:
+        return config.load(paths.config_file()).polling.reference_urls
+    except (ConfigError, OSError):
+        return ()
 
 
 async def _detected(client: Any, watch: Watch) -> tuple[Watch, Reading | None, bool]:
@@ -185,14 +274,49 @@ _MARK = {
 }
 
 
-def render_table(results: list[tuple[Watch, Reading]]) -> str:
-    """A plain table: one row per service, then its open incidents and the reason if unreadable."""
+def checks_json(checks: Checks | None) -> dict[str, Any]:
+    """The probes' part of a source's JSON: the verdict and each probe's result (or nulls)."""
+    if checks is None:
+        return {"verdict": None, "probes": []}
+    found = checks.verdict
+    return {
+        "verdict": {
+            "kind": found.kind,
+            "text": found.text,
+            "severity": found.severity.value,
+            "fix": found.fix,
+        },
+        "probes": [
+            {"name": spec.name, **result.to_json()}
+            for spec, result in zip(checks.specs, checks.results, strict=True)
+        ],
+    }
+
+
+def render_table(
+    results: list[tuple[Watch, Reading]], checks: dict[str, Checks] | None = None
+) -> str:
+    """A plain table: one row per service (the page's state, and the verdict of its probes when
+    it has some), then its open incidents, the reason if unreadable and what each probe found."""
+    from trayapp import verdict
+
+    checks = checks or {}
     width = max([len("SERVICE"), *(len(w.name) for w, _ in results)])
-    lines = [f"  {'SERVICE':<{width}}  {'STATE':<16}  OPEN INCIDENTS"]
+    yours = f"{'YOUR CHECKS':<16}  " if checks else ""
+    lines = [f"  {'SERVICE':<{width}}  {'STATE':<16}  {yours}OPEN INCIDENTS"]
     for watch, reading in results:
         state = f"{_MARK[reading.severity]} {reading.severity.label}"
         opened = reading.open_incidents
-        lines.append(f"  {watch.name:<{width}}  {state:<16}  {len(opened) or '-'}")
+        found = checks.get(watch.name)
+        column = ""
+        if checks:
+            column = "-" if found is None else _verdict_cell(found.verdict)
+            column = f"{column:<16}  "
+        lines.append(f"  {watch.name:<{width}}  {state:<16}  {column}{len(opened) or '-'}")
+        if found is not None and found.verdict.kind not in ("operational", "unknown"):
+            lines.append(f"  {'':<{width}}    · {verdict.sentence(found.verdict)}")
+        for spec, result in zip(found.specs, found.results, strict=True) if found else ():
+            lines.append(f"  {'':<{width}}    · {spec.label or spec.name} → {result.reason}")
         for incident in (*opened, *reading.active_maintenances):
             lines.append(
                 f"  {'':<{width}}    · {incident.title} ({incident.status.replace('_', ' ')})"
@@ -200,3 +324,9 @@ def render_table(results: list[tuple[Watch, Reading]]) -> str:
         if reading.error:
             lines.append(f"  {'':<{width}}    · {reading.error}")
     return "\n".join(lines)
+
+
+def _verdict_cell(found: Any) -> str:
+    if found.kind == "yours":
+        return "! on your side"
+    return f"{_MARK[found.severity]} {found.severity.label}"

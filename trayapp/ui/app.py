@@ -267,6 +267,7 @@ class TrayApp(QObject):
         self._warm = _Signal(self)  # made here, so that it lives in the Qt thread
         server.handler = self.command
         hub.check_requested.connect(self.check_now)
+        hub.tokens_changed.connect(self.tokens_changed)
         hub.pause_requested.connect(self.set_paused)
         hub.mute_requested.connect(self.mute)
         hub.back_requested.connect(self.tell_when_back)
@@ -546,14 +547,21 @@ class TrayApp(QObject):
         from trayapp.notify_policy import Context
         from trayapp.summary import alternatives
 
+        from datetime import UTC, datetime
+
         urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}
-        return Context(urls=urls, alternatives=alternatives(self.hub.statuses))
+        now = datetime.now(UTC)
+        return Context(urls=urls, alternatives=alternatives(self.hub.statuses, now))
 
     # ------------------------------------------------------------------ hub requests
 
     def check_now(self, name: str) -> None:
         if self.monitor is not None:
             self.monitor.engine.check_now(name or None)
+
+    def tokens_changed(self) -> None:
+        if self.monitor is not None:
+            self.monitor.engine.tokens_changed()
 
     def set_paused(self, paused: bool) -> None:
         if self.monitor is not None:
@@ -677,7 +685,7 @@ class TrayApp(QObject):
         """What the app shows now, for tests and for the curious (``trayapp`` state command)."""
         from datetime import UTC, datetime
 
-        from trayapp.summary import verdict_line
+        from trayapp.summary import probe_lines, verdict_line
         from trayapp.ui.tray import row_label, state_of, tooltip_of
 
         now = datetime.now(UTC)
@@ -696,6 +704,7 @@ class TrayApp(QObject):
                     "severity": str(s.severity),
                     "row": row_label(s, self.hub, now),
                     "verdict": verdict_line(s),
+                    "evidence": probe_lines(s, now),
                     "checked": s.last_checked.isoformat() if s.last_checked else None,
                 }
                 for name, s in self.hub.statuses.items()

@@ -43,6 +43,7 @@ class Hub(QObject):
 
     # ---- requests (views → app)
     check_requested = Signal(str)  # a service name; "" for all of them
+    tokens_changed = Signal()  # a token was stored or removed: re-check the probes held on it
     pause_requested = Signal(bool)
     mute_requested = Signal(str, object)  # service, datetime | "until recovered" | None (unmute)
     back_requested = Signal(str, bool)  # "tell me when it's back": on / off

@@ -1041,6 +1041,11 @@ class SettingsWindow(QWidget):
         self.token_state.setText(text)
         self.remove_token_button.setEnabled(self.current is not None and (stored or referenced))
 
+    def _tokens_changed(self) -> None:
+        """A probe held on "your key was rejected" is re-checked at once with the new token."""
+        if self.hub is not None and hasattr(self.hub, "tokens_changed"):
+            self.hub.tokens_changed.emit()
+
     def save_token(self) -> None:
         name = self._token_watch()
         value = self.token_field.text().strip()
@@ -1056,6 +1061,7 @@ class SettingsWindow(QWidget):
             self.message.error(f"The token was not saved: {problem_text(exc)}")
             return  # the field keeps what was typed
         self.token_field.clear()
+        self._tokens_changed()
         if self.current.token_for(name) == entry:
             self.message.ok(f"Saved the token for {name} in the keyring.")
             self._show_token_state()
@@ -1080,6 +1086,7 @@ class SettingsWindow(QWidget):
         except (secrets.SecretStoreError, ValueError) as exc:
             self.message.error(f"The token was not removed: {problem_text(exc)}")
             return
+        self._tokens_changed()
         if self.current.token_for(name) is None:
             self.message.ok(f"Removed the token for {name}.")
             self._show_token_state()
