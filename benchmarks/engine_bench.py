@@ -9,6 +9,10 @@ Three measurements, all traffic to 127.0.0.1 only, bounded in count and time:
 3. **Constant 503s**: one simulated hour (time compressed by ``scale``) of a source answering
    503 forever: requests made by the engine (plain backoff, and with ``Retry-After: 300``)
    versus naive fixed-interval pollers.
+4. **Recovery latency**: a replay timeline where each service's page stays green while its API
+   answers 503 for ten simulated minutes, then 200 (the seed story): how long after the API is
+   back the engine's verdict says so (x), against the target of one ``problem_interval`` plus
+   confirmation; and the probes' requests per hour during the outage.
 
 The replay server runs in a child process (this script with ``--serve``) so that
 ``time.process_time`` of this process is the engine's CPU alone. The child exits when its stdin
@@ -34,7 +38,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -423,7 +427,89 @@ async def storm(server: ServerProcess, plan: Plan) -> dict[str, Any]:
     }
 
 
-async def benchmark(plan: Plan) -> dict[str, Any]:
+RECOVERY_OUTAGE = 600.0  # simulated seconds of API failure before it answers again
+PROBLEM_INTERVAL = 60.0
+CONFIRM = 2  # results in a row that flip a probe (the default confirm_worse)
+
+
+async def recovery(plan: Plan) -> dict[str, Any]:
+    """The seed story on a replay timeline, every timing scaled by ``plan.scale``: pages green,
+    each API 503 until ``RECOVERY_OUTAGE``, then 200. x = when the verdict turned operational
+    minus when the API came back, in simulated seconds; the target is one problem_interval
+    plus confirmation, i.e. ``CONFIRM`` problem intervals."""
+    from trayapp import probe
+
+    s = plan.scale
+    count = plan.storm_sources
+    page = payloads.statuspage_summary("Service", {"API": Severity.OPERATIONAL})
+    models = '{"object": "list", "data": [{"id": "m"}]}'
+    failing = '{"error": {"type": "server_error", "code": "server_is_overloaded"}}'
+    green = {f"/r/{i}{SUMMARY}": Reply(body=page, etag=True) for i in range(count)}
+    down = {f"/r/{i}/v1/models": Reply(503, failing) for i in range(count)}
+    up = {f"/r/{i}/v1/models": Reply(body=models) for i in range(count)}
+    back_at = RECOVERY_OUTAGE * s
+    timeline = [(0.0, {**green, **down}), (back_at, up)]
+    settings = EngineSettings(
+        interval=120 * s,
+        problem_interval=PROBLEM_INTERVAL * s,
+        min_public_interval=30 * s,
+        min_loopback_interval=PROBLEM_INTERVAL * s,  # the public probe floor, scaled
+        jitter=0.2,
+        backoff_cap=900 * s,
+        retry_after_cap=6 * HOUR * s,
+        first_round_spread=PROBLEM_INTERVAL * s,  # probes out of phase with the recovery
+        reference_urls=(),
+        per_host=count,
+        max_concurrency=count,
+    )
+    seen: dict[str, float] = {}
+    server = ReplayServer(timeline, speed=1.0)
+
+    def on_event(event: Any) -> None:
+        t = time.monotonic() - started
+        if event.kind == "verdict" and event.severity is Severity.OPERATIONAL and t >= back_at:
+            seen.setdefault(event.service, t)
+
+    with server:
+        started = time.monotonic()
+        engine = Engine(
+            [Watch(f"S{i}", server.url(f"/r/{i}{SUMMARY}"), "statuspage") for i in range(count)],
+            settings,
+            on_event=on_event,
+            probes={
+                f"S{i}": [replace(probe.preset("openai", server.url(f"/r/{i}")), interval=300 * s)]
+                for i in range(count)
+            },
+        )
+        task = asyncio.create_task(engine.run())
+        deadline = started + back_at + 4 * PROBLEM_INTERVAL * s
+        while len(seen) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await stop(engine, task)
+        hits = server.stats.hits
+    xs = sorted((t - back_at) / s for t in seen.values())
+    in_outage = [h for h in hits if h.path.endswith("/v1/models") and h.step == 0]
+    per_probe_hour = len(in_outage) / count / (back_at / s) * HOUR
+    limit = CONFIRM * PROBLEM_INTERVAL
+    return {
+        "scale": s,
+        "sources": count,
+        "outage_s": RECOVERY_OUTAGE,
+        "problem_interval_s": PROBLEM_INTERVAL,
+        "confirm": CONFIRM,
+        "seen": len(xs),
+        "x_median_s": statistics.median(xs) if xs else None,
+        "x_max_s": max(xs) if xs else None,
+        "x_min_s": min(xs) if xs else None,
+        "limit_s": limit,
+        "probe_requests_per_hour_in_outage": per_probe_hour,
+        "met": len(xs) == count and max(xs) <= limit,
+    }
+
+
+async def benchmark(plan: Plan, only_recovery: bool = False) -> dict[str, Any]:
+    if only_recovery:
+        return {"machine": _machine(), "plan": asdict(plan), "recovery": await recovery(plan)}
     server = ServerProcess(plan)
     try:
         round_results = await rounds(server, plan)
@@ -431,6 +517,7 @@ async def benchmark(plan: Plan) -> dict[str, Any]:
         storm_results = await storm(server, plan)
     finally:
         server.close()
+    recovery_results = await recovery(plan)
     large = round_results["sizes"][str(max(plan.sizes))]
     with_validators = [r for r in steady_results if r["validators"] != "none"]
     targets = {
@@ -441,25 +528,50 @@ async def benchmark(plan: Plan) -> dict[str, Any]:
             r["not_modified_share"] >= TARGET_NOT_MODIFIED for r in with_validators
         ),
     }
+    targets["recovery_within_problem_interval_plus_confirmation"] = recovery_results["met"]
     return {
-        "machine": {
-            "nproc": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "sniffio": importlib.util.find_spec("sniffio") is not None,
-        },
+        "machine": _machine(),
         "plan": asdict(plan),
         "round": round_results,
         "steady": steady_results,
         "constant_503": storm_results,
+        "recovery": recovery_results,
         "targets": targets,
+    }
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sniffio": importlib.util.find_spec("sniffio") is not None,
     }
 
 
 # ------------------------------------------------------------------------ report
 
 
+def recovery_report(row: dict[str, Any]) -> list[str]:
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0f} s"
+
+    return [
+        f"Recovery latency (page green, API 503 for {row['outage_s'] / 60:.0f} min then 200; "
+        f"problem interval {row['problem_interval_s']:.0f} s, confirm {row['confirm']}; "
+        f"time x{row['scale']:g}, {row['sources']} services)",
+        f"  back seen after x = {fmt(row['x_median_s'])} median (min {fmt(row['x_min_s'])}, "
+        f"max {fmt(row['x_max_s'])}; {row['seen']} of {row['sources']} seen); limit "
+        f"{row['limit_s']:.0f} s = one problem interval plus confirmation",
+        f"  probe requests during the outage: {row['probe_requests_per_hour_in_outage']:.0f}/h "
+        "per probe (one per problem interval)",
+        f"  [{'met' if row['met'] else 'MISSED'}] every recovery seen within the limit",
+    ]
+
+
 def report(result: dict[str, Any]) -> str:
+    if "round" not in result:
+        return "\n".join(recovery_report(result["recovery"]))
     machine, plan, rnd = result["machine"], result["plan"], result["round"]
     lines = [
         f"trayapp engine benchmark: {machine['nproc']} CPUs, Python {machine['python']}, "
@@ -527,11 +639,14 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"  {label:<28} {row['requests']:6d} requests/h (expected {row['expected']:.0f})"
         )
+    lines += ["", *recovery_report(result["recovery"])]
     lines += ["", "Targets"]
     words = {
         "round_500_within_2s": f"500 sources in one round within {TARGET_ROUND_WALL:g} s",
         "cpu_per_source_ratio_within_1.2": "CPU per source at 500 no higher than at 50 (±20 %)",
         "steady_304_share_at_least_90pct": "≥ 90 % of steady-state polls answered 304",
+        "recovery_within_problem_interval_plus_confirmation": "every recovery seen within one "
+        "problem interval plus confirmation",
     }
     for key, met in result["targets"].items():
         lines.append(f"  [{'met' if met else 'MISSED'}] {words[key]}")
@@ -546,6 +661,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--concurrency", type=int, default=50, help="max_concurrency and per_host for the rounds"
     )
+    parser.add_argument(
+        "--recovery", action="store_true", help="measure the recovery latency only (about 10 s)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sources", type=int, default=500, help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, default=0.01, help=argparse.SUPPRESS)
@@ -554,7 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve:
         serve(args.sources, args.scale, args.storm_sources)
         return 0
-    result = asyncio.run(benchmark(make_plan(args.quick, args.runs, args.concurrency)))
+    plan = make_plan(args.quick, args.runs, args.concurrency)
+    result = asyncio.run(benchmark(plan, only_recovery=args.recovery))
     print(json.dumps(result, indent=2) if args.json else report(result))
     return 0
 

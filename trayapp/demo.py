@@ -16,8 +16,9 @@ scenes and the first changes are real news, not start-up state.
 Each AI service also has an imitation API (``API_PATHS``), answering 200 with a small model
 list, which the demo profile probes every second as the list-models presets do. In the "quiet
 failure" scenes Gemini's API answers 503 while its status page stays green: the tray says
-"outage seen by your checks, not yet acknowledged by the status page", then "confirmed" once
-the page admits it, and the incident log records how long the page took.
+"outage seen by your checks, not yet acknowledged by the status page", then "confirmed by the
+status page (it says partial outage)" once the page admits less than the checks see (the icon
+stays at the worse), and the incident log records how long the page took.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ STORY: tuple[Scene, ...] = (
     Scene(
         88,
         "gemini",
-        "Gemini's page admits it: the outage is confirmed, and the page's lag is logged",
+        "Gemini's page admits a partial outage while every check fails: confirmed, the icon "
+        "stays at the worse of the two, and the page's lag is logged",
         {"Gemini API": PARTIAL},
         IncidentSpec(
             _GEMINI_INCIDENT,
@@ -148,6 +150,20 @@ STORY: tuple[Scene, ...] = (
             ("Gemini API",),
         ),
         api_down=True,
+    ),
+    Scene(
+        98,
+        "gemini",
+        "Gemini's API answers again; its page still says partial outage",
+        {"Gemini API": PARTIAL},
+        IncidentSpec(
+            _GEMINI_INCIDENT,
+            "monitoring",
+            PARTIAL,
+            "A fix has been implemented and we are monitoring the results.",
+            ("Gemini API",),
+            history=(("investigating", "We are investigating elevated error rates."),),
+        ),
     ),
     Scene(
         100,
