@@ -29,6 +29,7 @@ import pytest
 
 from tests.desktop.support import (
     TRAY_MODE,
+    dunst_entry,
     dunst_received,
     in_desktop,
     notify_calls,
@@ -735,6 +736,129 @@ def test_a_later_start_shows_its_menu_in_the_tray_host(
         xdotool("key", "Escape")
         assert app.ask("quit") == "ok"
         assert_clean_exit(app, app.wait_exit())
+
+
+PROBE_INTERVAL = 2.0  # seconds: the test's probe interval, its problem interval in an outage
+GROUP_WINDOW = 1.0
+DELIVERY_SLACK = 6.0  # a loaded 2-core machine: poll, group timer, D-Bus, dunst's log
+
+
+def seed_config(base_url: str, name: str) -> str:
+    """One service whose page is green and whose API a probe checks every PROBE_INTERVAL."""
+    return "\n".join(
+        [
+            "[polling]",
+            "confirm_worse = 1",
+            "confirm_better = 1",
+            "reference_urls = []",
+            "[notifications]",
+            f"group_window = {GROUP_WINDOW}",
+            "[[watch]]",
+            f'name = "{name}"',
+            f'url = "{base_url}/api/v2/summary.json"',
+            'format = "statuspage"',
+            'category = "AI APIs"',
+            "interval = 5",
+            "[[watch.probe]]",
+            'name = "list models"',
+            f'url = "{base_url}/v1/models"',
+            f"interval = {PROBE_INTERVAL:g}",
+        ]
+    )
+
+
+@pytest.mark.skipif(TRAY_MODE not in ("sni", "both"), reason="needs an SNI tray host")
+def test_seed_story_outage_then_back_within_one_problem_interval(
+    qapp: Any, tmp_path: Path, apps: list[App]
+) -> None:
+    """The seed story: the page stays green, the API answers 503, then 200. dunst receives the
+    outage notification, the submenu shows the probe's evidence (screenshot), and once the API
+    answers again "is back" reaches dunst within one problem interval (plus the group window
+    and delivery) of the recovery, from the first good answer."""
+    from trayapp.model import Severity
+    from trayapp.payloads import statuspage_summary
+    from trayapp.replay import ReplayServer, Reply
+
+    name = f"FakeAI {uuid.uuid4().hex[:5]}"
+    overloaded = '{"error": {"type": "server_error", "code": "server_is_overloaded"}}'
+    routes = {
+        "/api/v2/summary.json": Reply(body=statuspage_summary(name, {"API": Severity.OPERATIONAL})),
+        "/v1/models": Reply(503, overloaded),
+    }
+    with ReplayServer(routes) as server:
+        write_config(tmp_path, seed_config(server.base_url, name))
+        app = App(tmp_path, ["-m", "trayapp"])
+        apps.append(app)
+        item = wait_until(lambda: item_of(app.proc.pid), 15, 0.1, "the app's SNI item")
+        row = f"{name} — "  # its row (the menu's first line starts with the name too)
+        outage = dunst_entry(f"{name}: major outage", timeout=30)
+        assert outage.urgency == "CRITICAL"
+        assert outage.body.startswith("Outage seen by your checks, not yet acknowledged")
+        wait_until(lambda: icon_shows("major_outage"), 15, 0.1, "the icon to show the outage")
+
+        def evidence() -> str:
+            texts = labels(find_item(menu_layout(item), row))
+            start = next((i for i, t in enumerate(texts) if t.startswith("list models →")), None)
+            return "" if start is None else " ".join([texts[start], texts[start + 1].strip()])
+
+        line = wait_until(evidence, 10, 0.2, "the probe's evidence in the submenu")
+        assert line.startswith("list models → their API is overloaded (HTTP 503"), line
+        assert "s ago; next check" in line, line
+        submenu = labels(find_item(menu_layout(item), row))
+        assert any(t.startswith("status page checked") for t in submenu), submenu  # not the API
+        take_submenu_screenshot(qapp, "tray-menu-probe-outage.png")
+        menu_click(item, find_item(menu_layout(item), row, "Tell me when it's back"))
+        told = "You will be told when it is back"
+        wait_until(
+            lambda: told in labels(find_item(menu_layout(item), row)), 5, 0.1, "it to say so"
+        )
+
+        recovered = time.monotonic()
+        server.set_route("/v1/models", Reply(body='{"object": "list", "data": []}'))
+        back = wait_until(
+            lambda: next((e for e in dunst_received() if e.summary == f"{name} is back"), None),
+            PROBE_INTERVAL + GROUP_WINDOW + DELIVERY_SLACK + 10, 0.05, "the back notification",
+        )  # fmt: skip
+        took = time.monotonic() - recovered
+        good = [h for h in server.stats.hits if h.path == "/v1/models" and h.status == 200]
+        assert good and good[0].time - recovered <= PROBE_INTERVAL + 1.0, "probe not in time"
+        assert took <= PROBE_INTERVAL + GROUP_WINDOW + DELIVERY_SLACK, took
+        assert back.urgency == "NORMAL" and back.body.startswith("Now operational after")
+        received = [e.summary for e in dunst_received() if name in e.summary]
+        assert received == [f"{name}: major outage", f"{name} is back"], received
+        app.wait_state(lambda s: s.get("state") == "operational", 10, "the green icon")
+        assert app.ask("quit") == "ok"
+        assert_clean_exit(app, app.wait_exit())
+
+
+def take_submenu_screenshot(qapp: Any, filename: str) -> Path:
+    """Right-click the outage icon, hover the service's row so its submenu opens, grab it;
+    with TRAYAPP_UPDATE_SCREENSHOT=1 the crop becomes the project's screenshot."""
+    from PySide6.QtGui import QGuiApplication
+
+    wallpaper = backdrop(qapp)
+    x, y = bar_box("major_outage")
+    xdotool("mousemove", str(x), str(y), "click", "3")
+    width = QGuiApplication.primaryScreen().geometry().width()
+    time.sleep(0.8)
+    row_x, row_y = find_colour_below("major_outage", 60, (width - 600, 40, 600, 300))
+    xdotool("mousemove", str(row_x + 40), str(row_y))
+    time.sleep(1.2)
+    full = screenshot(SHOTS / filename.replace(".png", "-full.png"))
+    crop = SHOTS / filename
+    subprocess.run(
+        ["convert", str(full), "-crop", f"1100x420+{width - 1100}+0", "+repage", str(crop)],
+        check=True,
+        timeout=30,
+    )
+    if os.environ.get("TRAYAPP_UPDATE_SCREENSHOT") == "1":
+        target = REPO / "resources" / "screenshots" / filename
+        shutil.copyfile(crop, target)
+    xdotool("key", "Escape")
+    xdotool("key", "Escape")
+    xdotool("mousemove", "300", "600")
+    wallpaper.close()
+    return crop
 
 
 # ---------------------------------------------------------------------------- no tray

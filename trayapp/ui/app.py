@@ -544,10 +544,10 @@ class TrayApp(QObject):
             self._ready_timer.start(max(0, int(again * 1000)))
 
     def _context(self) -> Context:
+        from datetime import UTC, datetime
+
         from trayapp.notify_policy import Context
         from trayapp.summary import alternatives
-
-        from datetime import UTC, datetime
 
         urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}
         now = datetime.now(UTC)

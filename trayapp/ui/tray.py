@@ -39,7 +39,7 @@ MUTE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (
 )
 UPDATE_WIDTH = 64  # characters per line of an incident's latest update in the menu
 UPDATE_LINES = 3
-EVIDENCE_WIDTH = 90  # characters of a probe's evidence line (its reason is one short line)
+EVIDENCE_LINES = 3  # menu lines per probe's evidence (its reason is one short line)
 FIRST_LINE_NAMED = 1  # services named in the menu's first line before "+N more"
 RETRY_FIRST = 1.0  # seconds before the first retry to find a tray host, doubling...
 RETRY_MAX = 30.0  # ...up to this
@@ -108,8 +108,12 @@ def fill_service_menu(menu: QMenu, status: SourceStatus, hub: Hub, now: datetime
     ):
         for line in textwrap.wrap(text or "", UPDATE_WIDTH):
             _note(menu, line)
-    for line in summary.probe_lines(status, now):  # the evidence: what each check found
-        _note(menu, summary.shorten(line, EVIDENCE_WIDTH))
+    for text in summary.probe_lines(status, now):  # the evidence: what each check found
+        # GTK tray hosts read "_" as a mnemonic marker (Qt's D-Bus menu passes it on as it is):
+        # the providers' identifiers (server_is_overloaded) read as words instead
+        text = text.replace("_", " ")
+        for line in textwrap.wrap(text, UPDATE_WIDTH, subsequent_indent="    ")[:EVIDENCE_LINES]:
+            _note(menu, line)
     _note(menu, summary.last_checked_text(status, now))
     if muted := mute_text(mutes.get(name), now):
         _note(menu, muted)
