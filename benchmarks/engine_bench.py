@@ -10,7 +10,7 @@ Three measurements, all traffic to 127.0.0.1 only, bounded in count and time:
    503 forever: requests made by the engine (plain backoff, and with ``Retry-After: 300``)
    versus naive fixed-interval pollers.
 4. **Recovery latency**: a replay timeline where each service's page stays green while its API
-   answers 503 for ten simulated minutes, then 200 (the seed story): how long after the API is
+   answers 503 for five simulated minutes, then 200 (the seed story): how long after the API is
    back the engine's verdict says so (x), against the target of one ``problem_interval`` plus
    confirmation; and the probes' requests per hour during the outage.
 
@@ -427,7 +427,8 @@ async def storm(server: ServerProcess, plan: Plan) -> dict[str, Any]:
     }
 
 
-RECOVERY_OUTAGE = 600.0  # simulated seconds of API failure before it answers again
+RECOVERY_OUTAGE = 300.0  # simulated seconds of API failure before it answers again
+RECOVERY_SCALE = 1 / 20  # coarser than the storm's: a few ms of real answer time stay small
 PROBLEM_INTERVAL = 60.0
 CONFIRM = 2  # results in a row that flip a probe (the default confirm_worse)
 
@@ -439,7 +440,7 @@ async def recovery(plan: Plan) -> dict[str, Any]:
     plus confirmation, i.e. ``CONFIRM`` problem intervals."""
     from trayapp import probe
 
-    s = plan.scale
+    s = RECOVERY_SCALE if plan.scale >= 0.01 else RECOVERY_SCALE / 2.5
     count = plan.storm_sources
     page = payloads.statuspage_summary("Service", {"API": Severity.OPERATIONAL})
     models = '{"object": "list", "data": [{"id": "m"}]}'

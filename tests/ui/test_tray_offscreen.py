@@ -694,3 +694,76 @@ def test_a_start_that_fails_is_reported_not_left_starting(
     controller._windows["main"].close()
     controller.server.close()
     QCoreApplication.processEvents()
+
+
+# ---------------------------------------------------------------------------- probe evidence
+
+
+def probed(w: Watch, last: Any, health_down: bool = True, held: bool = False) -> SourceStatus:
+    """``w`` with a green page and one probe whose last result is ``last``."""
+    from dataclasses import replace
+
+    from trayapp import probe, verdict
+
+    spec = probe.ProbeSpec(name="list models", url="http://127.0.0.1:9/v1/models")
+    state = probe.ProbeState(
+        down=health_down or None,
+        since=NOW - timedelta(minutes=3),
+        down_since=NOW - timedelta(minutes=4) if health_down else None,
+        paused=held,
+        paused_cause="auth" if held else None,
+        paused_fix="store a new one with `trayapp secret set openai`" if held else None,
+        last=last,
+        last_at=NOW - timedelta(seconds=20),
+        next_at=NOW + timedelta(seconds=40),
+    )
+    base = status(w, Severity.OPERATIONAL)
+    found = verdict.decide(Severity.OPERATIONAL, base.state.since, [state], False, NOW)
+    return replace(base, probes=(state,), probe_specs=(spec,), verdict=found)
+
+
+def test_a_probe_only_outage_shows_its_evidence_in_the_submenu_and_window(
+    hub: Hub, qtbot: Any
+) -> None:
+    from trayapp.probe import ProbeResult
+
+    failed = ProbeResult("theirs", 503, 80.0, "their server failed (HTTP 503)", "server")
+    hub.publish_status(probed(OPENAI, failed))
+    root = built(hub)  # (the submenus live as long as their menu)
+    lines = texts(submenu(root, "OpenAI"))
+    start = next(i for i, t in enumerate(lines) if t.startswith("list models →"))
+    evidence = " ".join(t.strip() for t in lines[start : start + 2])  # wrapped to fit the menu
+    assert evidence == "list models → their server failed (HTTP 503), 20 s ago; next check in 40 s"
+    assert "status page checked 2 min ago" in lines  # the page's check, not the API's
+    window = StatusWindow(hub)
+    qtbot.addWidget(window)
+    window._clock = lambda: NOW
+    window.refresh()
+    openai = window.tree.topLevelItem(0)
+    children = [openai.child(i).text(0) for i in range(openai.childCount())]
+    assert "list models → their server failed (HTTP 503), 20 s ago; next check in 40 s" in children
+    assert openai.isExpanded()
+
+
+def test_a_rejected_key_has_its_own_glyph_not_green(hub: Hub) -> None:
+    from trayapp.probe import ProbeResult
+
+    rejected = ProbeResult("yours", 401, 9.0, "your key was rejected (HTTP 401)", "auth")
+    hub.publish_status(status(OPENAI, Severity.OPERATIONAL))
+    hub.publish_status(status(GITHUB, Severity.OPERATIONAL))
+    hub.publish_status(probed(CLAUDE, rejected, health_down=False, held=True))
+    assert tray.state_of(hub, NOW) is TrayState.YOURS
+    root = built(hub)
+    row = submenu(root, "Claude")
+    assert row.title() == "Claude && Co — your key was rejected"
+    assert row.icon().cacheKey() == icons.icon_for(TrayState.YOURS).cacheKey()
+    assert "Your key was rejected: store a new one with `trayapp secret set openai`" in " ".join(
+        texts(row)
+    )
+
+
+def test_the_menus_first_line_names_one_service_then_counts(hub: Hub) -> None:
+    hub.publish_status(status(CLAUDE, Severity.PARTIAL_OUTAGE))
+    hub.publish_status(status(FRESH, Severity.DEGRADED))
+    first = texts(built(hub))[0]
+    assert first.startswith("OpenAI: major outage, +2 more")
