@@ -10,7 +10,7 @@ Three measurements, all traffic to 127.0.0.1 only, bounded in count and time:
    503 forever: requests made by the engine (plain backoff, and with ``Retry-After: 300``)
    versus naive fixed-interval pollers.
 4. **Recovery latency**: a replay timeline where each service's page stays green while its API
-   answers 503 for five simulated minutes, then 200 (the seed story): how long after the API is
+   answers 503 for three simulated minutes, then 200 (the seed story): how long after the API is
    back the engine's verdict says so (x), against the target of one ``problem_interval`` plus
    confirmation; and the probes' requests per hour during the outage.
 
@@ -427,17 +427,21 @@ async def storm(server: ServerProcess, plan: Plan) -> dict[str, Any]:
     }
 
 
-RECOVERY_OUTAGE = 300.0  # simulated seconds of API failure before it answers again
-RECOVERY_SCALE = 1 / 20  # coarser than the storm's: a few ms of real answer time stay small
+RECOVERY_OUTAGE = 180.0  # simulated seconds of API failure before it answers again
+RECOVERY_SCALE = 1 / 10  # coarser than the storm's: real answer times and timer lateness
+# (tens of ms on a loaded machine) stay small against the measured x
 PROBLEM_INTERVAL = 60.0
 CONFIRM = 2  # results in a row that flip a probe (the default confirm_worse)
+ANSWER_ALLOWANCE = 5.0  # simulated seconds for the answers themselves and late timers
 
 
 async def recovery(plan: Plan) -> dict[str, Any]:
     """The seed story on a replay timeline, every timing scaled by ``plan.scale``: pages green,
     each API 503 until ``RECOVERY_OUTAGE``, then 200. x = when the verdict turned operational
-    minus when the API came back, in simulated seconds; the target is one problem_interval
-    plus confirmation, i.e. ``CONFIRM`` problem intervals."""
+    minus when the API came back, in simulated seconds. The target is one problem_interval
+    (to see the first good answer) plus confirmation (``CONFIRM - 1`` more runs, each one
+    interval later: 60 s is also the public probe floor, so none comes sooner), plus
+    ``ANSWER_ALLOWANCE`` for the answers' own time and timers firing late on a busy machine."""
     from trayapp import probe
 
     s = RECOVERY_SCALE if plan.scale >= 0.01 else RECOVERY_SCALE / 2.5
@@ -454,7 +458,7 @@ async def recovery(plan: Plan) -> dict[str, Any]:
         interval=120 * s,
         problem_interval=PROBLEM_INTERVAL * s,
         min_public_interval=30 * s,
-        min_loopback_interval=PROBLEM_INTERVAL * s,  # the public probe floor, scaled
+        min_loopback_interval=probe.PROBE_FLOOR * s,  # the public probe floor, scaled
         jitter=0.2,
         backoff_cap=900 * s,
         retry_after_cap=6 * HOUR * s,
@@ -491,7 +495,7 @@ async def recovery(plan: Plan) -> dict[str, Any]:
     xs = sorted((t - back_at) / s for t in seen.values())
     in_outage = [h for h in hits if h.path.endswith("/v1/models") and h.step == 0]
     per_probe_hour = len(in_outage) / count / (back_at / s) * HOUR
-    limit = CONFIRM * PROBLEM_INTERVAL
+    limit = CONFIRM * PROBLEM_INTERVAL + ANSWER_ALLOWANCE
     return {
         "scale": s,
         "sources": count,
@@ -563,7 +567,8 @@ def recovery_report(row: dict[str, Any]) -> list[str]:
         f"time x{row['scale']:g}, {row['sources']} services)",
         f"  back seen after x = {fmt(row['x_median_s'])} median (min {fmt(row['x_min_s'])}, "
         f"max {fmt(row['x_max_s'])}; {row['seen']} of {row['sources']} seen); limit "
-        f"{row['limit_s']:.0f} s = one problem interval plus confirmation",
+        f"{row['limit_s']:.0f} s = one problem interval, plus one more to confirm, plus "
+        f"{ANSWER_ALLOWANCE:g} s for the answers",
         f"  probe requests during the outage: {row['probe_requests_per_hour_in_outage']:.0f}/h "
         "per probe (one per problem interval)",
         f"  [{'met' if row['met'] else 'MISSED'}] every recovery seen within the limit",

@@ -185,7 +185,7 @@ def test_check_runs_the_watchs_probes_and_prints_the_verdict_beside_the_page(
         config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(
-            "[polling]\nreference_urls = []\n\n[[watch]]\nname = \"FakeAI\"\n"
+            '[polling]\nreference_urls = []\n\n[[watch]]\nname = "FakeAI"\n'
             f'url = "{server.url("/api/v2/summary.json")}"\nformat = "statuspage"\n\n'
             f'[[watch.probe]]\nname = "list models"\nurl = "{server.url("/v1/models")}"\n'
         )

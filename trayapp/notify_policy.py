@@ -56,6 +56,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from trayapp.model import Event, Incident, IncidentKind, Severity
+from trayapp.summary import span
 
 UNKNOWN = Severity.UNKNOWN
 UNTIL_RECOVERED: Final = "until recovered"
@@ -488,11 +489,11 @@ def _word_one(item: _Item, context: Context) -> tuple[str, str]:
         case "improving":
             return f"{name}: {label}", _lines([f"Improving (was {before}).", item.text])
         case "recovered":
-            down = f", for {_duration(item.down_for)}" if item.down_for is not None else ""
+            down = f", for {span(item.down_for)}" if item.down_for is not None else ""
             return f"{name} has recovered", f"Now {label} (was {before}{down})."
         case "back":
             note = " Its status page could not be read for a while." if item.via_unknown else ""
-            down = f" after {_duration(item.down_for)} down" if item.down_for is not None else ""
+            down = f" after {span(item.down_for)} down" if item.down_for is not None else ""
             return f"{name} is back", f"Now {label}{down}.{note}"
         case "yours":
             return _word_yours(name, item.text)
@@ -512,20 +513,6 @@ def _word_yours(name: str, text: str) -> tuple[str, str]:
         title = f"{name}: {head[:1].lower() + head[1:]}"
     body = fix[:1].upper() + fix[1:] if fix else "Your own checks of it need your attention."
     return title, body
-
-
-def _duration(delta: timedelta) -> str:
-    """'25 min', '2 h 5 min', '<1 min' (no import of the summary module: the policy is pure)."""
-    minutes = max(0, int(delta.total_seconds()) // 60)
-    if minutes < 1:
-        return "<1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
-    days, hours = divmod(hours, 24)
-    return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
 
 
 def _group_title(items: list[_Item]) -> str:

@@ -1102,7 +1102,7 @@ def next_delay(
     elif state.failures == 0 and not state.in_outage:
         delay = base * rng.uniform(1 - jitter, 1 + jitter)
     elif state.in_outage and not limited:
-        often = min(problem_interval, base)  # jittered below it, so the answer's own time fits
+        often = min(problem_interval, base)  # jittered below it (never below the floor)
         delay = often * rng.uniform(1 - jitter, 1 - jitter / 4)
     elif state.failures <= quick_retries and not limited:
         delay = rng.uniform(low, min(2 * low, base))

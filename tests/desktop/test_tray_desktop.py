@@ -527,32 +527,7 @@ def backdrop(qapp: Any) -> Any:
 def take_menu_screenshot(qapp: Any, app: App, item: str) -> None:
     """Right-click the icon in gtk-sni-tray's bar, open OpenAI's submenu, grab the screen, and
     keep a cropped copy as the project's screenshot; then the status window."""
-    wallpaper = backdrop(qapp)
-    x, y = bar_box("major_outage")
-    xdotool("mousemove", str(x), str(y), "click", "3")
-    from PySide6.QtGui import QGuiApplication
-
-    width = QGuiApplication.primaryScreen().geometry().width()
-    time.sleep(0.8)
-    row_x, row_y = find_colour_below("major_outage", 60, (width - 600, 40, 600, 300))
-    xdotool("mousemove", str(row_x + 40), str(row_y))
-    time.sleep(1.2)
-    full = screenshot(SHOTS / "tray-menu-full.png")
-    crop = SHOTS / "tray-menu.png"
-    subprocess.run(
-        ["convert", str(full), "-crop", f"900x500+{width - 900}+0", "+repage", str(crop)],
-        check=True,
-        timeout=30,
-    )
-    if os.environ.get("TRAYAPP_UPDATE_SCREENSHOT") == "1":
-        target = REPO / "resources" / "screenshots" / "tray-menu.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(crop, target)
-    xdotool("key", "Escape")
-    xdotool("key", "Escape")
-    xdotool("mousemove", "300", "600")
-    wallpaper.close()
-
+    take_submenu_screenshot(qapp, "tray-menu.png", crop=(900, 500))
     assert app.ask("show") == "ok"
     window = wait_until(
         lambda: xdotool_search("^trayapp"), 10, 0.2, "the status window to be mapped"
@@ -831,7 +806,7 @@ def test_seed_story_outage_then_back_within_one_problem_interval(
         assert_clean_exit(app, app.wait_exit())
 
 
-def take_submenu_screenshot(qapp: Any, filename: str) -> Path:
+def take_submenu_screenshot(qapp: Any, filename: str, crop: tuple[int, int] = (1100, 420)) -> Path:
     """Right-click the outage icon, hover the service's row so its submenu opens, grab it;
     with TRAYAPP_UPDATE_SCREENSHOT=1 the crop becomes the project's screenshot."""
     from PySide6.QtGui import QGuiApplication
@@ -845,20 +820,22 @@ def take_submenu_screenshot(qapp: Any, filename: str) -> Path:
     xdotool("mousemove", str(row_x + 40), str(row_y))
     time.sleep(1.2)
     full = screenshot(SHOTS / filename.replace(".png", "-full.png"))
-    crop = SHOTS / filename
+    cut = SHOTS / filename
+    w, h = crop
     subprocess.run(
-        ["convert", str(full), "-crop", f"1100x420+{width - 1100}+0", "+repage", str(crop)],
+        ["convert", str(full), "-crop", f"{w}x{h}+{width - w}+0", "+repage", str(cut)],
         check=True,
         timeout=30,
     )
     if os.environ.get("TRAYAPP_UPDATE_SCREENSHOT") == "1":
         target = REPO / "resources" / "screenshots" / filename
-        shutil.copyfile(crop, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cut, target)
     xdotool("key", "Escape")
     xdotool("key", "Escape")
     xdotool("mousemove", "300", "600")
     wallpaper.close()
-    return crop
+    return cut
 
 
 # ---------------------------------------------------------------------------- no tray
