@@ -168,7 +168,7 @@ def test_recovery_reaches_dunst_as_low(loop: asyncio.AbstractEventLoop) -> None:
     _, [n] = through_policy([status(service, MAJOR, OK, 600)], state)
     assert (n.title, n.body, n.urgency) == (
         f"{service} has recovered",
-        "Now operational (was major outage).",
+        "Now operational (was major outage, for 10 min).",
         "low",
     )
     send(loop, n)
