@@ -519,3 +519,46 @@ async def test_check_now_runs_the_probes_and_does_not_skip_failing_sources() -> 
             await until(lambda: probe_calls(server) == probes + 2, timeout=2)
             status = engine.statuses()["Example"]
             assert status.probes[0].next_at is not None  # the evidence's "next check in"
+
+
+async def test_offline_a_service_that_answers_keeps_its_state_and_held_probes_wake_online() -> None:
+    """The reference hosts fail (offline) while a service on this machine answers: it keeps
+    its own verdict (here "yours"), not "offline"; when the network comes back its held probe is
+    re-checked at once, not 30 min later."""
+    from dataclasses import replace
+
+    from trayapp import probe
+
+    with (
+        ReplayServer({"/ping": Reply(reset=True)}) as reference,
+        ReplayServer(
+            {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=401, body=BAD_KEY)},
+            speed=0,
+        ) as local,
+    ):
+        settings = fast(
+            reference_urls=(reference.url("/ping"),),
+            witness_cache=0.5,
+            yours_recheck=600.0,
+            tracker=TrackerConfig(confirm_worse=2, confirm_better=2),
+        )
+        spec = replace(probe.preset("openai", local.url("/")), interval=0.1)
+        engine = Engine(
+            [watch(refused_url(SUMMARY), "Far"), watch(local.url(SUMMARY), "Near")],
+            settings,
+            probes={"Near": [spec]},
+            token_lookup=lambda name: "sk-test-wrong",
+        )
+
+        def near() -> str | None:
+            found = engine.statuses().get("Near")
+            return found.verdict.kind if found and found.verdict else None
+
+        async with running(engine):
+            await until(lambda: engine.offline and near() == "yours")
+            await asyncio.sleep(0.5)
+            assert engine.offline and near() == "yours"  # its own state, while offline
+            held = local.stats.by_path.get("/v1/models", 0)
+            reference.set_route("/ping", Reply(status=204))
+            await until(lambda: not engine.offline, timeout=5)
+            await until(lambda: local.stats.by_path.get("/v1/models", 0) > held, timeout=3)
