@@ -86,6 +86,7 @@ class SourceStatus:
     verdict: verdict.Verdict | None = None  # page + probes + witness, for a watch with probes
     probe_specs: tuple[probe.ProbeSpec, ...] = ()  # what each of ``probes`` runs
     interval: float | None = None  # seconds between polls now (a read older than 2x is stale)
+    reachable: bool = True  # its server answered the latest poll (on the LAN, even offline)
 
     @property
     def active_verdict(self) -> verdict.Verdict | None:
@@ -720,6 +721,7 @@ class Engine:
             verdict=src.verdict,
             probe_specs=src.probe_specs,
             interval=self._base_interval(src),
+            reachable=not src.transport_failed,
         )
 
     def _publish(self, src: _Source) -> None:

@@ -55,24 +55,43 @@ class TrayState(StrEnum):
 
 
 def overall(
-    statuses: Statuses, *, offline: bool, paused: bool, now: datetime | None = None
+    statuses: Statuses,
+    *,
+    offline: bool,
+    paused: bool,
+    now: datetime | None = None,
+    offline_since: datetime | None = None,
 ) -> TrayState:
     """The icon's state: paused wins, then offline, then the worst known severity, then
     "yours" (a check held on the user's side, when nothing worse is going on).
 
-    Unknown only when nothing is known: one unreadable page among healthy ones must not grey out
-    the whole icon (the tooltip still names it), nor hide a real outage elsewhere. A stale
-    service (see ``is_stale``) counts as unknown, not as its old colour.
+    Offline gives way to a problem of a service that still answers (``answering``: a host on
+    this machine or the LAN needs no internet). Unknown only when nothing is known: one
+    unreadable page among healthy ones must not grey out the whole icon (the tooltip still names
+    it), nor hide a real outage elsewhere. A stale service (see ``is_stale``) counts as unknown,
+    not as its old colour.
     """
     if paused:
         return TrayState.PAUSED
     if offline:
-        return TrayState.OFFLINE
+        problems = [s.severity for s in answering(statuses, offline_since) if s.severity.is_problem]
+        return TrayState.of(worst(problems)) if problems else TrayState.OFFLINE
     values = [s for s in _values(statuses) if now is None or not is_stale(s, now)]
     found = worst((status.severity for status in values), default=Severity.UNKNOWN)
     if not found.is_problem and any(needs_you(s) for s in values):
         return TrayState.YOURS
     return TrayState.of(found)
+
+
+def answering(statuses: Statuses, offline_since: datetime | None) -> list[SourceStatus]:
+    """The services whose own server answered since the offline spell began."""
+    if offline_since is None:
+        return []
+    return [
+        s
+        for s in _values(statuses)
+        if s.reachable and s.last_checked is not None and s.last_checked >= offline_since
+    ]
 
 
 def needs_you(status: SourceStatus) -> bool:
@@ -121,6 +140,7 @@ def tooltip(
     now: datetime,
     limit: int = TOOLTIP_LIMIT,
     max_named: int = MAX_NAMED,
+    offline_since: datetime | None = None,
 ) -> str:
     """What is wrong, in words: 'OpenAI: partial outage · 2 services OK, 1 unknown'.
 
@@ -132,7 +152,9 @@ def tooltip(
         return "Paused"
     if offline:
         last = max((t for s in values if (t := s.state.last_success)), default=None)
-        return "You are offline" + (f"{DASH}last checked {_when(last, now)}" if last else "")
+        text = "You are offline" + (f"{DASH}last checked {_when(last, now)}" if last else "")
+        local = _worst_first(s for s in answering(values, offline_since) if s.severity.is_problem)
+        return _fit(local, [text], limit, now, max_named) if local else text
     if not values:
         return "No services watched"
     pending = [s for s in values if not _checked(s)]

@@ -324,6 +324,27 @@ def test_offline_is_one_state_for_everything(hub: Hub) -> None:
     assert not hub.offline
 
 
+def test_offline_a_service_that_still_answers_keeps_its_problem(hub: Hub) -> None:
+    """The internet is gone, a NAS on the LAN still answers and is down: that shows; what was
+    read before the offline spell (OpenAI's outage) does not."""
+    from dataclasses import replace
+
+    from trayapp.model import Event
+
+    began = NOW - timedelta(seconds=90)  # the fixture's services were read 2 min ago
+    hub.publish_event(Event(began, "", "offline", Severity.UNKNOWN))
+    assert tray.state_of(hub, NOW) is TrayState.OFFLINE  # OpenAI was read before it began
+    nas = watch("NAS", None)
+    hub.config_changed.emit(Config(watches=(OPENAI, CLAUDE, GITHUB, FRESH, nas)))
+    down = replace(status(nas, Severity.MAJOR_OUTAGE), last_checked=NOW - timedelta(minutes=1))
+    hub.publish_status(down)
+    assert tray.state_of(hub, NOW) is TrayState.MAJOR_OUTAGE
+    tip = tray.tooltip_of(hub, NOW)
+    assert tip.startswith("NAS: major outage · You are offline"), tip
+    hub.publish_status(replace(down, reachable=False))
+    assert tray.state_of(hub, NOW) is TrayState.OFFLINE
+
+
 def test_removed_watches_leave_and_late_polls_of_them_are_ignored(hub: Hub) -> None:
     hub.config_changed.emit(Config(watches=(CLAUDE,)))
     hub.publish_status(status(OPENAI, Severity.MAJOR_OUTAGE))

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from trayapp.config import Config
     from trayapp.engine import SourceStatus
     from trayapp.model import Event
@@ -58,6 +60,7 @@ class Hub(QObject):
         super().__init__(parent)
         self.statuses: dict[str, SourceStatus] = {}
         self.offline = False
+        self.offline_since: datetime | None = None  # when the current offline spell began
         self.paused = False
         self.config: Config | None = None
         # where mutes live (the notifier's policy state): read when a menu is built, not copied
@@ -77,12 +80,13 @@ class Hub(QObject):
 
     def publish_event(self, event: Event) -> None:
         if event.kind in ("offline", "online"):
-            self.set_offline(event.kind == "offline")
+            self.set_offline(event.kind == "offline", event.time)
         self.event_received.emit(event)
 
-    def set_offline(self, offline: bool) -> None:
+    def set_offline(self, offline: bool, since: datetime | None = None) -> None:
         if offline != self.offline:
             self.offline = offline
+            self.offline_since = since if offline else None
             self.offline_changed.emit(offline)
 
     def set_paused(self, paused: bool) -> None:

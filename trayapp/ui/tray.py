@@ -208,7 +208,11 @@ def row_label(status: SourceStatus, hub: Hub, now: datetime) -> str:
 
 def state_of(hub: Hub, now: datetime | None = None) -> TrayState:
     return summary.overall(
-        hub.statuses, offline=hub.offline, paused=hub.paused, now=now or datetime.now(UTC)
+        hub.statuses,
+        offline=hub.offline,
+        paused=hub.paused,
+        now=now or datetime.now(UTC),
+        offline_since=hub.offline_since,
     )
 
 
@@ -219,7 +223,12 @@ def tooltip_of(hub: Hub, now: datetime, max_named: int = summary.MAX_NAMED) -> s
     if NOTICE_CONFIG in hub.notices and not hub.statuses:
         return "trayapp: the config file has an error"
     return summary.tooltip(
-        hub.statuses, offline=hub.offline, paused=hub.paused, now=now, max_named=max_named
+        hub.statuses,
+        offline=hub.offline,
+        paused=hub.paused,
+        now=now,
+        max_named=max_named,
+        offline_since=hub.offline_since,
     )
 
 
