@@ -721,3 +721,20 @@ def test_recovery_says_how_long_it_was_down() -> None:
     assert [(n.title, n.body) for n in out] == [
         ("OpenAI has recovered", "Now operational (was major outage, for 1 h 5 min).")
     ]
+
+
+def test_an_outage_the_checks_see_before_the_first_page_read_is_told() -> None:
+    first = Event(T0, "FakeAI", "verdict", MAJOR, None, "outage seen by your checks; the "
+                  "status page is not read yet (since 12:00)")  # fmt: skip
+    state, out = run([first, status("FakeAI", None, OK, at(1))])
+    assert [(n.title, n.body) for n in out] == [
+        ("FakeAI: major outage",
+         "Outage seen by your checks; the status page is not read yet (since 12:00).")
+    ]  # fmt: skip
+    assert state.told_outage == {"FakeAI"}
+    state, _ = run([status("FakeAI", None, OK, at(60))], state)  # the page's first read, later
+    assert state.told_outage == {"FakeAI"}  # the checks' outage is not over for that
+    _, out = run([Event(at(600), "FakeAI", "verdict", OK, MAJOR, "operational")], state)
+    assert [n.title for n in out] == ["FakeAI has recovered"]
+    _, out = run([Event(T0, "FakeAI", "verdict", OK, None, "operational")])
+    assert out == []  # a first verdict that is fine says nothing

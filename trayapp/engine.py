@@ -583,15 +583,18 @@ class Engine:
         )
         if write is not None:
             self._on_ack(write)
-        if previous is not None and previous.kind != src.verdict.kind:
-            yours = src.verdict.kind == "yours"
+        yours = src.verdict.kind == "yours"
+        changed = previous.kind != src.verdict.kind if previous is not None else (
+            yours or src.verdict.severity.is_problem  # found before the page's first read
+        )  # fmt: skip
+        if changed:
             self._emit(
                 Event(
                     time=now,
                     service=src.watch.name,
                     kind="yours" if yours else "verdict",
                     severity=src.verdict.severity,
-                    previous=previous.severity,
+                    previous=previous.severity if previous is not None else None,
                     message=verdict_sentence(src.verdict) if yours else src.verdict.text,
                 )
             )

@@ -15,7 +15,9 @@ Rules, and why (a status tray that cries wolf gets muted for good):
 - **Start-up** (``previous=None``): what is already down when the app starts (or a watch is
   added) goes into one summary notification for the first group window ("Already so when
   trayapp started"), and is then told like any outage, so its recovery is announced. Fine or
-  unreadable services at start-up say nothing.
+  unreadable services at start-up say nothing (a fine page read after the user's own checks
+  found an outage does not end it). The checks may find an outage before the page's first read
+  (a ``verdict`` event with ``previous=None``): it is told the same way.
 - **Silent kinds:** ``unreadable``, ``flapping`` (it also drops the service's buffered change)
   and ``offline``/``online`` never notify: unknown is not an outage, and an offline spell is the
   user's network, which the icon shows. The ``stable`` event that ends flapping counts like a
@@ -155,6 +157,7 @@ class PolicyState:
     told: Mapping[str, Severity] = field(default_factory=dict)  # outages the user was told of
     down_since: Mapping[str, datetime] = field(default_factory=dict)  # problems, since when
     yours: frozenset[str] = frozenset()  # services whose "yours" the user was told of
+    by_checks: frozenset[str] = frozenset()  # told outages that the user's own checks found
     back_watch: frozenset[str] = frozenset()  # "tell me when it's back"
     incidents: Mapping[str, tuple[Incident, ...]] = field(default_factory=dict)  # open ones
     last_update: Mapping[str, datetime] = field(default_factory=dict)  # rate limit of updates
@@ -202,6 +205,7 @@ def forget(state: PolicyState, service: str) -> PolicyState:
         told=_without(state.told, service),
         down_since=_without(state.down_since, service),
         yours=state.yours - {service},
+        by_checks=state.by_checks - {service},
         back_watch=state.back_watch - {service},
         incidents=_without(state.incidents, service),
         last_update=_without(state.last_update, service),
@@ -258,12 +262,17 @@ def _file(state: PolicyState, event: Event, settings: NotifySettings) -> PolicyS
                     return state
                 if _is_problem(event.severity, settings):
                     return _buffer_change(state, event)
+                if service in state.by_checks:  # the page is fine; the checks' outage is not over
+                    return state
                 return replace(state, told=_without(state.told, service))  # stale news
             if event.severity is UNKNOWN:  # "stable but unreadable"
                 return state
             return _buffer_change(state, event)
-        case "verdict" if event.previous is not None and event.severity is not UNKNOWN:
-            # the user's own checks see an outage (or its end) before the page admits it
+        case "verdict" if event.severity is not UNKNOWN:
+            # the user's own checks see an outage (or its end) before the page admits it;
+            # previous=None: they saw it before the page's first read (a start-up problem)
+            if event.previous is None and not _is_problem(event.severity, settings):
+                return state
             state = replace(state, yours=state.yours - {service})
             return _buffer_change(state, event)
         case "yours":  # the user's key, quota or settings: not an outage, not a recovery
@@ -379,10 +388,12 @@ def _judge(
         if told is severity or silent:
             return state, None
         improving = told is not None and severity.rank < told.rank
+        by_checks = state.by_checks | {service} if change.note else state.by_checks - {service}
         state = replace(
             state,
             told={**state.told, service: severity},
             last_update={**state.last_update, service: now},
+            by_checks=by_checks,
         )
         kind: NotificationKind = "improving" if improving else "problem"
         before = told if improving else change.first_previous
@@ -396,6 +407,7 @@ def _judge(
     state = replace(
         state,
         told=_without(state.told, service),
+        by_checks=state.by_checks - {service},
         down_since=_without(state.down_since, service),
         last_update=_without(state.last_update, service),
     )
