@@ -166,7 +166,7 @@ STORY: tuple[Scene, ...] = (
         ),
     ),
     Scene(
-        100,
+        105,
         "openai",
         "OpenAI's fix is out (monitoring): GitHub's partial outage shows, an orange diamond",
         {},
