@@ -366,3 +366,23 @@ def test_add_takes_the_best_unique_match_and_asks_when_there_is_none(
     assert "could mean several services" in unclear.stderr
     assert "github" in unclear.stderr and "gitlab" in unclear.stderr
     assert config_file(trayapp_env).read_text() == before
+
+
+def test_a_generated_entry_is_written_with_its_category_and_unverified(
+    trayapp_env: dict[str, str],
+) -> None:
+    from trayapp import config
+
+    done = trayapp(trayapp_env, "add", "stripe")
+    assert done.returncode == 0, done.stderr
+    path = config_file(trayapp_env)
+    stripe = config.load(path).watch("Stripe")
+    assert stripe is not None
+    # the category gives it an "alternatives that are up" group; unverified: re-detected once
+    assert (stripe.category, stripe.verified) == ("Payments", False)
+    assert 'category = "Payments"' in path.read_text() and "verified = false" in path.read_text()
+
+    other = next(e for e in catalog.all_entries() if e.category == "Other" and not e.verified)
+    result = config.add_watch(path, **other.config_fields())
+    added = result.watch(other.name)
+    assert added is not None and added.category is None and not added.verified

@@ -47,6 +47,7 @@ class CatalogEntry:
             category=self.category,
             interval=self.interval,
             params=self.params,
+            verified=self.verified,
         )
 
     def config_fields(self) -> dict[str, Any]:
@@ -60,6 +61,9 @@ class CatalogEntry:
             "page": self.page,
             "params": dict(self.params) or None,
             "name": self.name,
+            # "Other" groups nothing alike: no alternatives rather than unrelated ones
+            "category": None if self.category == "Other" else self.category,
+            "verified": False,
         }
 
     def matches(self, query: str) -> bool:

@@ -71,7 +71,7 @@ _SECRET_HINT = (
 
 _ROOT_KEYS = ("polling", "notifications", "watch")
 _SERVICE_KEYS = ("service", "name", "interval", "components", "params", "token", "probe")
-_URL_KEYS = ("url", "format", "page", "category", *_SERVICE_KEYS[1:])
+_URL_KEYS = ("url", "format", "page", "category", "verified", *_SERVICE_KEYS[1:])
 _PROBE_KEYS = (
     "preset",
     "name",
@@ -401,7 +401,7 @@ class _Reader:
             self.fail("each watch must be a table ([[watch]])")
         self.no_secret_keys(entry)
         if "service" in entry:
-            for key in ("url", "format", "page", "category"):
+            for key in ("url", "format", "page", "category", "verified"):
                 if key in entry:
                     self.fail(
                         f"'{key}' does not go with service = ... (a catalog service brings its "
@@ -463,7 +463,15 @@ class _Reader:
         if category is not None and (not isinstance(category, str) or not category.strip()):
             self.fail("category must be a non-empty string", "category")
         name = self.name(entry) or _host_name(page)
-        return Watch(name=name, url=endpoint, format=fmt, page_url=page, category=category)
+        verified = self.boolean(entry, "verified", True)
+        return Watch(
+            name=name,
+            url=endpoint,
+            format=fmt,
+            page_url=page,
+            category=category,
+            verified=verified,
+        )
 
     def name(self, entry: dict[str, Any]) -> str | None:
         name = entry.get("name")
@@ -821,6 +829,8 @@ def add_watch(
     components: Iterable[str] = (),
     params: Mapping[str, str] | None = None,
     token: str | None = None,
+    category: str | None = None,
+    verified: bool = True,
 ) -> Config:
     """Append a [[watch]] to the file (creating it with the defaults if missing); return the result.
 
@@ -831,9 +841,17 @@ def add_watch(
     entry: dict[str, Any] = {"service": service} if service is not None else {}
     entry.update(
         (k, v)
-        for k, v in (("url", url), ("format", format), ("page", page), ("name", name))
+        for k, v in (
+            ("url", url),
+            ("format", format),
+            ("page", page),
+            ("name", name),
+            ("category", category),
+        )
         if v is not None
     )
+    if not verified:  # from the generated catalog: the engine re-detects it if unreadable
+        entry["verified"] = False
     if interval is not None:
         entry["interval"] = int(interval) if float(interval).is_integer() else float(interval)
     if components:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,6 +38,9 @@ from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
 from trayapp.urls import is_loopback
 from trayapp.verdict import sentence as verdict_sentence
+
+if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
+    from trayapp.detect import Detection
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,7 @@ class SourceStatus:
     probe_specs: tuple[probe.ProbeSpec, ...] = ()  # what each of ``probes`` runs
     interval: float | None = None  # seconds between polls now (a read older than 2x is stale)
     reachable: bool = True  # its server answered the latest poll (on the LAN, even offline)
+    note: str | None = None  # how detection read an unverified catalog entry, or why it could not
 
     @property
     def active_verdict(self) -> verdict.Verdict | None:
@@ -163,6 +168,27 @@ class _Source:
     probe_wakes: list[asyncio.Event] = field(default_factory=list)
     verdict: verdict.Verdict | None = None
     acknowledgement: verdict.Acknowledgement | None = None
+    verify: bool = False  # an unverified catalog entry: its first unreadable answer re-detects
+    undetected: str | None = None  # why that detection found nothing (for the details)
+
+
+def _wrong_source(status: int, reading: Reading) -> bool:
+    """The answer says the catalog's endpoint or format is wrong (unparsable or wrong-shaped
+    2xx, a 4xx) rather than that the server is in trouble (5xx, 429: try again later)."""
+    if reading.error is None:
+        return False
+    return 200 <= status < 300 or (400 <= status < 500 and status not in (408, 429))
+
+
+def redetected_note(configured: Watch, polled: Watch) -> str | None:
+    """What the details say when detection, not the catalog, found how to read a service."""
+    if configured.format == formats.AUTO:
+        return None
+    if polled.format != configured.format:
+        return f"Read as {polled.format} (the catalog said {configured.format})"
+    if polled.url != configured.url:
+        return f"Read from {polled.url} (the catalog said {configured.url})"
+    return None
 
 
 EventCallback = Callable[[Event], None]
@@ -324,7 +350,11 @@ class Engine:
     def _start_source(self, watch: Watch) -> None:
         specs = self._probes.get(watch.name, ())
         src = _Source(
-            configured=watch, watch=watch, probe_specs=specs, state=self._resume(watch.name)
+            configured=watch,
+            watch=watch,
+            probe_specs=specs,
+            state=self._resume(watch.name),
+            verify=not watch.verified,
         )
         src.probe_states = [probe.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
         src.probe_wakes = [asyncio.Event() for _ in specs]
@@ -425,6 +455,13 @@ class Engine:
             if 200 <= response.status < 300 and reading.error is None:
                 src.etag = response.headers.get("etag")
                 src.last_modified = response.headers.get("last-modified")
+            if src.verify and (reading.error is None or _wrong_source(response.status, reading)):
+                src.verify = False  # read, or re-detected once: never a loop
+                if reading.error is not None:
+                    failed = await self._redetect(src, reading)
+                    if failed is None:
+                        return await self._poll(src)  # the detected endpoint, read at once
+                    reading = failed
 
         retry_after = parse_retry_after(dict(response.headers), now)
         if response.status == 429 or response.status >= 500:
@@ -439,18 +476,48 @@ class Engine:
         self._feed(src, reading, now)
         return delay
 
-    async def _detect(self, src: _Source) -> bool:
-        """Find the format of an "auto" watch once; a failure reads unknown and backs off."""
-        from trayapp.discovery import DETECTION_BUDGET, DetectionError, discover
+    async def _discover(self, url: str) -> Detection:
+        """One detection through the fetch edge, in a global slot, within its total deadline."""
+        from trayapp.discovery import DETECTION_BUDGET, discover
 
         assert self._client is not None and self._global is not None
+        async with self._global:
+            return await discover(
+                self._client, url, deadline=self.settings.timeout * DETECTION_BUDGET
+            )
+
+    async def _redetect(self, src: _Source, reading: Reading) -> Reading | None:
+        """An unverified catalog entry's answer could not be read: detect its page once. None
+        when detection found another way to read it (``src.watch`` now says which), else the
+        reading as it was (``src.undetected`` says what detection found)."""
+        from trayapp.discovery import DetectionError
+
+        before = src.watch
+        try:
+            found = await self._discover(before.page_url or before.url)
+        except DetectionError as exc:
+            src.undetected = f"Detection found no other way to read it: {exc}"
+            return reading
+        if (found.format, found.endpoint) == (before.format, before.url):
+            return reading  # detection agrees with the catalog: this answer is just unreadable
+        params = dict(found.params)
+        if found.format == before.format:  # the catalog's filters still mean something
+            params |= before.param_map
+        src.watch = replace(
+            before, url=found.endpoint, format=found.format, params=tuple(params.items())
+        )
+        log.info("%s: the catalog's %s was unreadable; detected %s at %s", before.name,
+                 before.format, found.format, found.endpoint)  # fmt: skip
+        return None
+
+    async def _detect(self, src: _Source) -> bool:
+        """Find the format of an "auto" watch once; a failure reads unknown and backs off."""
+        from trayapp.discovery import DetectionError
+
         now = datetime.now(UTC)
         url = src.watch.page_url or src.watch.url
         try:
-            async with self._global:
-                found = await discover(
-                    self._client, url, deadline=self.settings.timeout * DETECTION_BUDGET
-                )
+            found = await self._discover(url)
         except DetectionError as exc:
             src.failures += 1
             src.last_checked = now
@@ -725,6 +792,7 @@ class Engine:
             probe_specs=src.probe_specs,
             interval=self._base_interval(src),
             reachable=not src.transport_failed,
+            note=redetected_note(src.configured, src.watch) if src.reading else src.undetected,
         )
 
     def _publish(self, src: _Source) -> None:

@@ -206,6 +206,7 @@ class Watch:
     params: tuple[tuple[str, str], ...] = ()
     components: tuple[str, ...] = ()
     token: str | None = None  # a keyring entry's name (never the secret): sent to url as a bearer
+    verified: bool = True  # False: from the generated catalog; the engine re-detects if unreadable
 
     @property
     def param_map(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -788,3 +789,17 @@ def test_the_menus_first_line_names_one_service_then_counts(hub: Hub) -> None:
     hub.publish_status(status(FRESH, Severity.DEGRADED))
     first = texts(built(hub))[0]
     assert first.startswith("OpenAI: major outage, +2 more")
+
+
+def test_the_status_window_says_how_detection_read_a_catalog_entry(hub: Hub, qtbot: Any) -> None:
+    note = "Read as statuspage (the catalog said feed)"
+    fine = status(CLAUDE, Severity.OPERATIONAL)
+    hub.publish_status(replace(fine, note=note))
+    window = StatusWindow(hub)
+    qtbot.addWidget(window)
+    window._clock = lambda: NOW
+    window.show()
+    window.refresh()
+    claude = window.tree.topLevelItem(1)
+    assert claude.text(0) == "Claude & Co"
+    assert note in [claude.child(i).text(0) for i in range(claude.childCount())]

@@ -225,6 +225,7 @@ class StatusWindow(QWidget):
         unreadable = status.severity is Severity.UNKNOWN and status.state.last_error
         for line in (
             f"Could not be read: {status.state.last_error}" if unreadable else None,
+            status.note,  # how detection read an unverified catalog entry
             summary.verdict_line(status),
             summary.alternatives_line(status, self.hub.statuses, now),
             *summary.probe_lines(status, now),  # the evidence: what each check found
