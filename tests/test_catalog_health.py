@@ -8,6 +8,7 @@ import csv
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -149,7 +150,10 @@ def test_config_fields_write_generated_entries_whole() -> None:
         "page": "https://y.test",
         "params": {"service": "Y"},
         "name": "Y",
+        "category": None,  # 'Other' groups nothing alike: no alternatives
+        "verified": False,
     }
+    assert replace(unverified, category="Cloud").config_fields()["category"] == "Cloud"
 
 
 def test_loading_a_config_never_reads_the_generated_catalog(tmp_path: Path) -> None:
