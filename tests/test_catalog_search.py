@@ -33,6 +33,11 @@ def test_best_match_first(query: str, first: str) -> None:
 def test_prefix_lists_every_service_it_begins() -> None:
     found = names("git", 10)
     assert found[:2] == ["GitHub", "GitLab"]  # hand-checked and short first among equals
+    assert "DigitalOcean" not in found  # three letters inside a word are chance
+
+
+def test_a_typo_lists_the_close_guesses_only() -> None:
+    assert names("strpe", 10) == ["Stripe"]  # not twenty App Stores ('store' is close-ish)
 
 
 def test_category_words_find_the_category() -> None:

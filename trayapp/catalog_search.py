@@ -20,6 +20,8 @@ from trayapp.catalog import CatalogEntry
 TYPO_CUTOFF = 0.75  # difflib ratio from which a word counts as a mistyped one ('strpe'/'stripe')
 CLEAR_LEAD = 10  # points by which the best match must lead to be taken without asking
 MIN_TAKEN = 45  # the least score a match needs to be taken without asking
+TYPO_MARGIN = 10  # a typo guess trailing the best match by more is noise ('strpe' ~ 'store')
+MIN_INNER = 4  # letters a query needs to match inside a word ('git' is not in DigitalOcean)
 _WORD = re.compile(r"[a-z0-9]+")
 _DULL_LABELS = frozenset({"www", "status", "com", "io", "net", "org", "api", "statuspage"})
 
@@ -87,7 +89,7 @@ def score(item: _Indexed, query: str) -> Match | None:
             points = 92.0
         elif all(any(w.startswith(t) for w in name_words) for t in tokens):
             points = 85.0 - 0.5 * (len(name_words) - len(tokens))
-        elif wanted in name:
+        elif len(wanted) >= MIN_INNER and wanted in name:
             points = 70.0
         else:
             continue
@@ -142,6 +144,9 @@ def search(
     pool = _catalog_index() if entries is None else tuple(index(e) for e in entries)
     found = [m for item in pool if (m := score(item, query)) is not None]
     found.sort(key=lambda m: (-m.score, len(m.entry.name), m.entry.name.lower()))
+    if found:
+        floor = found[0].score - TYPO_MARGIN
+        found = [m for m in found if m.why != "typo" or m.score >= floor]
     return found[:limit] if limit is not None else found
 
 
