@@ -24,6 +24,9 @@ def names(query: str, n: int = 3) -> list[str]:
         ("githubstatus.com", "GitHub"),  # a host
         ("sns", "Amazon Simple Notification Service"),  # a filter: the AWS service id
         ("vercl", "Vercel"),
+        ("github status", "GitHub"),  # filler words a user adds
+        ("stripe status page", "Stripe"),
+        ("status", "Status.io"),  # unless they are all there is
     ],
 )
 def test_best_match_first(query: str, first: str) -> None:

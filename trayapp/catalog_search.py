@@ -23,6 +23,7 @@ MIN_TAKEN = 45  # the least score a match needs to be taken without asking
 TYPO_MARGIN = 10  # a typo guess trailing the best match by more is noise ('strpe' ~ 'store')
 MIN_INNER = 4  # letters a query needs to match inside a word ('git' is not in DigitalOcean)
 _WORD = re.compile(r"[a-z0-9]+")
+_FILLER = frozenset({"status", "page", "statuspage"})  # 'github status' means GitHub
 _DULL_LABELS = frozenset({"www", "status", "com", "io", "net", "org", "api", "statuspage"})
 
 
@@ -47,6 +48,12 @@ class _Indexed:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
+
+
+def query_words(query: str) -> list[str]:
+    """The query's words less filler ('status', 'page'), unless that is all there is."""
+    found = words(query)
+    return [w for w in found if w not in _FILLER] or found
 
 
 def index(entry: CatalogEntry) -> _Indexed:
@@ -75,7 +82,7 @@ def _catalog_index() -> tuple[_Indexed, ...]:
 
 def score(item: _Indexed, query: str) -> Match | None:
     """How well an entry answers ``query`` (higher is better), or None when it does not."""
-    tokens = words(query)
+    tokens = query_words(query)
     if not tokens:
         return None
     wanted = " ".join(tokens)
