@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
-from trayapp import __version__, paths
+from trayapp import __version__, memory, paths
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 
@@ -54,6 +54,8 @@ APP_ID = "trayapp"  # application name and desktop file name (trayapp.desktop)
 STARTING = "trayapp: starting…"
 ALREADY_RUNNING = "trayapp is already running: its window was brought up."
 CONFIG_SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
+RELEASE_AFTER_MS = 2000  # memory is given back once this long has passed without a new status
+RESOLVER_THREADS = 4  # the loop's executor runs getaddrinfo only; its threads end when done
 NO_TRAY_TEXT = (
     "No system tray was found, so trayapp shows its status in this window. On GNOME, install "
     "the “AppIndicator and KStatusNotifierItem Support” extension: the icon appears as soon as "
@@ -204,15 +206,6 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     return app
 
 
-def forget_source_lines() -> None:
-    """Drop the source text that PySide6's import hook (its ``__feature__`` support) reads of
-    every module imported after PySide6, which ``linecache`` keeps for good: about 10 MiB for
-    the network stack. Tracebacks read the lines they need again."""
-    import linecache
-
-    linecache.clearcache()
-
-
 def _activation() -> dict[str, str] | None:
     """Tokens that let the running instance raise its window for this launch (Wayland, X11)."""
     keys = ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID")
@@ -265,6 +258,10 @@ class TrayApp(QObject):
         self._warm_thread: threading.Thread | None = None
         self._claim: Claim | None = None
         self._warm = _Signal(self)  # made here, so that it lives in the Qt thread
+        self._release_timer = QTimer(self)  # after a poll round: see _status
+        self._release_timer.setSingleShot(True)
+        self._release_timer.setInterval(RELEASE_AFTER_MS)
+        self._release_timer.timeout.connect(memory.release)
         server.handler = self.command
         hub.check_requested.connect(self.check_now)
         hub.tokens_changed.connect(self.tokens_changed)
@@ -389,6 +386,7 @@ class TrayApp(QObject):
         import qasync
 
         from trayapp import config as config_mod
+        from trayapp.executor import ShortLivedExecutor
         from trayapp.monitor import Monitor
         from trayapp.ui import notify
 
@@ -399,6 +397,7 @@ class TrayApp(QObject):
         if self._stopping:
             return
         loop = qasync.QEventLoop(self.app, already_running=True)
+        loop.set_default_executor(ShortLivedExecutor(RESOLVER_THREADS))
         asyncio.set_event_loop(loop)
         self.loop = loop
         self._install_signal_handlers(loop)
@@ -424,7 +423,7 @@ class TrayApp(QObject):
         self._engine_task = loop.create_task(monitor.run(), name="engine")
         self._engine_task.add_done_callback(self._engine_ended)
         self.hub.started = True
-        forget_source_lines()
+        memory.release()
         tray.refresh()
         self._windows_refresh()
         if tray.icon is not None:
@@ -528,6 +527,9 @@ class TrayApp(QObject):
             self.hub.mutes_changed.emit()  # a recovery may have ended a mute
 
     def _status(self, _status: SourceStatus) -> None:
+        """A source was read: give memory back once the round's readings are in (each new
+        one restarts the timer), and tell ``on_ready`` when every service was checked."""
+        self._release_timer.start()
         if self._ready_fired or self.options.on_ready is None:
             return
         if self.hub.statuses and all(s.last_checked for s in self.hub.statuses.values()):
@@ -602,7 +604,7 @@ class TrayApp(QObject):
         window = self._windows.get(kind)
         if window is None:
             window = self._create_window(kind)
-            forget_source_lines()  # of the modules that window imported
+            memory.release()  # what importing that window's modules left
         if window is None:
             return None
         self._windows[kind] = window
@@ -737,6 +739,7 @@ class TrayApp(QObject):
         try:
             if self._ready_timer is not None:
                 self._ready_timer.stop()
+            self._release_timer.stop()
             if self.monitor is not None:
                 self.monitor.stop()
             if self._engine_task is not None:
@@ -777,7 +780,6 @@ HEAVY_MODULES = (
     "trayapp.notify_policy",
     "trayapp.ui.notify",
     "trayapp.ui.tray",
-    "trayapp.ui.status_window",
 )
 
 

@@ -29,9 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from desktop_notifier import DesktopNotifier, Icon, Urgency
-from desktop_notifier.backends.dummy import DummyNotificationCenter
-from desktop_notifier.main import get_backend_class
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -81,6 +78,8 @@ class DesktopNotifierBackend:
         app_icon: Path | None = None,
         timeout: float = SEND_TIMEOUT,
     ) -> None:
+        from desktop_notifier import DesktopNotifier, Icon
+
         icon = Icon(path=app_icon) if app_icon else None
         self._notifier = DesktopNotifier(app_name=app_name, app_icon=icon)
         self._on_open = on_open
@@ -115,6 +114,8 @@ class DesktopNotifierBackend:
             log.debug("could not withdraw notification %s: %s", identifier, exc)
 
     async def _show(self, n: Notification) -> str:
+        from desktop_notifier import Icon, Urgency
+
         urgency = {"low": Urgency.Low, "normal": Urgency.Normal, "critical": Urgency.Critical}
         dispatched = False
 
@@ -197,7 +198,15 @@ class FallbackNotifier:
 def choose_backend(
     tray: QSystemTrayIcon | None, on_open: Callable[[str], None] = open_url
 ) -> Notifier:
-    """desktop-notifier where the platform has a native backend, the tray as its fallback."""
+    """desktop-notifier where the platform has a native backend, the tray as its fallback;
+    chosen, and desktop-notifier and its D-Bus stack imported, at the first notification."""
+    return DeferredNotifier(lambda: _backend(tray, on_open))
+
+
+def _backend(tray: QSystemTrayIcon | None, on_open: Callable[[str], None]) -> Notifier:
+    from desktop_notifier.backends.dummy import DummyNotificationCenter
+    from desktop_notifier.main import get_backend_class
+
     tray_ok = tray is not None and QSystemTrayIcon.supportsMessages()
     if get_backend_class() is DummyNotificationCenter and tray is not None and tray_ok:
         return TrayMessageBackend(tray, on_open)  # e.g. macOS outside an app bundle
@@ -205,6 +214,24 @@ def choose_backend(
     if tray is None or not tray_ok:
         return native
     return FallbackNotifier(native, TrayMessageBackend(tray, on_open))
+
+
+class DeferredNotifier:
+    """A notifier made on first use: most days bring no notification, and desktop-notifier with
+    its D-Bus stack is about 40 modules an idle tray does not need."""
+
+    def __init__(self, make: Callable[[], Notifier]) -> None:
+        self._make = make
+        self.backend: Notifier | None = None
+
+    async def send(self, n: Notification) -> None:
+        if self.backend is None:
+            self.backend = self._make()
+        await self.backend.send(n)
+
+    async def withdraw_all(self) -> None:
+        if self.backend is not None:
+            await self.backend.withdraw_all()
 
 
 class NotificationCenter(QObject):
