@@ -717,7 +717,8 @@ class Engine:
                     "answer",
                 )
             )
-            self._offline_task = asyncio.get_running_loop().create_task(self._await_online())
+            if self.settings.reference_urls:  # without them, the first page to answer ends it
+                self._offline_task = asyncio.get_running_loop().create_task(self._await_online())
         else:
             self._emit(
                 Event(

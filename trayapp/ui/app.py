@@ -383,12 +383,11 @@ class TrayApp(QObject):
         assert tray is not None
         import asyncio
 
-        import qasync
-
         from trayapp import config as config_mod
         from trayapp.executor import ShortLivedExecutor
         from trayapp.monitor import Monitor
         from trayapp.ui import notify
+        from trayapp.ui.loop import QuietEventLoop
 
         logging.basicConfig(level=logging.WARNING, format="trayapp: %(levelname)s: %(message)s")
         if self._warm_thread is not None:
@@ -396,7 +395,7 @@ class TrayApp(QObject):
         self._listen()
         if self._stopping:
             return
-        loop = qasync.QEventLoop(self.app, already_running=True)
+        loop = QuietEventLoop(self.app, already_running=True)
         loop.set_default_executor(ShortLivedExecutor(RESOLVER_THREADS))
         asyncio.set_event_loop(loop)
         self.loop = loop
@@ -667,7 +666,8 @@ class TrayApp(QObject):
     # ------------------------------------------------------------------ commands (socket)
 
     def command(self, name: str, argument: Any) -> str:
-        """Serve a later launch (``show``, ``quit``, ``ping``), or a test or script (``state``)."""
+        """Serve a later launch (``show``, ``quit``, ``ping``), or a test, benchmark or script
+        (``state``, ``modules``, ``check``: poll every service now)."""
         if name == "ping":
             return "pong"
         if name == "show":
@@ -677,10 +677,17 @@ class TrayApp(QObject):
         if name == "quit":
             QTimer.singleShot(0, self.quit)  # answer first
             return "ok"
+        if name == "check":
+            self.check_now("")
+            return "ok"
         if name == "state":
             import json
 
             return json.dumps(self.state())
+        if name == "modules":  # what is imported: deferred modules must not be, at idle
+            import json
+
+            return json.dumps(sorted(sys.modules))
         return "unknown command"
 
     def state(self) -> dict[str, Any]:
@@ -773,6 +780,7 @@ class _Signal(QObject):
 HEAVY_MODULES = (
     "asyncio",
     "qasync",
+    "trayapp.ui.loop",
     "PySide6.QtNetwork",
     "trayapp.config",
     "trayapp.incident_log",

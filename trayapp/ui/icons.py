@@ -56,7 +56,11 @@ OUTLINE_ON_LIGHT = "#1a1a1a"
 OUTLINE_ON_DARK = "#f2f2f2"
 APP_FILL = "#0072b2"  # Okabe-Ito blue: the app's own icon, deliberately not a state colour
 
-SIZES = (16, 20, 22, 24, 32, 40, 48, 64, 96, 128, 256)  # logical sizes every icon carries
+SIZES = (16, 20, 22, 24, 32, 40, 48, 64)  # logical sizes every state icon carries
+# The app's own icon also goes to launchers and window switchers. State icons stop at 64 (at
+# 2x, 128 device pixels): the 96-256 sizes at 1x and 2x held 1.9 MiB per state, kept all day
+# for tray slots and menu rows that never show them (a larger request is scaled from 128 px).
+APP_SIZES = (*SIZES, 96, 128, 256)
 SCALES = (1.0, 1.25, 1.5, 2.0)  # device pixel ratios each is painted at (Windows uses 125 %)
 SMALL = 64  # larger sizes get only 1x and 2x
 ARCS_MIN = 36  # device pixels: smaller offline icons show the slash without the arcs
@@ -70,7 +74,7 @@ def icon_for(state: TrayState, dark_panel: bool | None = None) -> QIcon:
     dark = is_dark_panel() if dark_panel is None else dark_panel
     key = (str(state), dark)
     if key not in _icons:
-        _icons[key] = _build_icon(lambda px: _paint_state_image(state, px, dark))
+        _icons[key] = _build_icon(lambda px: _paint_state_image(state, px, dark), SIZES)
     return _icons[key]
 
 
@@ -105,7 +109,7 @@ def app_icon() -> QIcon:
     """The application's own icon (window, launcher, about box): rising status bars."""
     key = ("app", False)
     if key not in _icons:
-        _icons[key] = _build_icon(_paint_app_image)
+        _icons[key] = _build_icon(_paint_app_image, APP_SIZES)
     return _icons[key]
 
 
@@ -142,12 +146,12 @@ def _to_pixmap(image: QImage, dpr: float) -> QPixmap:
     return pixmap
 
 
-def _build_icon(paint: Callable[[int], QImage]) -> QIcon:
+def _build_icon(paint: Callable[[int], QImage], sizes: tuple[int, ...]) -> QIcon:
     """A QIcon holding a separately painted pixmap for every size and scale, so Qt finds an
     exact match instead of scaling (which blurs small icons)."""
     icon = QIcon()
     images: dict[int, QImage] = {}
-    for size in SIZES:
+    for size in sizes:
         for dpr in SCALES if size <= SMALL else (1.0, 2.0):
             px = _device(size, dpr)
             if px not in images:
