@@ -52,8 +52,14 @@ PYTHON = sys.executable
 
 # Targets from the issue.
 TARGET_ICON_RATIO = 1.3  # time to icon at most 1.3x the floor's
-TARGET_PSS_EXTRA = 20.0  # idle PSS at most the floor's + 20 MiB
-TARGET_EXTRA_WAKEUPS = 1.0  # per minute above the floor's, in a window without polls
+TARGET_PSS_EXTRA = 25.0  # idle PSS at most the floor's + 25 MiB
+TARGET_OUTAGE_PSS_EXTRA = 30.0  # ... and the floor's + 30 MiB once an outage was notified
+TARGET_EXTRA_WAKEUPS = 0.0  # per minute above the floor's, in a window without polls
+TARGET_THREADS = 5  # threads at idle, online and offline
+EARLY = 10.0  # seconds after launch: wake-ups are also counted from then to the memory reading
+OUTAGE_DEADLINE = 90.0  # seconds for the outage to be shown and notified (30 s group window)
+RELEASE_WAIT = 5.0  # seconds after the notification before the memory reading (the app gives
+# memory back 2 s after its last status)
 
 Emit = Callable[[str], None]  # where progress lines go
 
@@ -115,7 +121,7 @@ class Plan:
 class Sample:
     """One launch: what was measured, and how it ended."""
 
-    who: str  # "trayapp first start", "trayapp", "floor"
+    who: str  # "trayapp first start", "trayapp", "trayapp offline", "floor"
     run: int
     icon: float  # seconds from launch to the icon registered
     rss: float | None = None  # MiB
@@ -125,6 +131,10 @@ class Sample:
     run_ms: float | None = None  # run time of the threads (schedstat), ns resolution
     wakeups: int | None = None  # context switches in the window, all threads
     wakeups_per_min: float | None = None
+    early_wakeups: int | None = None  # from EARLY s after launch to the memory reading
+    outage_pss: float | None = None  # MiB, once an outage was shown and notified
+    outage_rss: float | None = None
+    outage_seconds: float | None = None  # from the outage to its notification
     by_thread: dict[str, int] = field(default_factory=dict)
     threads: int | None = None
     threads_gone: int = 0  # threads that ended in the window (their switches are lost)
@@ -225,6 +235,8 @@ class Server:
         info = json.loads(hello)
         self.base_url: str = info["base_url"]
         self.config: str = info["config"]
+        self.offline_config: str = info["offline_config"]
+        self.outage_service: str = info["outage_service"]
         self.pages: dict[str, int] = info["pages"]
 
     def hits(self) -> list[tuple[float, str, int | None]]:
@@ -232,6 +244,13 @@ class Server:
         self._in.write("hits\n")
         self._in.flush()
         return [tuple(hit) for hit in json.loads(self._out.readline())]  # type: ignore[misc]
+
+    def set_outage(self, on: bool) -> None:
+        """Put the outage service's page into a major outage, or back to normal."""
+        self._in.write("outage\n" if on else "calm\n")
+        self._in.flush()
+        if self._out.readline().strip() != "ok":
+            raise SystemExit("the replay server did not take the outage command")
 
     def close(self) -> None:
         self._in.close()  # the child stops when its stdin closes
@@ -404,9 +423,15 @@ def idle_run(
     child = launch(who, command, env, root)
     sample = Sample(who, run, child.icon)
     try:
+        time.sleep(max(0.0, child.started + min(EARLY, plan.settle) - time.monotonic()))
+        early = threads(child.pid) if alive(child.pid) else {}
         time.sleep(max(0.0, child.started + plan.settle - time.monotonic()))
         if not alive(child.pid):
             raise SystemExit(f"{who} ended before the memory reading:\n{_tail(child.err)}")
+        now = threads(child.pid)
+        sample.early_wakeups = sum(
+            t.switches - early.get(tid, Thread("", 0, 0)).switches for tid, t in now.items()
+        )
         for key, value in memory(child.pid).items():
             setattr(sample, key, value)
         sample.qt_sharers = qt_sharers(child.pid)
@@ -436,15 +461,66 @@ def count(sample: Sample, before: Mapping[int, Thread], after: Mapping[int, Thre
     sample.threads_gone = len(before.keys() - after.keys())
 
 
-def app_end(profile: Profile, services: int) -> Ending:
-    """Check that trayapp read every service (all operational), then quit it."""
+def app_end(profile: Profile, server: Server) -> Ending:
+    """Check that trayapp read every service (all operational); then put the outage service's
+    page into an outage, have trayapp check at once, and read its memory once the outage is
+    shown and notified; then quit it."""
 
     def end(child: Child, sample: Sample) -> None:
         state = profile.state()
-        if not all_checked(state, services):
+        if not all_checked(state, len(server.pages)):
             sample.problems.append(f"not every service was checked: {state}")
         elif {s["severity"] for s in state["services"].values()} != {"operational"}:
             sample.problems.append(f"a service does not read operational: {state}")
+        elif alive(child.pid):
+            outage_reading(profile, server, child, sample)
+        profile.quit(child, sample)
+
+    return end
+
+
+def outage_reading(profile: Profile, server: Server, child: Child, sample: Sample) -> None:
+    """The outage phase of a later start (the page is put back afterwards)."""
+    notified = notify_count()
+    server.set_outage(True)
+    began = time.monotonic()
+    asked = 0.0
+    try:
+        while True:
+            services = profile.state().get("services", {})
+            shown = services.get(server.outage_service, {}).get("severity") == "major_outage"
+            if not shown and time.monotonic() - asked > 2.0:  # a worse state needs two readings
+                if profile.ask("check") != "ok":
+                    sample.problems.append("the check command was not acknowledged")
+                    return
+                asked = time.monotonic()
+            if shown and notify_count() > notified:
+                sample.outage_seconds = time.monotonic() - began
+                break
+            if time.monotonic() - began > OUTAGE_DEADLINE or not alive(child.pid):
+                sample.problems.append(f"the outage was not shown and notified: {services}")
+                return
+            time.sleep(0.25)
+        time.sleep(RELEASE_WAIT)
+        reading = memory(child.pid)
+        sample.outage_pss, sample.outage_rss = reading["pss"], reading["rss"]
+    finally:
+        server.set_outage(False)
+
+
+def notify_count() -> int:
+    """Notify calls on the session bus so far (the harness logs them)."""
+    log = Path(os.environ["HARNESS_NOTIFY_LOG"])
+    return log.read_text(errors="replace").count("member=Notify") if log.exists() else 0
+
+
+def offline_end(profile: Profile) -> Ending:
+    """Check that trayapp reads offline, then quit it."""
+
+    def end(child: Child, sample: Sample) -> None:
+        state = profile.state()
+        if state.get("offline") is not True:
+            sample.problems.append(f"trayapp does not read offline: {state}")
         profile.quit(child, sample)
 
     return end
@@ -463,10 +539,22 @@ def app_pair(run: int, server: Server, root: Path, plan: Plan, emit: Emit) -> li
     first, profile = first_start(run, server, root)
     emit(f"run {run}: {first.who}: icon {first.icon:.3f} s" + _problems(first))
     time.sleep(1.0)
-    end = app_end(profile, len(server.pages))
+    end = app_end(profile, server)
     later = idle_run("trayapp", run, app_command(), profile.env, root, plan, server, end)
     emit(_progress(later))
     return [first, later]
+
+
+def offline_run(run: int, server: Server, root: Path, plan: Plan, emit: Emit) -> list[Sample]:
+    """trayapp on a profile whose pages are at loopback ports nothing listens on: offline."""
+    folder = root / "offline"
+    profile = Profile(folder, server.offline_config)
+    sample = idle_run(
+        "trayapp offline", run, app_command(), profile.env, folder, plan, server,
+        offline_end(profile),
+    )  # fmt: skip
+    emit(_progress(sample))
+    return [sample]
 
 
 def floor_run(run: int, server: Server, root: Path, plan: Plan, emit: Emit) -> list[Sample]:
@@ -480,7 +568,10 @@ def floor_run(run: int, server: Server, root: Path, plan: Plan, emit: Emit) -> l
 def _progress(s: Sample) -> str:
     return (
         f"run {s.run}: {s.who}: icon {s.icon:.3f} s, PSS {s.pss:.1f} MiB, RSS {s.rss:.1f} MiB, "
-        f"CPU {s.cpu_ms:.0f} ms, wake-ups {s.wakeups} {s.by_thread}, polls {s.polls}" + _problems(s)
+        f"CPU {s.cpu_ms:.0f} ms, wake-ups {s.wakeups} {s.by_thread} (from {EARLY:g} s: "
+        f"{s.early_wakeups}), threads {s.threads}, polls {s.polls}"
+        + (f", after outage PSS {s.outage_pss:.1f} MiB" if s.outage_pss is not None else "")
+        + _problems(s)
     )
 
 
@@ -507,21 +598,34 @@ def pool(group: list[Sample], key: str, clean: bool) -> list[Sample]:
 def summarise(samples: list[Sample]) -> dict[str, Any]:
     first = [s for s in samples if s.who == "trayapp first start"]
     app = [s for s in samples if s.who == "trayapp"]
+    offline = [s for s in samples if s.who == "trayapp offline"]
     floor = [s for s in samples if s.who == "floor"]
     keys = (
         "icon", "rss", "pss", "uss", "cpu_ms", "run_ms", "wakeups", "wakeups_per_min", "polls",
-        "threads",
+        "threads", "early_wakeups", "outage_pss", "outage_rss", "outage_seconds",
     )  # fmt: skip
     clean = all(any(not s.qt_sharers for s in group) for group in (app, floor))
     med = {
         "trayapp first start": {"icon": median(first, "icon")},
         "trayapp": {k: median(pool(app, k, clean), k) for k in keys},
+        "trayapp offline": {k: median(pool(offline, k, clean), k) for k in keys},
         "floor": {k: median(pool(floor, k, clean), k) for k in keys},
     }
-    names = sorted({name for s in app for name in s.by_thread})
-    by_thread = {n: statistics.median(s.by_thread.get(n, 0) for s in app) for n in names}
-    floor_icon = med["floor"]["icon"]
-    extra_wakeups = med["trayapp"]["wakeups_per_min"] - med["floor"]["wakeups_per_min"]
+    by_thread = {
+        who: {
+            name: statistics.median(s.by_thread.get(name, 0) for s in group)
+            for name in sorted({name for s in group for name in s.by_thread})
+        }
+        for who, group in (("online", app), ("offline", offline))
+    }
+    floor_icon, floor_pss = med["floor"]["icon"], med["floor"]["pss"]
+    floor_wakeups = med["floor"]["wakeups_per_min"]
+    outage_pss = med["trayapp"]["outage_pss"]
+
+    def quiet(who: str) -> bool:
+        extra = med[who]["wakeups_per_min"] - floor_wakeups
+        return extra <= TARGET_EXTRA_WAKEUPS and not med[who]["polls"]
+
     targets = {
         f"time to icon, first start <= {TARGET_ICON_RATIO}x the floor": (
             med["trayapp first start"]["icon"] <= TARGET_ICON_RATIO * floor_icon
@@ -530,11 +634,17 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
             med["trayapp"]["icon"] <= TARGET_ICON_RATIO * floor_icon
         ),
         f"idle PSS <= the floor's + {TARGET_PSS_EXTRA:g} MiB": (
-            med["trayapp"]["pss"] <= med["floor"]["pss"] + TARGET_PSS_EXTRA
+            med["trayapp"]["pss"] <= floor_pss + TARGET_PSS_EXTRA
         ),
-        f"no wake-ups between polls (<= {TARGET_EXTRA_WAKEUPS:g}/min above the floor's, "
-        "no poll in the window)": (
-            extra_wakeups <= TARGET_EXTRA_WAKEUPS and not med["trayapp"]["polls"]
+        f"PSS after an outage was notified <= the floor's + {TARGET_OUTAGE_PSS_EXTRA:g} MiB": (
+            outage_pss is not None and outage_pss <= floor_pss + TARGET_OUTAGE_PSS_EXTRA
+        ),
+        "no wake-ups between polls, online (none above the floor's, no poll in the window)": (
+            quiet("trayapp")
+        ),
+        "no wake-ups between polls, offline (none above the floor's)": quiet("trayapp offline"),
+        f"threads at idle <= {TARGET_THREADS}, online and offline": (
+            max(med["trayapp"]["threads"], med["trayapp offline"]["threads"]) <= TARGET_THREADS
         ),
     }
     sharers = [s for s in samples if s.qt_sharers]
@@ -560,8 +670,12 @@ def render(result: dict[str, Any], samples: list[Sample], plan: Plan, machine: s
     med = result["medians"]
     floor = med["floor"]
 
-    def row(label: str, who: str, key: str, fmt: str, ratio: bool = False) -> tuple[str, ...]:
-        mine, base = med[who][key], floor.get(key)
+    def row(
+        label: str, who: str, key: str, fmt: str, ratio: bool = False, base_key: str = ""
+    ) -> tuple[str, ...]:
+        mine, base = med[who][key], floor.get(base_key or key)
+        if mine is None:
+            return label, "-", "", "", ""
         group = pool([s for s in samples if s.who == who], key, result["clean_memory"])
         values = [getattr(s, key) for s in group if getattr(s, key) is not None]
         if base is None:
@@ -588,10 +702,23 @@ def render(result: dict[str, Any], samples: list[Sample], plan: Plan, machine: s
         row("wake-ups per minute", "trayapp", "wakeups_per_min", "{:.1f}"),
         row("threads", "trayapp", "threads", "{:.0f}"),
         row("polls answered in the window", "trayapp", "polls", "{:.0f}"),
+        row(f"wake-ups {EARLY:g} s to {settle} after launch", "trayapp", "early_wakeups", "{:.0f}"),
+        row("PSS after an outage, notified", "trayapp", "outage_pss", "{:.1f} MiB", base_key="pss"),
+        row("RSS after an outage, notified", "trayapp", "outage_rss", "{:.1f} MiB", base_key="rss"),
+        row("offline: idle PSS", "trayapp offline", "pss", "{:.1f} MiB"),
+        row(
+            f"offline: wake-ups {EARLY:g} s to {settle}",
+            "trayapp offline",
+            "early_wakeups",
+            "{:.0f}",
+        ),
+        row("offline: wake-ups per minute", "trayapp offline", "wakeups_per_min", "{:.1f}"),
+        row("offline: threads", "trayapp offline", "threads", "{:.0f}"),
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [
-        f"trayapp tray benchmark: medians of {plan.runs} runs, trayapp and the floor in turn",
+        f"trayapp tray benchmark: medians of {plan.runs} runs, trayapp (online, then an outage;"
+        " offline) and the floor in turn",
         machine,
         "",
     ]
@@ -599,8 +726,10 @@ def render(result: dict[str, Any], samples: list[Sample], plan: Plan, machine: s
         padded = [cells[0].ljust(widths[0])]
         padded += [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
         lines.append("  ".join(padded).rstrip())
-    threads_text = ", ".join(f"{n} {v:g}" for n, v in result["trayapp_wakeups_by_thread"].items())
-    lines += ["", f"trayapp wake-ups in the window by thread (medians): {threads_text or 'none'}"]
+    lines.append("")
+    for who, named in result["trayapp_wakeups_by_thread"].items():
+        text = ", ".join(f"{n} {v:g}" for n, v in named.items()) or "none"
+        lines.append(f"trayapp wake-ups in the window by thread, {who} (medians): {text}")
     lines += ["", "Targets"]
     lines += [f"  [{'met' if met else 'MISSED'}] {name}" for name, met in result["targets"].items()]
     if result["cautions"]:
@@ -643,7 +772,8 @@ def bench(plan: Plan, emit: Emit) -> tuple[list[Sample], dict[str, Any], str]:
             for run in range(1, plan.runs + 1):
                 root = Path(tmp) / f"run{run}"
                 root.mkdir()
-                order = (app_pair, floor_run) if run % 2 else (floor_run, app_pair)
+                order = (app_pair, offline_run, floor_run)
+                order = order if run % 2 else order[::-1]
                 for step in order:
                     samples += step(run, server, root, plan, emit)
                     time.sleep(1.0)  # let the tray host drop the item
@@ -728,24 +858,34 @@ def wait_icon() -> int:
 
 def serve(gcp_kb: int, lifetime: float) -> int:
     """Child: serve the default services' pages on 127.0.0.1 until stdin closes; print the base
-    URL, the config and the page sizes first, and the hits so far on each "hits" line."""
-    from trayapp.replay import ReplayServer
+    URL, the configs (online, and offline: every page at a loopback port nothing listens on)
+    and the page sizes first; then answer each line: "hits" with the hits so far, "outage"
+    and "calm" by putting an outage on the outage service's page or taking it off ("ok")."""
+    from trayapp.replay import ReplayServer, Reply, refused_url
 
     watchdog = threading.Timer(lifetime, os._exit, (3,))
     watchdog.daemon = True
     watchdog.start()
     routes, pages = default_pages(gcp_kb)
+    path, outage = outage_page()
     with ReplayServer(routes) as server:
         hello = {
             "base_url": server.base_url,
-            "config": config_text(server.base_url),
+            "config": config_text(lambda _: server.base_url),
+            "offline_config": config_text(lambda _: refused_url("").rstrip("/")),
+            "outage_service": OUTAGE_SERVICE,
             "pages": pages,
         }
         print(json.dumps(hello), flush=True)
         for line in sys.stdin:
-            if line.strip() == "hits":
+            command = line.strip()
+            if command == "hits":
                 hits = [(h.time, h.path, h.status) for h in server.stats.hits]
                 print(json.dumps(hits), flush=True)
+            elif command in ("outage", "calm"):
+                reply = Reply(body=outage, etag=True) if command == "outage" else routes[path]
+                server.set_route(path, reply)
+                print("ok", flush=True)
     return 0
 
 
@@ -755,9 +895,10 @@ def page_path(service_id: str, endpoint: str) -> str:
     return f"/{service_id}{urlsplit(endpoint).path}"
 
 
-def config_text(base_url: str) -> str:
+def config_text(base_url: Callable[[str], str]) -> str:
     """One watch per default service of the catalog, in its format, with its parameters and
-    interval, at a loopback URL; no connectivity witness (it would reach the internet)."""
+    interval, at a loopback URL (``base_url`` of the service id); no connectivity witness (it
+    would reach the internet)."""
     from trayapp import catalog
 
     lines = [
@@ -770,9 +911,9 @@ def config_text(base_url: str) -> str:
             "",
             "[[watch]]",
             f"name = {json.dumps(entry.name)}",
-            f'url = "{base_url}{page_path(entry.id, entry.endpoint)}"',
+            f'url = "{base_url(entry.id)}{page_path(entry.id, entry.endpoint)}"',
             f"format = {json.dumps(entry.format)}",
-            f'page = "{base_url}/{entry.id}/"',
+            f'page = "{base_url(entry.id)}/{entry.id}/"',
             f"category = {json.dumps(entry.category)}",
         ]
         if entry.params:
@@ -807,6 +948,26 @@ def default_pages(gcp_kb: int) -> tuple[dict[str, Any], dict[str, int]]:
         routes[path] = Reply(body=body, etag=True, last_modified=payloads.REFERENCE_TIME)
         sizes[f"{entry.id} ({entry.format})"] = len(body)
     return routes, sizes
+
+
+OUTAGE_SERVICE = "GitHub"
+
+
+def outage_page() -> tuple[str, bytes]:
+    """The outage service's path, and its page in a major outage with an incident open."""
+    from trayapp import catalog, payloads
+    from trayapp.model import Severity
+
+    entry = next(e for e in catalog.defaults() if e.name == OUTAGE_SERVICE)
+    names = COMPONENTS[entry.id][""]
+    down = ("Actions", "Pull Requests")
+    states = {n: Severity.MAJOR_OUTAGE if n in down else Severity.OPERATIONAL for n in names}
+    incident = payloads.IncidentSpec(
+        "Actions and pull requests unavailable", impact=Severity.MAJOR_OUTAGE, components=down,
+        update="We are investigating reports of failed workflow runs.",
+    )  # fmt: skip
+    body = payloads.statuspage_summary(entry.name, states, incident, url=entry.page)
+    return page_path(entry.id, entry.endpoint), body
 
 
 def incidentio_summary(name: str, groups: Mapping[str, Sequence[str]], page: str) -> bytes:

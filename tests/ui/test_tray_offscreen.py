@@ -697,14 +697,14 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
 def test_a_start_that_fails_is_reported_not_left_starting(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, socket_name: str
 ) -> None:
-    import qasync
+    from trayapp.ui import loop
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("no event loop for you")
 
     monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(tray, "RETRY_FIRST", 3600.0)
-    monkeypatch.setattr(qasync, "QEventLoop", broken)
+    monkeypatch.setattr(loop, "QuietEventLoop", broken)
     no_tray(monkeypatch)
     controller = app_module.TrayApp(qapp, InstanceServer(socket_name), app_module.TrayOptions())
     controller.start()

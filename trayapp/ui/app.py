@@ -86,6 +86,7 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
         print(missing, file=sys.stderr)
         return 1
     app = _application(argv)
+    _lighten_pyside_import_hook()
     server = InstanceServer(server_name(paths.data_dir()))
     if server.hand_over("show", _activation()):
         print(ALREADY_RUNNING, file=sys.stderr)
@@ -204,6 +205,31 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     app.setDesktopFileName(APP_ID)  # Wayland panels find the icon through trayapp.desktop
     app.setQuitOnLastWindowClosed(False)  # closing a window must not end the tray
     return app
+
+
+def _lighten_pyside_import_hook() -> None:
+    """PySide6's import hook (its ``__feature__`` support) asks of every module imported after
+    PySide6 whether its source mentions "PySide6", through ``inspect.getsource``, which keeps
+    each module's lines in ``linecache``: about 10 MiB for the network stack. Dropping them
+    later does not give the memory back: the line strings were made between the modules' own
+    objects, and the holes they leave keep Python's heap arenas in use. Ask the same question
+    of the file's bytes instead (read and let go). Left alone if PySide changes."""
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or getattr(original, "__name__", None) != "_mod_uses_pyside":
+        return
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                with open(path, "rb") as source:
+                    return b"PySide6" in source.read()
+            except OSError:
+                pass
+        return bool(original(module))  # type: ignore[misc]
+
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]
 
 
 def _activation() -> dict[str, str] | None:
@@ -414,6 +440,7 @@ class TrayApp(QObject):
             settings=notify_settings(cfg.notifications, self.options.update_interval),
             context=self._context,
             parent=self,
+            on_sent=self._release_timer.start,  # the first one imports desktop-notifier
         )
         self.center = center
         self.hub.mute_source = lambda: (center.state.mutes, center.state.back_watch)

@@ -248,8 +248,10 @@ class NotificationCenter(QObject):
         context: Callable[[], policy.Context] = policy.Context,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._on_sent = on_sent  # after each send, sent or not (the app gives memory back)
         self.notifier = notifier
         self.settings = settings or policy.NotifySettings()
         self.state = policy.PolicyState()
@@ -315,3 +317,5 @@ class NotificationCenter(QObject):
             await self.notifier.send(n)
         except Exception:  # a notification is never worth crashing or stalling the app
             log.warning("could not show notification %r", n.title, exc_info=True)
+        if self._on_sent is not None:
+            self._on_sent()
