@@ -32,6 +32,7 @@ from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from trayapp import __version__, memory, paths
+from trayapp.ui import single_instance
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 
@@ -333,7 +334,8 @@ class TrayApp(QObject):
 
         queued = Qt.ConnectionType.QueuedConnection
         try:
-            importlib.import_module("PySide6.QtNetwork")
+            if not single_instance.UNIX:  # named pipes: QLocalServer
+                importlib.import_module("PySide6.QtNetwork")
         finally:  # listen as early as can be, so a launch right after ours finds us
             self._warm.network.connect(self._listen, queued)
             self._warm.network.emit()
@@ -800,7 +802,7 @@ class TrayApp(QObject):
 
 
 class _Signal(QObject):
-    network = Signal()  # the warm-up thread imported QtNetwork
+    network = Signal()  # the warm-up thread may listen now (QtNetwork imported, on Windows)
     done = Signal()  # ... and everything else
 
 
@@ -808,7 +810,6 @@ HEAVY_MODULES = (
     "asyncio",
     "qasync",
     "trayapp.ui.loop",
-    "PySide6.QtNetwork",
     "trayapp.config",
     "trayapp.incident_log",
     "trayapp.monitor",
