@@ -17,7 +17,6 @@ survive, and are written atomically after the result has been validated.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
@@ -329,6 +328,8 @@ class _Reader:
         self.no_secret_keys(table)
         for key in table:
             if key not in allowed:
+                import difflib  # only for a mistake
+
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 self.fail(f"unknown key '{key}' {where}{hint}; known: {', '.join(allowed)}", key)
@@ -447,6 +448,8 @@ class _Reader:
         url = self.url(entry["url"], "url")
         fmt = entry.get("format", AUTO_FORMAT)
         if fmt != AUTO_FORMAT and fmt not in formats.FORMAT_NAMES:
+            import difflib
+
             close = difflib.get_close_matches(str(fmt), formats.FORMAT_NAMES, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             known = ", ".join(formats.FORMAT_NAMES)

@@ -24,7 +24,6 @@ watched.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import logging
 import os
@@ -1211,6 +1210,8 @@ def to_json_rows(rows: Iterable[_JsonRow]) -> list[dict[str, Any]]:
 
 def write_csv(rows: Iterable[_JsonRow], stream: TextIO, columns: Sequence[str]) -> None:
     """CSV with a header of ``columns`` (e.g. LoggedEvent.COLUMNS); lists joined with '; '."""
+    import csv  # exports only: the tray never needs it
+
     writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:

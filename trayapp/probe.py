@@ -50,7 +50,6 @@ import logging
 import math
 import random
 import re
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -946,6 +945,8 @@ class ProbeState:
     @property
     def p50(self) -> float | None:
         """Median latency of recent successful results (ms), None before any."""
+        import statistics  # with decimal and fractions: not for a tray without probes
+
         return statistics.median(self.latencies) if self.latencies else None
 
     @property
