@@ -6,7 +6,8 @@ OUTAGE a major outage). Watches filter by ``product`` (an ``affected_products`` 
 case-insensitive; several separated by commas) and optionally ``location`` (a region id or
 title). Each filtered product becomes one component at the worst severity of its open incidents,
 so a healthy product reads operational with one component. Without a product filter every
-incident counts and there are no components. Parsing is one linear pass.
+incident counts and there are no components. Parsing is one linear pass, one incident at a
+time (the list parsed whole left 3.5 MiB pinned in an idle tray).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from typing import Any
 from urllib.parse import urljoin
 
 from trayapp.formats import ParseContext
-from trayapp.formats.common import expect, load_json, lookup, parse_time, rollup, shorten, text
+from trayapp.formats.common import (
+    expect,
+    iter_json_array,
+    lookup,
+    parse_time,
+    rollup,
+    shorten,
+    text,
+)
 from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Google Cloud / Workspace status"
@@ -49,7 +58,6 @@ def parse(body: bytes, ctx: ParseContext) -> Reading:
     ``product_name`` (comma-separated, in the order of ``product``) names the components until
     an incident gives the payload's own title: product ids are not words to show a person.
     """
-    data = expect(load_json(body, encoding=ctx.charset), list, "Google incidents.json")
     keys = [v.strip() for v in str(ctx.params.get("product") or "").split(",") if v.strip()]
     names = [v.strip() for v in str(ctx.params.get("product_name") or "").split(",")]
     wanted = [
@@ -59,7 +67,7 @@ def parse(body: bytes, ctx: ParseContext) -> Reading:
     location = str(ctx.params.get("location") or "").strip().lower()
     base = ctx.url or DEFAULT_BASE
     incidents: list[Incident] = []
-    for raw in data:
+    for raw in iter_json_array(body, "Google incidents.json", encoding=ctx.charset):
         item = expect(raw, dict, "incident")
         products = affected_products(item)
         hits = [(w, p) for w in wanted for p in products if w.key in (p[0].lower(), p[1].lower())]

@@ -333,9 +333,8 @@ class TrayApp(QObject):
         from PySide6.QtCore import Qt
 
         queued = Qt.ConnectionType.QueuedConnection
-        try:
-            if not single_instance.UNIX:  # named pipes: QLocalServer
-                importlib.import_module("PySide6.QtNetwork")
+        try:  # what listening needs (a Unix socket, or named pipes through QLocalServer)
+            importlib.import_module("socket" if single_instance.UNIX else "PySide6.QtNetwork")
         finally:  # listen as early as can be, so a launch right after ours finds us
             self._warm.network.connect(self._listen, queued)
             self._warm.network.emit()
@@ -802,7 +801,7 @@ class TrayApp(QObject):
 
 
 class _Signal(QObject):
-    network = Signal()  # the warm-up thread may listen now (QtNetwork imported, on Windows)
+    network = Signal()  # the warm-up thread imported what listening needs
     done = Signal()  # ... and everything else
 
 

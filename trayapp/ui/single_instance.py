@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket as sockets
 import sys
 import zlib
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from PySide6.QtCore import QDir, QObject, QSocketNotifier
 
 if TYPE_CHECKING:
     import logging
+    import socket as sockets
 
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
@@ -136,6 +136,8 @@ def send(name: str, command: str, argument: Any = None, timeout_ms: int = ANSWER
 
 
 def _send_unix(name: str, request: bytes, timeout_ms: int) -> str | None:
+    import socket as sockets  # on use: its enum tables are not worth building before the icon
+
     with sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM) as sock:
         sock.settimeout(CONNECT_MS / 1000)
         try:
@@ -198,6 +200,8 @@ class InstanceServer(QObject):
         return self._cannot_listen(server.errorString())
 
     def _listen_unix(self) -> Claim:
+        import socket as sockets
+
         if not private_dir(self.name):
             _log().warning("%s is not a private directory: not listening", self.name)
             return Claim.ALONE
