@@ -1,10 +1,9 @@
 """Give memory back after a burst of work (start-up, a poll round, a window's first import).
 
 A tray idles far longer than it works, so what a burst leaves behind is what the user pays for
-all day: source lines PySide6's import hook read (its ``__feature__`` support reads the source
-of every module imported after PySide6, and ``linecache`` keeps it for good: about 10 MiB for
-the network stack), cycles not yet collected, and free heap pages glibc keeps for later (the
-1 MB Google incidents.json alone parses into about 4 MiB of objects).
+all day: cycles not yet collected, free heap pages glibc keeps for later, source lines kept by
+``linecache`` (a logged traceback reads them; PySide6's import hook no longer does, see
+``ui.app._lighten_pyside_import_hook``).
 """
 
 from __future__ import annotations
