@@ -17,8 +17,10 @@ survive, and are written atomically after the result has been validated.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,13 +44,13 @@ from trayapp.probe import (
     rebase,
 )
 from trayapp.secrets import check_name, has_credential_prefix, looks_like_secret
-from trayapp.urls import is_loopback, plain_text_secret
+from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback, plain_text_secret
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
-PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever the file says
-LOOPBACK_FLOOR = 1.0  # local test servers and demos may be polled every second
 MAX_INTERVAL = 86_400.0
+MAX_JITTER = 0.5  # a fraction of the interval: more would let two polls come back to back
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # same cap as trayapp.fetch.MAX_BYTES
+MAX_FILE_BYTES = 1024 * 1024  # a config file larger than this is not a hand-written one
 # Connectivity witness: tiny, highly available endpoints of three unrelated operators.
 DEFAULT_REFERENCE_URLS = (
     "https://www.gstatic.com/generate_204",
@@ -174,17 +176,41 @@ def load(path: Path | None = None) -> Config:
     """Read and validate the config file; a missing file gives the defaults."""
     path = path or paths.config_file()
     try:
-        raw = path.read_bytes()
+        text = read_text(path)
     except FileNotFoundError:
         return default_config()
+    return loads(text, path)
+
+
+def read_text(path: Path) -> str:
+    """The file's text, read safely: only a regular file, at most MAX_FILE_BYTES.
+
+    Opened non-blocking, so a FIFO never hangs the reader, and checked on the open descriptor,
+    so /dev/zero is refused before anything is read. FileNotFoundError passes through.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
+        raise ConfigError(path, None, f"cannot read the file: it is {what}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(path, None, f"the file is over {MAX_FILE_BYTES // 1024} KiB")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(path, line, "the file is not UTF-8 text") from None
-    return loads(text, path)
 
 
 def loads(text: str, path: Path | str = "<config>") -> Config:
@@ -193,6 +219,8 @@ def loads(text: str, path: Path | str = "<config>") -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, path, text) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(path, None, "the file nests tables or arrays too deeply") from None
     config = _Reader(Path(path), _Layout.scan(text)).config(data)
     return replace(config, path=Path(path))
 
@@ -349,7 +377,7 @@ class _Reader:
             interval=self.interval(table, "interval", d.interval, floor),
             problem_interval=self.interval(table, "problem_interval", d.problem_interval, floor),
             min_public_interval=floor,
-            jitter=self.number(table, "jitter", d.jitter, 0.0, 1.0),
+            jitter=self.number(table, "jitter", d.jitter, 0.0, MAX_JITTER),
             confirm_worse=self.integer(table, "confirm_worse", d.confirm_worse, 1, 20),
             confirm_better=self.integer(table, "confirm_better", d.confirm_better, 1, 20),
             timeout=self.number(table, "timeout", d.timeout, 1.0, 120.0),
@@ -757,8 +785,11 @@ class _Reader:
         return tuple(v.strip() for v in value)
 
     def real(self, value: Any, key: str) -> float:
+        """A finite number: nan and inf pass every ``<`` test, so they are refused here."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(f"{key} must be a number", key)
+        if not math.isfinite(value):
+            self.fail(f"{key} must be a finite number, not {value}", key)
         return float(value)
 
 
@@ -975,11 +1006,9 @@ def new_file_text() -> str:
 
 def _text_for_edit(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return read_text(path)
     except FileNotFoundError:
         return new_file_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, f"cannot read the file ({exc})") from None
 
 
 def find_watch(config: Config, name: str) -> Watch | None:
@@ -1030,7 +1059,10 @@ def _save(path: Path, text: str) -> Config:
         config = loads(text, path)
     except ConfigError as exc:
         raise ConfigError(path, None, f"the edit would break the file ({exc.problem})") from None
-    write_atomic(path, text)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:  # a read-only or full disk, a config dir that is a file...
+        raise ConfigError(path, None, f"cannot write the file ({exc.strerror or exc})") from None
     return config
 
 

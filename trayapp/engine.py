@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.model import Event, Reading, Severity, Watch
-from trayapp.urls import is_loopback
+from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 from trayapp.verdict import sentence as verdict_sentence
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
@@ -48,6 +49,21 @@ DEFAULT_REFERENCE_URLS = (
     "https://connectivitycheck.gstatic.com/generate_204",
     "https://www.cloudflare.com/cdn-cgi/trace",
 )
+
+
+MAX_DELAY = 6 * 3600.0  # seconds: the longest wait between two polls (a clamped Retry-After)
+MAX_JITTER = 0.5
+MIN_DELAY = 0.01  # seconds: the shortest loopback floor even a test may set
+
+
+def bounded(value: float, low: float, high: float, *, fallback: float | None = None) -> float:
+    """``value`` clamped to [low, high]; not a finite number (nan, inf): ``fallback`` or ``low``.
+
+    ``max(nan, 30)`` is nan and ``nan < 30`` is false, so a plain comparison lets nan through.
+    """
+    if not math.isfinite(value):
+        value = low if fallback is None or not math.isfinite(fallback) else fallback
+    return min(max(value, low), high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +388,7 @@ class Engine:
             await self._sleep(src, delay)
             await self._unpaused.wait()
             try:
-                delay = await self._poll(src)
+                delay = self._next_poll(src, await self._poll(src))
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not silently end this source's polling
@@ -607,6 +623,7 @@ class Engine:
                 retry_after_cap=self.settings.retry_after_cap,
                 yours_recheck=self.settings.yours_recheck,
             )
+            delay = bounded(delay, floor or spec.floor, MAX_DELAY)  # nan in a spec: the floor
             src.probe_states[index] = replace(state, next_at=now + timedelta(seconds=delay))
             self._update_verdict(src, now)
             self._publish(src)
@@ -752,26 +769,40 @@ class Engine:
 
     # ------------------------------------------------------------------ timing
 
+    # Every number below is passed through ``bounded`` although the config checks them too:
+    # whatever reaches the engine (nan, inf, negative), no host is polled faster than its floor.
+
     def _floor(self, watch: Watch) -> float:
         if is_loopback(watch.url):
-            return self.settings.min_loopback_interval
-        return self.settings.min_public_interval
+            value = self.settings.min_loopback_interval  # tests compress it below a second
+            return bounded(value, MIN_DELAY, MAX_DELAY, fallback=LOOPBACK_FLOOR)
+        return bounded(self.settings.min_public_interval, PUBLIC_FLOOR, MAX_DELAY)
 
     def _base_interval(self, src: _Source) -> float:
-        base = src.watch.interval or self.settings.interval
+        floor = self._floor(src.watch)
+        base = bounded(src.watch.interval or self.settings.interval, floor, MAX_DELAY)
         if src.state.display_severity.is_problem:
-            base = min(base, self.settings.problem_interval)
-        return max(base, self._floor(src.watch))
+            base = min(base, bounded(self.settings.problem_interval, floor, MAX_DELAY))
+        return base
+
+    def _jitter(self) -> float:
+        return bounded(self.settings.jitter, 0.0, MAX_JITTER)
 
     def _interval(self, src: _Source) -> float:
-        jitter = self.settings.jitter
+        jitter = self._jitter()
         return self._base_interval(src) * self._rng.uniform(1 - jitter, 1 + jitter)
 
     def _backoff(self, src: _Source) -> float:
         """Full jitter over [interval, interval·2ⁿ], capped: never sooner than a normal poll."""
         base = self._base_interval(src)
-        upper = min(self.settings.backoff_cap, base * 2 ** min(src.failures, 16))
+        cap = bounded(self.settings.backoff_cap, base, MAX_DELAY)
+        upper = min(cap, base * 2 ** min(src.failures, 16))
         return self._rng.uniform(base, max(base, upper))
+
+    def _next_poll(self, src: _Source, delay: float) -> float:
+        """The delay a poll asked for, never shorter than a jittered floor (nan: the interval)."""
+        low = self._floor(src.watch) * (1 - self._jitter())
+        return bounded(delay, low, MAX_DELAY, fallback=self._base_interval(src))
 
     # ------------------------------------------------------------------ output
 

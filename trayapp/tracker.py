@@ -40,6 +40,10 @@ Rules, and why:
   confirmed severity has not changed for ``settle``. Then one ``stable`` event gives the settled
   severity, with ``previous`` = the last severity announced before flapping, or ``unknown`` if the
   source was unreadable at any point of the episode (again: never a recovery through unreadable).
+  Flapping faster than confirmation can follow (a page alternating major/operational at every
+  poll never confirms anything) is caught on the raw readings: ``2 × flap_threshold`` changes
+  from one reading to the next within ``flap_window`` start the same episode, and it settles
+  only once the readings, too, have held still for ``settle``.
 
 Within one step the severity event (if any) comes first, then incident events in payload order,
 then resolutions in the order the incidents were first seen.
@@ -92,6 +96,9 @@ class SourceState:
     changes: tuple[datetime, ...] = ()  # times of confirmed changes within the flap window
     flapping: bool = False
     flap_from: Severity | None = None  # last announced severity before flapping began
+    last_raw: Severity | None = None  # the latest reading's severity, confirmed or not
+    flips: tuple[datetime, ...] = ()  # times the raw severity changed, within the flap window
+    last_flip: datetime | None = None
     last_reading: datetime | None = None
     last_success: datetime | None = None  # last readable reading
     last_error: str | None = None  # why the latest reading failed; None when it read fine
@@ -145,7 +152,9 @@ def step(
         last_error=None if readable else (reading.error or "could not be read"),
     )
     resuming = state.resumed and readable
-    state, events = _track_severity(state, service, reading, now, config)
+    state, events = _track_flips(state, service, reading, now, config)
+    if not events:
+        state, events = _track_severity(state, service, reading, now, config)
     if readable:
         opened, state = _diff_incidents(state, service, reading, now)
         events += opened
@@ -153,6 +162,27 @@ def step(
         state = replace(state, resumed=False, resumed_from=None)
         events = [replace(e, message=e.message + SEEN_AT_START) for e in events]
     return state, events
+
+
+def _track_flips(
+    state: SourceState, service: str, reading: Reading, now: datetime, config: TrackerConfig
+) -> tuple[SourceState, list[Event]]:
+    """Count changes between consecutive raw readings; start flapping when they come too often."""
+    new, last = reading.severity, state.last_raw
+    state = replace(state, last_raw=new)
+    if last is None or new is last:
+        return state, []
+    flips = _recent((*state.flips, now), now, config.flap_window)
+    state = replace(state, flips=flips, last_flip=now)
+    if state.flapping or state.confirmed is None or len(flips) < 2 * config.flap_threshold:
+        return state, []
+    current = state.confirmed
+    state = replace(state, flapping=True, flap_from=current)
+    message = (
+        f"Flapping: readings changed {len(flips)} times in {_span(config.flap_window)}"
+        f" (now {new.label})"
+    )
+    return state, [_severity_event(now, service, "flapping", current, current, message, reading)]
 
 
 def _track_severity(
@@ -279,9 +309,11 @@ def _maybe_settle(
     """End a flapping episode once the confirmed severity has held for ``settle``."""
     if not state.flapping or state.since is None or now - state.since < config.settle:
         return state, []
+    if state.last_flip is not None and now - state.last_flip < config.settle:
+        return state, []  # confirmed severity steady, but the readings still alternate
     current = state.display_severity
     previous = state.flap_from
-    state = replace(state, flapping=False, flap_from=None, changes=())
+    state = replace(state, flapping=False, flap_from=None, changes=(), flips=())
     message = f"Stable at {current.label} after flapping"
     if current is UNKNOWN:
         message = f"Stable but unreadable after flapping: {reading.error or 'could not be read'}"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+PUBLIC_FLOOR = 30.0  # seconds: no public host is polled more often, whatever a file says
+LOOPBACK_FLOOR = 1.0  # local test servers and demos may be polled every second
+
 
 def is_loopback(url: str) -> bool:
     """True for URLs on this machine (127.0.0.0/8, ::1, localhost): no public-host floor
