@@ -41,7 +41,7 @@ Rules, and why:
   severity, with ``previous`` = the last severity announced before flapping, or ``unknown`` if the
   source was unreadable at any point of the episode (again: never a recovery through unreadable).
   Flapping faster than confirmation can follow (a page alternating major/operational at every
-  poll never confirms anything) is caught on the raw readings: ``2 × flap_threshold`` changes
+  poll never confirms anything) is caught on the raw readings: ``2 * flap_threshold`` changes
   from one reading to the next within ``flap_window`` start the same episode, and it settles
   only once the readings, too, have held still for ``settle``.
 
