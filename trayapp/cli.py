@@ -11,14 +11,18 @@ goes away early, as in ``trayapp log | head -1``: the rest of the output is drop
 
 from __future__ import annotations
 
-import argparse
-import contextlib
+# Only what the interpreter has loaded already: until main() runs, a Ctrl-C cannot be caught,
+# so importing this module must take no time (argparse and the rest come inside main).
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from trayapp import __version__
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 # subcommand name -> (module, one-line help); the order is the order of `trayapp --help`
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -41,6 +45,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="trayapp",
         description="Watch the status of the services you depend on. "
@@ -56,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,12 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # also while the command's modules are still being imported
+        return EXIT_INTERRUPTED
 
 
 def _discard_stdout() -> None:
     """Point stdout at devnull, so the interpreter's own flush at exit cannot fail again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
+        import contextlib
+
         with contextlib.suppress(OSError, ValueError, AttributeError):  # no real file behind it
             os.dup2(devnull, sys.stdout.fileno())
     finally:
@@ -93,8 +104,19 @@ def _run_command(argv: list[str]) -> int:
         return 2
     try:
         return importlib.import_module(args._module).run(args)
-    except KeyboardInterrupt:
-        return 130
+    except OSError as exc:  # a data or config folder that is a file, read-only, full...
+        if isinstance(exc, BrokenPipeError):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"trayapp: cannot use {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from trayapp.incident_log import IncidentLogError
+
+        if not isinstance(exc, IncidentLogError):
+            raise
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

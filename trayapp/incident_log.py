@@ -404,7 +404,7 @@ def open(path: Path | str) -> IncidentLog:
     migration, a file holding data is copied to ``<name>.v<old>.bak-<UTC time>``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_location(path)
     moved: Path | None = None
     reason = _damage(path)
     if reason is not None:
@@ -421,6 +421,21 @@ def open(path: Path | str) -> IncidentLog:
     finally:
         conn.close()
     return IncidentLog(path, recovered_from=moved, recovery_reason=reason, backup=backup)
+
+
+def _check_location(path: Path) -> None:
+    """Refuse, in one sentence, a log path that is a directory or sits in an unusable folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = "is a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+        raise IncidentLogError(
+            f"cannot use the folder of the incident log {path.parent}: {problem}"
+        ) from None
+    if path.exists() and not path.is_file():
+        raise IncidentLogError(f"the incident log {path} is a directory, not a file: move it away")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise IncidentLogError(f"cannot write the incident log {path}: it is read-only")
 
 
 def _connect(path: Path, *, create: bool = True) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ several profiles never touch the user's own files. Nothing is created unless ask
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -56,5 +57,10 @@ def _from_env(name: str) -> Path | None:
 
 def _ensured(path: Path, ensure: bool) -> Path:
     if ensure:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except FileExistsError:  # mkdir's own words ("File exists") hide what is wrong
+            raise NotADirectoryError(
+                errno.ENOTDIR, "it is a file, not a folder", str(path)
+            ) from None
     return path

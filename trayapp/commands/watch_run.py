@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from trayapp import config, incident_log, paths, summary
+from trayapp import config, incident_log, paths, profile_lock, summary
 from trayapp.engine import SourceStatus
 from trayapp.model import Event
 from trayapp.monitor import Monitor
@@ -32,23 +32,33 @@ def run_engine(args: argparse.Namespace) -> int:
     if not cfg.watches:
         print("Nothing to watch: add a service with `trayapp watch add NAME|URL`.", file=sys.stderr)
         return 1
-    log = incident_log.open(paths.database_file(ensure=True))
-    if log.notice:
-        print(f"trayapp: {log.notice}", file=sys.stderr)
+    try:
+        lock = profile_lock.acquire(paths.data_dir(ensure=True), "trayapp watch")
+    except profile_lock.ProfileBusy as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return 1
+    with lock:
+        log = incident_log.open(paths.database_file())
+        if log.notice:
+            print(f"trayapp: {log.notice}", file=sys.stderr)
+        try:
+            return _watch(args, cfg, log)
+        finally:
+            log.close()
+
+
+def _watch(args: argparse.Namespace, cfg: config.Config, log: incident_log.IncidentLog) -> int:
     monitor = Monitor(cfg, log)
     printer = Printer(
         sys.stdout, total=len(cfg.watches), verbose=args.verbose, on_closed=monitor.stop
     )
     monitor.event_listeners.append(printer.event)
     monitor.status_listeners.append(printer.status)
-    try:
-        print(intro(len(cfg.watches), str(paths.database_file()), args.duration), flush=True)
-        asyncio.run(_run(monitor, args.duration))
-    finally:
-        log.close()
+    print(intro(len(cfg.watches), str(paths.database_file()), args.duration), flush=True)
+    signalled = asyncio.run(_run(monitor, args.duration))
     if printer.closed:
         raise BrokenPipeError  # trayapp.cli ends quietly, as for any command
-    return 0
+    return 128 + signalled if signalled else 0  # 130 after Ctrl-C, as a shell reports it
 
 
 def intro(count: int, database: str, duration: float | None) -> str:
@@ -58,14 +68,22 @@ def intro(count: int, database: str, duration: float | None) -> str:
     return f"Watching {count} {services}; events go to {database}. {ends}"
 
 
-async def _run(monitor: Monitor, seconds: float | None) -> None:
+async def _run(monitor: Monitor, seconds: float | None) -> int | None:
+    """Run until ``seconds`` pass or a signal comes; the signal's number, if one ended it."""
     loop = asyncio.get_running_loop()
+    received: list[int] = []
+
+    def stop(sig: int) -> None:
+        received.append(sig)
+        monitor.stop()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows
-            loop.add_signal_handler(sig, monitor.stop)
+            loop.add_signal_handler(sig, stop, int(sig))
     if seconds is not None:
         loop.call_later(seconds, monitor.stop)
     await monitor.run()
+    return received[0] if received else None
 
 
 class Printer:
