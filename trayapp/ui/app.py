@@ -271,6 +271,7 @@ class TrayApp(QObject):
         self.server = server
         self.options = options
         self.exit_code = 0
+        self._profile_lock: object | None = None  # held (never used) while the engine may run
         self.loop: asyncio.AbstractEventLoop | None = None
         self.monitor: Monitor | None = None
         self.center: NotificationCenter | None = None
@@ -357,6 +358,23 @@ class TrayApp(QObject):
             print(ALREADY_RUNNING, file=sys.stderr)
             self.quit()
 
+    def _lock_profile(self) -> bool:
+        """One engine per profile: with `trayapp watch` running on it, say so and leave (1).
+        Another tray never gets here: the single-instance socket sent it away already."""
+        from trayapp import profile_lock
+
+        try:
+            self._profile_lock = profile_lock.acquire(paths.data_dir(ensure=True), "the tray")
+        except (profile_lock.ProfileBusy, OSError) as exc:
+            message = str(exc)
+            if isinstance(exc, OSError):
+                message = f"cannot use {exc.filename}: {exc.strerror or exc}"
+            print(f"trayapp: {message}", file=sys.stderr)
+            self.exit_code = 1
+            self.quit()
+            return False
+        return True
+
     def run_loop(self) -> int:
         """Run the Qt loop until ``quit`` ends it; asyncio joins it in ``start`` (qasync)."""
         self.app.exec()
@@ -420,7 +438,7 @@ class TrayApp(QObject):
         if self._warm_thread is not None:
             self._warm_thread.join()
         self._listen()
-        if self._stopping:
+        if self._stopping or not self._lock_profile():
             return
         loop = QuietEventLoop(self.app, already_running=True)
         loop.set_default_executor(ShortLivedExecutor(RESOLVER_THREADS))

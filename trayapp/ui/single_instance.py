@@ -105,7 +105,7 @@ def decode(line: bytes) -> tuple[str, Any]:
     command, _, rest = text.partition(" ")
     try:
         argument = json.loads(rest) if rest else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         argument = None
     return command, argument
 
