@@ -911,8 +911,7 @@ def remove_watch(path: Path, name: str) -> Config:
     current = loads(text, path)
     index = _find_watch(current, name)
     if index is None:
-        names = ", ".join(repr(w.name) for w in current.watches) or "none"
-        raise ConfigError(path, None, f"no watch named {name!r} (watched: {names})")
+        raise _no_such_watch(path, current, name)
     layout = _Layout.scan(text)
     if len(layout.watch_headers) != len(current.watches):
         raise ConfigError(
@@ -940,8 +939,7 @@ def update_watch(path: Path, name: str, **changes: Any) -> Config:
     current = loads(text, path)
     index = _find_watch(current, name)
     if index is None:
-        names = ", ".join(repr(w.name) for w in current.watches) or "none"
-        raise ConfigError(path, None, f"no watch named {name!r} (watched: {names})")
+        raise _no_such_watch(path, current, name)
     doc = tomlkit.parse(text)
     table = doc["watch"][index]  # type: ignore[index]
     for key, value in changes.items():
@@ -1009,6 +1007,15 @@ def _text_for_edit(path: Path) -> str:
         return read_text(path)
     except FileNotFoundError:
         return new_file_text()
+
+
+def _no_such_watch(path: Path, config: Config, name: str) -> ConfigError:
+    """'no watch named 'slakc' (did you mean 'Slack'?); watched: ...'"""
+    by_key = {w.name.casefold(): w.name for w in config.watches}
+    close = difflib.get_close_matches(name.strip().casefold(), by_key, n=1, cutoff=0.6)
+    hint = f" (did you mean {by_key[close[0]]!r}?)" if close else ""
+    names = ", ".join(repr(w.name) for w in config.watches) or "none"
+    return ConfigError(path, None, f"no watch named {name!r}{hint}; watched: {names}")
 
 
 def find_watch(config: Config, name: str) -> Watch | None:

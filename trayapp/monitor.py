@@ -18,6 +18,7 @@ import httpx
 from trayapp import incident_log, secrets
 from trayapp.config import Config, PollingSettings
 from trayapp.engine import Engine, EngineSettings, SourceStatus
+from trayapp.log_writer import LogWriter
 from trayapp.model import Event
 from trayapp.probe import ProbeSpec
 from trayapp.tracker import SourceState, resume
@@ -80,6 +81,9 @@ class Monitor:
             resume=self._resume,
         )
         self._logged_readings: dict[str, datetime] = {}
+        # told "the incident log cannot be written: disk full" while writes fail, then None
+        self.problem_listeners: list[Callable[[str | None], None]] = []
+        self.writer = None if log_ is None else LogWriter(log_, self._log_problem)
         if log_ is not None:  # a longer silence is a sleep: that time was not watched
             log_.heartbeat_gap = HEARTBEAT_GAP
 
@@ -102,15 +106,13 @@ class Monitor:
             await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
 
     def _heartbeat(self, *, end: bool = False) -> None:
-        if self.log is None:
+        if self.writer is None:
             return
-        try:
-            if end:
-                self.log.end_run(datetime.now(UTC))
-            else:
-                self.log.heartbeat(datetime.now(UTC))
-        except Exception:  # the log must never stop the monitor
-            log.exception("could not record that trayapp is watching")
+        now = datetime.now(UTC)
+        if end:
+            self.writer.append(lambda log_: log_.end_run(now))
+        else:  # only the latest heartbeat matters while the disk is full
+            self.writer.replace("heartbeat", lambda log_: log_.heartbeat(now))
 
     def _resume(self, name: str) -> SourceState:
         """Where a source starts: the log's last known state, so nothing unchanged is written
@@ -134,39 +136,38 @@ class Monitor:
         self.engine.set_watches(config.watches, _probes(config))
 
     def _on_event(self, event: Event) -> None:
-        if self.log is not None:
-            try:
-                self.log.record([event])
-            except Exception:  # the log must never stop the monitor; the user sees it in logs
-                log.exception("could not record %s event for %s", event.kind, event.service)
+        if self.writer is not None:
+            self.writer.append(lambda log_: log_.record([event]))
         for listener in list(self.event_listeners):
             listener(event)
 
     def _on_acknowledgement(self, ack: Acknowledgement) -> None:
-        if self.log is not None:
-            try:
-                self.log.record_acknowledgement(ack, datetime.now(UTC))
-            except Exception:
-                log.exception("could not record the acknowledgement lag of %s", ack.service)
+        if self.writer is not None:
+            now = datetime.now(UTC)
+            self.writer.append(lambda log_: log_.record_acknowledgement(ack, now))
 
     def _on_status(self, status: SourceStatus) -> None:
-        if self.log is not None:
-            self._record_status(status)
+        if self.writer is not None:
+            self._record_status(status, self.writer)
         for listener in list(self.status_listeners):
             listener(status)
 
-    def _record_status(self, status: SourceStatus) -> None:
-        assert self.log is not None
+    def _record_status(self, status: SourceStatus, writer: LogWriter) -> None:
         now = datetime.now(UTC)
         reading = status.reading
         name = status.watch.name
-        try:
-            fresh = reading is not None and reading.fetched_at is not None
-            if fresh and self._logged_readings.get(name) != reading.fetched_at:
-                self._logged_readings[name] = reading.fetched_at
-                self.log.record_components(name, reading, now)
-        except Exception:
-            log.exception("could not record the state of %s", name)
+        fresh = reading is not None and reading.fetched_at is not None
+        if fresh and self._logged_readings.get(name) != reading.fetched_at:
+            self._logged_readings[name] = reading.fetched_at
+            writer.replace(
+                ("components", name), lambda log_: log_.record_components(name, reading, now)
+            )
+        else:
+            writer.flush()  # a write that failed is retried at every poll
+
+    def _log_problem(self, problem: str | None) -> None:
+        for listener in list(self.problem_listeners):
+            listener(problem)
 
 
 def _probes(config: Config) -> dict[str, list[ProbeSpec]]:

@@ -133,6 +133,8 @@ def _add(args: argparse.Namespace, path: Path) -> int:
                 file=sys.stderr,
             )
             return 2
+        if components and not _components_exist(entry.watch(), components):
+            return 1
         if args.name is None and _already_watched(path, entry.watch(), entry.name, args):
             return 0
         fields = entry.config_fields()
@@ -166,15 +168,16 @@ def _add(args: argparse.Namespace, path: Path) -> int:
             "page": found.page_url,
             "params": dict(found.params) or None,
         }
-    if args.name is None:
-        from trayapp import formats
-        from trayapp.model import Watch
+    from trayapp import formats
+    from trayapp.model import Watch
 
-        polled = formats.endpoint(fields["format"], fields["url"])
-        params = tuple((fields.get("params") or {}).items())
-        wanted = Watch(name=url, url=polled, format=fields["format"], params=params)
-        if _already_watched(path, wanted, url, args):
-            return 0
+    polled = formats.endpoint(fields["format"], fields["url"])
+    params = tuple((fields.get("params") or {}).items())
+    wanted = Watch(name=url, url=polled, format=fields["format"], params=params)
+    if components and not _components_exist(wanted, components):
+        return 1
+    if args.name is None and _already_watched(path, wanted, url, args):
+        return 0
     result = config.add_watch(
         path, name=args.name, interval=args.interval, components=components, **fields
     )
@@ -212,6 +215,44 @@ def _already_watched(path: Path, wanted: Watch, what: str, args: argparse.Namesp
         print("Add --name NAME to watch it a second time (e.g. with other --component filters).")
     print(f"Config file: {path}")
     return True
+
+
+def _components_exist(watch: Watch, wanted: tuple[str, ...]) -> bool:
+    """Read the page once and refuse (False, after saying why) component names it lacks.
+
+    A page that cannot be read now does not block the edit: the watch says so when it polls.
+    """
+    import asyncio
+    import difflib
+
+    from trayapp import fetch, poll
+    from trayapp.model import Reading
+
+    async def read() -> Reading:
+        async with fetch.make_client() as client:
+            return poll.interpret(watch, await fetch.get(client, watch.url))
+
+    try:
+        reading = asyncio.run(read())
+    except fetch.FetchError as exc:
+        reading = Reading.unknown(watch.format, str(exc))
+    if reading.error is not None:
+        print(f"Could not check the components now ({reading.error}).", file=sys.stderr)
+        return True
+    names = list(dict.fromkeys(c.name for c in reading.components))
+    known = {n.casefold() for n in names}
+    missing = [c for c in wanted if c.casefold() not in known]
+    if not missing:
+        return True
+    for name in missing:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        print(f"trayapp: the page has no component {name!r}{hint}", file=sys.stderr)
+    printable = ("".join(ch for ch in n if ch.isprintable()) for n in names[:30])  # from the net
+    shown = ", ".join(printable)
+    more = f" and {len(names) - 30} more" if len(names) > 30 else ""
+    print(f"Its components: {shown or 'none'}{more}.", file=sys.stderr)
+    return False
 
 
 def _detect(url: str) -> Detection | None:

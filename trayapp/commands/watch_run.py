@@ -54,8 +54,13 @@ def _watch(args: argparse.Namespace, cfg: config.Config, log: incident_log.Incid
     )
     monitor.event_listeners.append(printer.event)
     monitor.status_listeners.append(printer.status)
+    monitor.problem_listeners.append(_say_log_problem)
     print(intro(len(cfg.watches), str(paths.database_file()), args.duration), flush=True)
     signalled = asyncio.run(_run(monitor, args.duration))
+    if monitor.writer is not None and not monitor.writer.flush():
+        lost = monitor.writer.pending
+        print(f"trayapp: {monitor.writer.problem}; {lost} changes were not saved", file=sys.stderr)
+        return 1
     if printer.closed:
         raise BrokenPipeError  # trayapp.cli ends quietly, as for any command
     return 128 + signalled if signalled else 0  # 130 after Ctrl-C, as a shell reports it
@@ -84,6 +89,13 @@ async def _run(monitor: Monitor, seconds: float | None) -> int | None:
         loop.call_later(seconds, monitor.stop)
     await monitor.run()
     return received[0] if received else None
+
+
+def _say_log_problem(problem: str | None) -> None:
+    if problem:
+        print(f"trayapp: {problem}; changes are kept and retried at every poll", file=sys.stderr)
+    else:
+        print("trayapp: the incident log is written again; nothing was lost", file=sys.stderr)
 
 
 class Printer:

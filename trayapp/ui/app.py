@@ -453,6 +453,7 @@ class TrayApp(QObject):
         monitor = Monitor(cfg, self.incident_log, settings=self.options.engine_settings)
         monitor.event_listeners.append(self.hub.publish_event)
         monitor.status_listeners.append(self.hub.publish_status)
+        monitor.problem_listeners.append(self._log_write_problem)
         self.monitor = monitor
         center = notify.NotificationCenter(
             notify.choose_backend(tray.icon),
@@ -502,6 +503,15 @@ class TrayApp(QObject):
         if opened.notice:
             self.hub.set_notice(NOTICE_LOG, opened.notice)
         return opened
+
+    def _log_write_problem(self, problem: str | None) -> None:
+        """'The incident log cannot be written: disk full' until a retry succeeds."""
+        from trayapp.ui.hub import NOTICE_LOG_WRITE
+
+        text = f"{problem[:1].upper()}{problem[1:]}; nothing is lost, retrying." if problem else ""
+        self.hub.set_notice(NOTICE_LOG_WRITE, text or None)
+        if self.tray is not None:
+            self.tray.refresh()
 
     def _engine_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None and not self._stopping:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 # keys of ``Hub.notices``: things the user must be told about the app itself
 NOTICE_CONFIG = "config"  # the config file could not be used
 NOTICE_LOG = "log"  # the incident log had to be replaced
+NOTICE_LOG_WRITE = "log_write"  # writes to the incident log fail (disk full...): kept, retried
 NOTICE_TRAY = "tray"  # no system tray: the app lives in its window
 NOTICE_START = "start"  # the engine could not be started (a broken install, say)
 
