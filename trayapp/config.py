@@ -48,6 +48,7 @@ from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback, plain_text_s
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
 MAX_INTERVAL = 86_400.0
+MAX_KEEP_DAYS = 100 * 366  # [log] keep_days: a century is "keep everything"
 MAX_JITTER = 0.5  # a fraction of the interval: more would let two polls come back to back
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # same cap as trayapp.fetch.MAX_BYTES
 MAX_FILE_BYTES = 1024 * 1024  # a config file larger than this is not a hand-written one
@@ -70,7 +71,7 @@ _SECRET_HINT = (
     'and write token = "NAME" in the watch'
 )
 
-_ROOT_KEYS = ("polling", "notifications", "watch")
+_ROOT_KEYS = ("polling", "notifications", "log", "watch")
 _SERVICE_KEYS = ("service", "name", "interval", "components", "params", "token", "probe")
 _URL_KEYS = ("url", "format", "page", "category", "verified", *_SERVICE_KEYS[1:])
 _PROBE_KEYS = (
@@ -130,6 +131,13 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LogSettings:
+    """How long the incident log keeps what it recorded (older rows are deleted daily)."""
+
+    keep_days: int = 365
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the file says; ``path`` is None for the built-in defaults (no file yet)."""
 
@@ -138,6 +146,7 @@ class Config:
     notifications: NotificationSettings = NotificationSettings()
     tokens: tuple[tuple[str, str], ...] = ()  # watch name -> keyring entry name
     probes: tuple[tuple[str, ProbeSpec], ...] = ()  # watch name -> probe, in file order
+    log: LogSettings = LogSettings()
     path: Path | None = field(default=None, compare=False)
 
     def watch(self, name: str) -> Watch | None:
@@ -319,6 +328,7 @@ class _Reader:
         self.keys(data, _ROOT_KEYS, "at the top level")
         self.polling = self.polling_settings(self.table(data, "polling"))
         notifications = self.notification_settings(self.table(data, "notifications"))
+        log = self.log_settings(self.table(data, "log"))
         self.at = ("", 0)
         entries = data.get("watch", [])
         if not isinstance(entries, list):
@@ -340,7 +350,7 @@ class _Reader:
             if token:
                 tokens.append((watch.name, token))
         return Config(
-            tuple(watches), self.polling, notifications, tuple(tokens), probes=tuple(probes)
+            tuple(watches), self.polling, notifications, tuple(tokens), tuple(probes), log
         )
 
     def table(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -400,6 +410,11 @@ class _Reader:
             on_recovery=self.boolean(table, "on_recovery", d.on_recovery),
             on_maintenance=self.boolean(table, "on_maintenance", d.on_maintenance),
         )
+
+    def log_settings(self, table: dict[str, Any]) -> LogSettings:
+        self.keys(table, [f.name for f in fields(LogSettings)], "in [log]")
+        keep = self.integer(table, "keep_days", LogSettings().keep_days, 1, MAX_KEEP_DAYS)
+        return LogSettings(keep_days=keep)
 
     def quiet_hours(self, value: Any) -> tuple[time, time] | None:
         if value is False or value == "":

@@ -7,8 +7,8 @@ last few commits, never corrupt the file. That is the right trade for a log writ
 FULL would fsync each tiny write for data a power cut makes moot anyway.
 
 Times are stored as fixed-width ISO 8601 UTC text, so they sort as text and stay readable in the
-``sqlite3`` shell. Nothing is ever deleted: a damaged file is moved aside, and a file about to be
-migrated is copied first.
+``sqlite3`` shell. Only ``prune`` deletes (trayapp.log_retention: a year by default, and a cap
+on what one reading stores); a damaged file is moved aside, a file about to be migrated copied.
 
 Uptime comes in two figures. "As the page says" is the share of *observed* time during which the
 page's confirmed severity was below partial outage (degraded and maintenance count as up). "As you
@@ -36,6 +36,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, TextIO, TypeVar
 
+from trayapp import log_retention
 from trayapp.model import Event, Incident, Reading, Severity, worst
 from trayapp.verdict import Acknowledgement
 
@@ -655,7 +656,7 @@ class IncidentLog:
                         Severity(event.previous).value if event.previous else None,
                         event.message,
                         event.incident.id if event.incident else None,
-                        json.dumps(list(event.components)),
+                        json.dumps(log_retention.capped(event.components)),
                     ),
                 )
                 ids.append(int(cursor.lastrowid or 0))
@@ -674,8 +675,8 @@ class IncidentLog:
         worst_so_far = worst(
             [incident.severity, *([Severity(old[0])] if old else [])], default=Severity.UNKNOWN
         )
-        components = list(
-            dict.fromkeys([*(json.loads(old[1]) if old else []), *incident.components])
+        components = log_retention.capped(
+            list(dict.fromkeys([*(json.loads(old[1]) if old else []), *incident.components]))
         )
         closing = event.kind == "incident_resolved" or not incident.open
         resolved_at = None
@@ -737,7 +738,7 @@ class IncidentLog:
         """
         now = now or datetime.now(UTC)
         current: dict[tuple[str, str], Severity] = {}
-        for component in reading.components:
+        for component in reading.components[: log_retention.MAX_COMPONENTS]:
             key = (component.group or "", component.name)
             seen = [current[key]] if key in current else []
             current[key] = worst([component.severity, *seen], default=Severity.UNKNOWN)
@@ -762,6 +763,12 @@ class IncidentLog:
             )
             self._heartbeat(now)
         return len(changes)
+
+    def prune(self, keep_days: int, now: datetime | None = None) -> int:
+        """Delete what is older than ``keep_days`` (see trayapp.log_retention); rows deleted."""
+        cut = log_retention.cutoff(now or datetime.now(UTC), keep_days)
+        with _transaction(self._conn):
+            return log_retention.prune(self._conn, _ts(cut))
 
     def heartbeat(self, now: datetime | None = None) -> None:
         """Say the app is running and watching at ``now`` (call once per poll round).

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from trayapp import incident_log, secrets
+from trayapp import incident_log, log_retention, secrets
 from trayapp.config import Config, PollingSettings
 from trayapp.engine import Engine, EngineSettings, SourceStatus
 from trayapp.log_writer import LogWriter
@@ -81,6 +81,7 @@ class Monitor:
             resume=self._resume,
         )
         self._logged_readings: dict[str, datetime] = {}
+        self._last_prune: datetime | None = None
         # told "the incident log cannot be written: disk full" while writes fail, then None
         self.problem_listeners: list[Callable[[str | None], None]] = []
         self.writer = None if log_ is None else LogWriter(log_, self._log_problem)
@@ -164,6 +165,10 @@ class Monitor:
             )
         else:
             writer.flush()  # a write that failed is retried at every poll
+        if self._last_prune is None or now - self._last_prune >= log_retention.PRUNE_EVERY:
+            keep = self.config.log.keep_days
+            writer.replace("prune", lambda log_: log_.prune(keep, now))
+            self._last_prune = now
 
     def _log_problem(self, problem: str | None) -> None:
         for listener in list(self.problem_listeners):
