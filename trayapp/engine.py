@@ -57,12 +57,12 @@ MIN_DELAY = 0.01  # seconds: the shortest loopback floor even a test may set
 
 
 def bounded(value: float, low: float, high: float, *, fallback: float | None = None) -> float:
-    """``value`` clamped to [low, high]; not a finite number (nan, inf): ``fallback`` or ``low``.
+    """``value`` clamped to [low, high] (so inf gives ``high``); nan gives ``fallback`` or ``low``.
 
     ``max(nan, 30)`` is nan and ``nan < 30`` is false, so a plain comparison lets nan through.
     """
-    if not math.isfinite(value):
-        value = low if fallback is None or not math.isfinite(fallback) else fallback
+    if math.isnan(value):
+        value = low if fallback is None or math.isnan(fallback) else fallback
     return min(max(value, low), high)
 
 

@@ -1,0 +1,102 @@
+"""Shared by the local attacks: run the real command line against a profile in tmp_path."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support import REPO
+
+LOOPBACK_WATCH = """\
+[[watch]]
+name = "Lab"
+url = "{url}"
+format = "statuspage"
+interval = 1
+"""
+
+
+def trayapp(
+    env: dict[str, str], *args: str, timeout: float = 60, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m trayapp ARGS`` to completion (a hang fails the test at ``timeout``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "trayapp", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+    )
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """``python -m trayapp ARGS`` left running (the caller stops it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "trayapp", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def write_config(env: dict[str, str], text: str) -> Path:
+    folder = Path(env["TRAYAPP_CONFIG_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a clean failure (exit 1, no traceback); fails otherwise."""
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trayapp"), result.stderr
+    return lines[0]
+
+
+@contextlib.contextmanager
+def read_only_dir(path: Path) -> Iterator[None]:
+    """``path`` as a read-only directory: a read-only tmpfs mounted on it when we are root
+    (root ignores permission bits), else a directory without write permission."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        mount = ["mount", "-t", "tmpfs", "-o", "ro,size=64k,mode=0755", "tmpfs", str(path)]
+        subprocess.run(mount, check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["umount", str(path)], check=True)
+    else:
+        path.chmod(0o500)
+        try:
+            yield
+        finally:
+            path.chmod(0o700)
+
+
+@contextlib.contextmanager
+def tiny_filesystem(path: Path, size: str = "600k") -> Iterator[Path]:
+    """A real, tiny filesystem (tmpfs of ``size``) at ``path``; needs root to mount."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)], check=True
+    )
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def can_mount() -> bool:
+    return os.geteuid() == 0 and shutil.which("mount") is not None
