@@ -77,9 +77,9 @@ class LogWriter:
         if problem == self.problem:
             return
         if problem:
-            log.warning("%s (%d writes kept, retried at every poll)", problem, self.pending)
+            log.info("%s (%d writes kept, retried at every poll)", problem, self.pending)
         else:
-            log.warning("the incident log is written again")
+            log.info("the incident log is written again")
         self.problem = problem
         self.on_problem(problem)
 

@@ -7,8 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.support import REPO
 
@@ -100,3 +102,40 @@ def tiny_filesystem(path: Path, size: str = "600k") -> Iterator[Path]:
 
 def can_mount() -> bool:
     return os.geteuid() == 0 and shutil.which("mount") is not None
+
+
+class Output:
+    """Collects a running process's stdout and stderr lines (reader threads), for waiting on."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._changed = threading.Condition()
+        for name in self.lines:
+            stream = getattr(proc, name)
+            threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
+
+    def _read(self, name: str, stream: Any) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines[name].append(line)
+                self._changed.notify_all()
+
+    def text(self, name: str) -> str:
+        with self._changed:
+            return "".join(self.lines[name])
+
+    def wait_for(self, words: str, name: str = "stdout", timeout: float = 60) -> None:
+        """Until a line of ``name`` holds ``words`` (a generous deadline for loaded machines)."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: (
+                    any(words in line for line in self.lines[name]) or self.proc.poll() is not None
+                ),
+                timeout,
+            )
+            if not found or not any(words in line for line in self.lines[name]):
+                raise AssertionError(
+                    f"no {words!r} on {name}; stdout: {''.join(self.lines['stdout'])}"
+                    f" stderr: {''.join(self.lines['stderr'])}"
+                )
