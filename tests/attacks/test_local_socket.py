@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QGuiApplication exists
 pytest.importorskip("PySide6")
 
-from trayapp.ui.single_instance import Claim, InstanceServer, server_name  # noqa: E402
+from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a Unix socket client")
 
@@ -53,7 +53,7 @@ def test_local_deep_json_on_the_socket(
         for payload in (b"show " + b"[" * depth + b"]" * depth + b"\n", b'show {"a": 1}\n'):
             thread = threading.Thread(target=ask_raw, args=(server.name, payload, answers))
             thread.start()
-            qtbot.waitUntil(lambda: not thread.is_alive(), timeout=60_000)
+            qtbot.waitUntil(lambda t=thread: not t.is_alive(), timeout=60_000)
         assert answers == [b"ok\n", b"ok\n"]
         assert got == [("show", None), ("show", {"a": 1})]  # the deep one: no argument
     finally:
