@@ -752,6 +752,7 @@ class IncidentLog:
                     (service,),
                 )
             }
+            current = log_retention.admitted(current, last)
             gone = {key: Severity.UNKNOWN for key, sev in last.items() if key not in current}
             changes = {
                 key: sev for key, sev in {**gone, **current}.items() if last.get(key) is not sev

@@ -2,9 +2,11 @@
 
 A status page is remote input: one that lists 110,000 uniquely named components, all changing
 at every poll, would otherwise add a row per component per poll (185 MB in 30 s, measured).
-So one reading stores at most ``MAX_COMPONENTS`` components (the first ones, in page order,
-which keeps the same ones tracked from poll to poll), and an event names at most
-``MAX_EVENT_COMPONENTS`` of the components it affects.
+So the log tracks at most ``MAX_COMPONENTS`` distinct components per service (the first ones
+seen, in page order; the others are not stored), which bounds what one reading can add, and
+what a page that renames everything at every poll can add at all (once its first names have
+turned unknown, nothing more). An event names at most ``MAX_EVENT_COMPONENTS`` of the
+components it affects.
 
 Retention (``[log] keep_days``, a year by default) deletes, once a day, what is older than that:
 events, resolved incidents and their timelines, observed spans and acknowledgement records. For
@@ -15,12 +17,25 @@ still knows what state the window began in; incidents still open are never delet
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-MAX_COMPONENTS = 1000  # components of one reading stored in the log
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+MAX_COMPONENTS = 1000  # distinct components of one service tracked in the log
 MAX_EVENT_COMPONENTS = 100  # component names stored with one event
 PRUNE_EVERY = timedelta(days=1)
+
+
+def admitted(current: dict[_K, _V], known: Collection[_K]) -> dict[_K, _V]:
+    """``current`` without the components that would take a service past ``MAX_COMPONENTS``
+    distinct ones: those already ``known`` stay tracked, new ones only while there is room."""
+    room = max(0, MAX_COMPONENTS - len(known))
+    new = [key for key in current if key not in known]
+    refused = set(new[room:])
+    return {key: value for key, value in current.items() if key not in refused}
 
 
 def capped(names: Sequence[str], limit: int = MAX_EVENT_COMPONENTS) -> list[str]:
