@@ -83,7 +83,11 @@ def main() -> int:
         elapsed = time.monotonic() - started
         with sqlite3.connect(path) as conn:
             rows = conn.execute("SELECT count(*) FROM component_states").fetchone()[0]
-        cap = "no cap" if args.uncapped else f"at most {log_retention.MAX_COMPONENTS} components per service"
+        cap = (
+            "no cap"
+            if args.uncapped
+            else f"at most {log_retention.MAX_COMPONENTS} components per service"
+        )
         print(f"{COMPONENTS} renamed components per poll, {polls} polls in {elapsed:.0f} s ({cap})")
         print(f"  page size          {len(page(0)) / 1e6:.1f} MB")
         print(f"  component rows     {rows}")

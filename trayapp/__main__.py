@@ -1,7 +1,13 @@
 """``python -m trayapp`` is the same as ``trayapp``."""
 
+import _signal  # built in: importing it takes no time, unlike signal's enums
 import sys
 
-from trayapp.cli import main
+# A Ctrl-C while the command line is still being imported ends quietly with 130, as later
+# (trayapp.cli.main catches KeyboardInterrupt); Python's own handler is back before main runs.
+_signal.signal(_signal.SIGINT, lambda signum, frame: sys.exit(130))
 
+from trayapp.cli import main  # noqa: E402
+
+_signal.signal(_signal.SIGINT, _signal.default_int_handler)
 sys.exit(main())

@@ -16,9 +16,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from trayapp import __version__
+
+TYPE_CHECKING = False  # typing itself is not imported: it alone takes a few milliseconds
 
 if TYPE_CHECKING:
     import argparse

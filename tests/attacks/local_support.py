@@ -23,21 +23,6 @@ interval = 1
 """
 
 
-def trayapp(
-    env: dict[str, str], *args: str, timeout: float = 60, input: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``python -m trayapp ARGS`` to completion (a hang fails the test at ``timeout``)."""
-    return subprocess.run(
-        [sys.executable, "-m", "trayapp", *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=input,
-    )
-
-
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """``python -m trayapp ARGS`` left running (the caller stops it)."""
     return subprocess.Popen(

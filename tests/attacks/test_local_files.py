@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.attacks.hostile_servers import run_cli
 from tests.attacks.local_support import (
     LOOPBACK_WATCH,
     one_line_error,
     read_only_dir,
-    trayapp,
     write_config,
 )
 
@@ -41,27 +41,27 @@ def test_local_log_from_a_newer_version(env: dict[str, str]) -> None:
     conn.commit()
     conn.close()
     for command in (["watch", "--for", "1"], ["log"], ["uptime"]):
-        line = one_line_error(trayapp(env, *command))
+        line = one_line_error(run_cli(env, *command))
         assert "newer trayapp" in line and "v999" in line
 
 
 def test_local_log_path_that_is_a_directory(env: dict[str, str]) -> None:
     (data(env) / "incidents.sqlite3").mkdir(parents=True)
     for command in (["watch", "--for", "1"], ["log"]):
-        line = one_line_error(trayapp(env, *command))
+        line = one_line_error(run_cli(env, *command))
         assert "is a directory" in line and "incidents.sqlite3" in line
 
 
 def test_local_data_dir_that_is_a_file(env: dict[str, str]) -> None:
     data(env).write_text("not a folder")
     for command in (["watch", "--for", "1"], ["log"], ["uptime"]):
-        line = one_line_error(trayapp(env, *command))
+        line = one_line_error(run_cli(env, *command))
         assert str(data(env)) in line and "not a folder" in line
 
 
 def test_local_read_only_data_dir(env: dict[str, str]) -> None:
     with read_only_dir(data(env)):
-        line = one_line_error(trayapp(env, "watch", "--for", "1"))
+        line = one_line_error(run_cli(env, "watch", "--for", "1"))
     assert str(data(env)) in line
     assert "read-only" in line.lower() or "permission denied" in line.lower()
 
@@ -69,14 +69,14 @@ def test_local_read_only_data_dir(env: dict[str, str]) -> None:
 def test_local_config_dir_that_is_a_file(trayapp_env: dict[str, str]) -> None:
     Path(trayapp_env["TRAYAPP_CONFIG_DIR"]).write_text("not a folder")
     for command in (["watch", "--for", "1"], ["watch", "list"], ["watch", "remove", "x"]):
-        line = one_line_error(trayapp(trayapp_env, *command))
+        line = one_line_error(run_cli(trayapp_env, *command))
         assert "config.toml" in line and "Not a directory" in line
 
 
 def test_local_read_only_config_dir(trayapp_env: dict[str, str]) -> None:
     folder = Path(trayapp_env["TRAYAPP_CONFIG_DIR"])
     with read_only_dir(folder):
-        result = trayapp(
+        result = run_cli(
             trayapp_env, "watch", "add", "http://127.0.0.1:9/", "--format", "statuspage"
         )
     line = one_line_error(result)
@@ -86,17 +86,17 @@ def test_local_read_only_config_dir(trayapp_env: dict[str, str]) -> None:
 def test_local_toml_nested_100k_deep(env: dict[str, str]) -> None:
     depth = 100_000
     write_config(env, CONFIG + "deep = " + "[" * depth + "]" * depth + "\n")
-    line = one_line_error(trayapp(env, "watch", "list"))
+    line = one_line_error(run_cli(env, "watch", "list"))
     assert "config.toml" in line and "too deeply" in line
     write_config(env, "deep = " + "{a=" * depth + "1" + "}" * depth + "\n")
-    assert "too deeply" in one_line_error(trayapp(env, "watch", "--for", "1"))
+    assert "too deeply" in one_line_error(run_cli(env, "watch", "--for", "1"))
 
 
 def test_local_config_that_is_dev_zero(env: dict[str, str]) -> None:
     path = Path(env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
     path.unlink()
     path.symlink_to("/dev/zero")
-    line = one_line_error(trayapp(env, "watch", "list", timeout=30))
+    line = one_line_error(run_cli(env, "watch", "list"))
     assert "config.toml" in line and "not a regular file" not in line  # says what it is
     assert "a device, FIFO or socket" in line
 
@@ -106,11 +106,11 @@ def test_local_config_that_is_a_fifo(env: dict[str, str]) -> None:
     path.unlink()
     os.mkfifo(path)  # nobody ever writes to it: a blocking open would hang for ever
     for command in (["watch", "list"], ["watch", "--for", "1"], ["check"]):
-        line = one_line_error(trayapp(env, *command, timeout=30))
+        line = one_line_error(run_cli(env, *command))
         assert "config.toml" in line and "a device, FIFO or socket" in line
 
 
 def test_local_config_that_is_huge(env: dict[str, str]) -> None:
     write_config(env, CONFIG + "# " + "x" * (2 * 1024 * 1024) + "\n")
-    line = one_line_error(trayapp(env, "watch", "list"))
+    line = one_line_error(run_cli(env, "watch", "list"))
     assert "over 1024 KiB" in line

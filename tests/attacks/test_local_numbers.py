@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from tests.attacks.local_support import LOOPBACK_WATCH, one_line_error, trayapp, write_config
+from tests.attacks.hostile_servers import run_cli
+from tests.attacks.local_support import LOOPBACK_WATCH, one_line_error, write_config
 from trayapp import payloads
 from trayapp.engine import Engine, EngineSettings, bounded
 from trayapp.model import Severity, Watch
@@ -43,7 +44,7 @@ def test_local_config_numbers_are_finite_and_bounded(
     trayapp_env: dict[str, str], text: str, line: int, words: str
 ) -> None:
     path = write_config(trayapp_env, text)
-    error = one_line_error(trayapp(trayapp_env, "watch", "--for", "1"))
+    error = one_line_error(run_cli(trayapp_env, "watch", "--for", "1"))
     assert error.startswith(f"trayapp: {path}:{line}: "), error
     assert words in error
 

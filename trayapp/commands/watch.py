@@ -227,6 +227,7 @@ def _components_exist(watch: Watch, wanted: tuple[str, ...]) -> bool:
 
     from trayapp import fetch, poll
     from trayapp.model import Reading
+    from trayapp.text import clean
 
     async def read() -> Reading:
         async with fetch.make_client() as client:
@@ -248,8 +249,7 @@ def _components_exist(watch: Watch, wanted: tuple[str, ...]) -> bool:
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         print(f"trayapp: the page has no component {name!r}{hint}", file=sys.stderr)
-    printable = ("".join(ch for ch in n if ch.isprintable()) for n in names[:30])  # from the net
-    shown = ", ".join(printable)
+    shown = ", ".join(clean(name) for name in names[:30])
     more = f" and {len(names) - 30} more" if len(names) > 30 else ""
     print(f"Its components: {shown or 'none'}{more}.", file=sys.stderr)
     return False
