@@ -14,7 +14,7 @@ from pathlib import Path
 
 from trayapp import config, incident_log, log_retention, payloads
 from trayapp.engine import EngineSettings
-from trayapp.model import Component, Event, Incident, Reading, Severity
+from trayapp.model import Component, Event, EventKind, Incident, Reading, Severity
 from trayapp.monitor import Monitor
 from trayapp.replay import ReplayServer, Reply
 
@@ -71,36 +71,15 @@ def test_local_retention_deletes_what_is_older_than_kept(tmp_path: Path) -> None
             severity=Severity.MAJOR_OUTAGE,
         )
 
+    def opened(when: datetime, incident_: Incident, kind: EventKind = "incident_opened") -> Event:
+        return Event(when, "Lab", kind, Severity.MAJOR_OUTAGE, None, kind, incident_)
+
     with incident_log.open(path) as log:
         log.record(
             [
-                Event(
-                    old,
-                    "Lab",
-                    "incident_opened",
-                    Severity.MAJOR_OUTAGE,
-                    None,
-                    "o",
-                    incident("ancient", True),
-                ),
-                Event(
-                    old,
-                    "Lab",
-                    "incident_resolved",
-                    Severity.OPERATIONAL,
-                    None,
-                    "r",
-                    incident("ancient", False),
-                ),
-                Event(
-                    old,
-                    "Lab",
-                    "incident_opened",
-                    Severity.MAJOR_OUTAGE,
-                    None,
-                    "o",
-                    incident("still-open", True),
-                ),
+                opened(old, incident("ancient", True)),
+                opened(old, incident("ancient", False), "incident_resolved"),
+                opened(old, incident("still-open", True)),
                 Event(recent, "Lab", "status", Severity.DEGRADED, Severity.OPERATIONAL, "recent"),
             ]
         )
