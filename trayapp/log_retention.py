@@ -9,9 +9,10 @@ turned unknown, nothing more). An event names at most ``MAX_EVENT_COMPONENTS`` o
 components it affects.
 
 Retention (``[log] keep_days``, a year by default) deletes, once a day, what is older than that:
-events, resolved incidents and their timelines, observed spans and acknowledgement records. For
-component states the latest state of each component before the cut is kept, so the history
-still knows what state the window began in; incidents still open are never deleted.
+events, resolved incidents and their timelines, observed spans and acknowledgement records. The
+latest state before the cut is kept (each service's last severity event, each component's last
+state), so a new run resumes from it and the history knows how the window began; incidents
+still open are never deleted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _V = TypeVar("_V")
 MAX_COMPONENTS = 1000  # distinct components of one service tracked in the log
 MAX_EVENT_COMPONENTS = 100  # component names stored with one event
 PRUNE_EVERY = timedelta(days=1)
+SEVERITY_KINDS = "('status', 'unreadable', 'flapping', 'stable')"  # SQL: events that set a severity
 
 
 def admitted(current: dict[_K, _V], known: Collection[_K]) -> dict[_K, _V]:
@@ -47,7 +49,11 @@ def prune(conn: sqlite3.Connection, cutoff: str) -> int:
     """Delete rows older than ``cutoff`` (a stored timestamp) in the caller's transaction;
     returns how many rows went."""
     statements = (
-        ("DELETE FROM events WHERE time < ?", (cutoff,)),
+        (  # the latest severity event stays: a new run resumes from it (last_known)
+            "DELETE FROM events WHERE time < ? AND id NOT IN (SELECT max(id) FROM events"
+            f" WHERE kind IN {SEVERITY_KINDS} GROUP BY service)",
+            (cutoff,),
+        ),
         (
             "DELETE FROM incident_updates WHERE (service, incident_id) IN"
             " (SELECT service, incident_id FROM incidents WHERE open = 0 AND resolved_at < ?)",

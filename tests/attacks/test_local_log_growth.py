@@ -80,6 +80,8 @@ def test_local_retention_deletes_what_is_older_than_kept(tmp_path: Path) -> None
                 opened(old, incident("ancient", True)),
                 opened(old, incident("ancient", False), "incident_resolved"),
                 opened(old, incident("still-open", True)),
+                Event(old, "Lab", "status", Severity.MAJOR_OUTAGE, None, "old"),
+                Event(old, "Quiet", "status", Severity.OPERATIONAL, None, "quiet since"),
                 Event(recent, "Lab", "status", Severity.DEGRADED, Severity.OPERATIONAL, "recent"),
             ]
         )
@@ -90,7 +92,8 @@ def test_local_retention_deletes_what_is_older_than_kept(tmp_path: Path) -> None
         )
         deleted = log.prune(365, NOW)
         assert deleted > 0
-        assert [e.message for e in log.history()] == ["recent"]
+        # each service's last severity event stays (a new run resumes from it), the rest went
+        assert [e.message for e in log.history()] == ["quiet since", "recent"]
         assert {r.id for r in log.incidents()} == {"still-open"}  # open: never deleted
     with sqlite3.connect(path) as conn:
         states = conn.execute("SELECT component, severity FROM component_states").fetchall()
