@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.attacks.hostile_servers import run_cli
+from tests.attacks.hostile_servers import GUARD, run_cli
 from tests.attacks.local_support import (
     LOOPBACK_WATCH,
     one_line_error,
@@ -60,6 +63,28 @@ def test_local_second_watch_on_one_profile_says_who_holds_it(
     assert first.returncode == 130
     again = run_cli(trayapp_env, "watch", "--for", "0.5")  # the lock went with its holder
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="the tray needs a display")
+def test_local_tray_beside_watch_on_one_profile_says_who_holds_it(
+    trayapp_env: dict[str, str], server: ReplayServer
+) -> None:
+    write_config(trayapp_env, LOOPBACK_WATCH.format(url=server.url(SUMMARY)))
+    first = start(trayapp_env, "watch")
+    try:
+        wait_for_line(first, "Watching 1 service")
+        tray = subprocess.run(
+            [sys.executable, "-m", "trayapp"],
+            env=trayapp_env,
+            capture_output=True,
+            text=True,
+            timeout=GUARD,
+        )
+        line = one_line_error(tray)
+        assert f"trayapp watch (pid {first.pid}) is already watching this profile" in line
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.5])
