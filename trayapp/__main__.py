@@ -5,9 +5,13 @@ import sys
 
 # A Ctrl-C while the command line is still being imported ends quietly with 130, as later
 # (trayapp.cli.main catches KeyboardInterrupt); Python's own handler is back before main runs.
-_signal.signal(_signal.SIGINT, lambda signum, frame: sys.exit(130))
+# A SIGINT ignored by whoever started us (a background job in a script) stays ignored.
+_interruptible = _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
+if _interruptible:
+    _signal.signal(_signal.SIGINT, lambda signum, frame: sys.exit(130))
 
 from trayapp.cli import main  # noqa: E402
 
-_signal.signal(_signal.SIGINT, _signal.default_int_handler)
+if _interruptible:
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -24,7 +25,9 @@ interval = 1
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    """``python -m trayapp ARGS`` left running (the caller stops it)."""
+    """``python -m trayapp ARGS`` left running (the caller stops it), with SIGINT as a terminal
+    gives it: a test run as a background job inherits SIGINT ignored, and a Ctrl-C sent before
+    Python is up would then be lost."""
     return subprocess.Popen(
         [sys.executable, "-m", "trayapp", *args],
         env=env,
@@ -32,6 +35,7 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
