@@ -11,7 +11,8 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -415,9 +416,17 @@ async def test_a_rejected_key_is_yours_re_checked_slowly_and_at_once_on_check_no
             await until(lambda: probe_calls(server) >= held + 2, timeout=10)
             # re-checked on its slow cadence (0.8 s here, 30 min by default), not every 0.1 s
             assert time.monotonic() - start >= 1.5
+            # from the next run on, the slow cadence is a minute: only Check now can be quick
+            engine.settings = replace(engine.settings, yours_recheck=60.0)
+
+            def next_run_in() -> float:
+                at = engine.statuses()["Example"].probes[0].next_at
+                return (at - datetime.now(UTC)).total_seconds() if at else 0.0
+
+            await until(lambda: next_run_in() > 30, timeout=10)  # a run took the new cadence
             before = probe_calls(server)
             engine.check_now("Example")
-            await until(lambda: probe_calls(server) > before, timeout=0.6)  # at once
+            await until(lambda: probe_calls(server) > before, timeout=10)  # at once, not in 60 s
             server.set_route("/v1/models", Reply(body=MODELS))  # the key works again
             engine.check_now()
             await until(lambda: verdict_kind(engine) == "operational")
