@@ -242,15 +242,18 @@ def sni_items() -> dict[str, int]:
         out = {}
         for item in items.value:
             name = item.split("/", 1)[0]
-            (pid,) = await _call(
-                bus,
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus",
-                "GetConnectionUnixProcessID",
-                "s",
-                name,
-            )
+            try:
+                (pid,) = await _call(
+                    bus,
+                    "org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus",
+                    "GetConnectionUnixProcessID",
+                    "s",
+                    name,
+                )
+            except RuntimeError:  # its owner left since the list was read (an app quitting)
+                continue
             out[item] = pid
         return out
 
