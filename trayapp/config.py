@@ -1026,6 +1026,8 @@ def _text_for_edit(path: Path) -> str:
 
 def _no_such_watch(path: Path, config: Config, name: str) -> ConfigError:
     """'no watch named 'slakc' (did you mean 'Slack'?); watched: ...'"""
+    import difflib  # only for a mistake
+
     by_key = {w.name.casefold(): w.name for w in config.watches}
     close = difflib.get_close_matches(name.strip().casefold(), by_key, n=1, cutoff=0.6)
     hint = f" (did you mean {by_key[close[0]]!r}?)" if close else ""
