@@ -99,16 +99,17 @@ def test_two_watch_runs_log_the_incident_once_and_watch_only_their_own_time(
 async def test_a_pause_longer_than_the_heartbeat_gap_is_not_watched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The monitor beats on its own clock; paused (or asleep) past the gap, a new span begins."""
+    """Heartbeats ride on the polls; paused (or asleep) past the gap, a new span begins."""
     monkeypatch.setattr(monitor_module, "HEARTBEAT_EVERY", timedelta(seconds=0.05))
     monkeypatch.setattr(monitor_module, "HEARTBEAT_GAP", timedelta(seconds=0.3))
     cfg = config.loads(
         '[polling]\nreference_urls = []\n\n[[watch]]\nname = "Lab"\n'
-        'url = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\n'
+        'url = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\ninterval = 1\n'
     )
     path = tmp_path / "incidents.sqlite3"
     with incident_log.open(path) as log:
         monitor = Monitor(cfg, log)
+        gap = 2.5 * monitor.beat_period()  # the slowest poll, 1 s, with its jitter: 3 s
 
         def spans() -> list[tuple[str, str]]:
             return log._conn.execute("SELECT started_at, ended_at FROM observed").fetchall()
@@ -123,11 +124,56 @@ async def test_a_pause_longer_than_the_heartbeat_gap_is_not_watched(
         await until(lambda: len(spans()) == 1 and spans()[0][1] > spans()[0][0])
         monitor.engine.set_paused(True)
         paused_at = datetime.now(UTC)
-        await until(lambda: datetime.now(UTC) - paused_at > timedelta(seconds=0.6))
+        await until(lambda: datetime.now(UTC) - paused_at > timedelta(seconds=gap + 0.5))
         monitor.engine.set_paused(False)
         await until(lambda: len(spans()) == 2)
         monitor.stop()
         await asyncio.wait_for(running, timeout=30)
         first, second = spans()
         assert first[1] <= incident_log._ts(paused_at + timedelta(seconds=0.3))
-        assert second[0] >= incident_log._ts(paused_at + timedelta(seconds=0.6))
+        assert second[0] >= incident_log._ts(paused_at + timedelta(seconds=gap))
+
+
+async def test_heartbeats_ride_on_the_polls_so_an_idle_app_never_wakes_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While polls come within the beat period, the fallback timer never fires, yet the span
+    keeps growing with each poll (no wake-up of its own between polls)."""
+    monkeypatch.setattr(monitor_module, "HEARTBEAT_EVERY", timedelta(seconds=0.05))
+    site = tmp_path / "site" / "api" / "v2"
+    site.mkdir(parents=True)
+    (site / "summary.json").write_text(json.dumps(watch_cli.SUMMARY))
+    with StaticServer(tmp_path / "site") as server:
+        url = server.url("api/v2/summary.json")
+        cfg = config.loads(
+            f'[polling]\nreference_urls = []\n\n[[watch]]\nname = "Lab"\nurl = "{url}"\n'
+            'format = "statuspage"\ninterval = 1\n'
+        )
+        with incident_log.open(tmp_path / "incidents.sqlite3") as log:
+            monitor = Monitor(cfg, log)
+            fallbacks = 0
+            fallback = monitor._fallback_beat
+
+            def counting_fallback() -> None:
+                nonlocal fallbacks
+                fallbacks += 1
+                fallback()
+
+            monkeypatch.setattr(monitor, "_fallback_beat", counting_fallback)
+
+            def watched() -> float:
+                spans = log._conn.execute("SELECT started_at, ended_at FROM observed").fetchall()
+                assert len(spans) <= 1, spans  # one run, one span
+                return sum(
+                    (incident_log._dt(ended) - incident_log._dt(started)).total_seconds()
+                    for started, ended in spans
+                )
+
+            running = asyncio.create_task(monitor.run())
+            deadline = time.monotonic() + 60
+            while watched() < 3:
+                assert time.monotonic() < deadline, fallbacks
+                await asyncio.sleep(0.05)
+            monitor.stop()
+            await asyncio.wait_for(running, timeout=30)
+    assert fallbacks == 0

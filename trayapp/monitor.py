@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,8 +27,9 @@ from trayapp.verdict import Acknowledgement
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = timedelta(minutes=1)
+HEARTBEAT_EVERY = timedelta(minutes=1)  # the least time between two heartbeats without a poll
 HEARTBEAT_GAP = 3 * HEARTBEAT_EVERY  # silence longer than this: asleep, not watching
+BEAT_WRITES_EVERY = 10.0  # seconds: polls closer together than this share one heartbeat row
 
 
 def engine_settings(polling: PollingSettings, base: EngineSettings | None = None) -> EngineSettings:
@@ -85,26 +87,57 @@ class Monitor:
         # told "the incident log cannot be written: disk full" while writes fail, then None
         self.problem_listeners: list[Callable[[str | None], None]] = []
         self.writer = None if log_ is None else LogWriter(log_, self._log_problem)
+        self._beat_timer: asyncio.TimerHandle | None = None
+        self._last_beat = -BEAT_WRITES_EVERY
         if log_ is not None:  # a longer silence is a sleep: that time was not watched
             log_.heartbeat_gap = HEARTBEAT_GAP
 
     async def run(self) -> None:
-        """Run the engine until stopped, with a heartbeat every minute while not paused; the
-        watched span ends with the run (a clean quit) or at its last heartbeat (a crash)."""
-        beat = asyncio.create_task(self._beat()) if self.log is not None else None
+        """Run the engine until stopped; the watched span ends with the run (a clean quit) or at
+        its last heartbeat (a crash)."""
+        self._arm_beat()
         try:
             await self.engine.run()
         finally:
-            if beat is not None:
-                beat.cancel()
-                await asyncio.gather(beat, return_exceptions=True)
+            if self._beat_timer is not None:
+                self._beat_timer.cancel()
+                self._beat_timer = None
             self._heartbeat(end=True)
 
-    async def _beat(self) -> None:
-        while True:
-            if not self.engine.paused:
-                self._heartbeat()
-            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+    def beat_period(self) -> float:
+        """Seconds a running app may go without a heartbeat: the slowest healthy poll, jitter
+        included. Heartbeats ride on the polls, so an idle app never wakes just to say it runs;
+        a timer beats only when no poll came in that time (every source backing off, offline)."""
+        settings = self.engine.settings
+        slowest = max(
+            (watch.interval or settings.interval for watch in self.config.watches),
+            default=settings.interval,
+        )
+        return max(HEARTBEAT_EVERY.total_seconds(), slowest * (1 + settings.jitter))
+
+    def _arm_beat(self) -> None:
+        """(Re)start the fallback heartbeat one beat period from now; a log is needed for it."""
+        if self.log is None:
+            return
+        if self._beat_timer is not None:
+            self._beat_timer.cancel()
+        period = self.beat_period()
+        # a silence of more than ~2 periods is a sleep or a pause, not time watched
+        self.log.heartbeat_gap = max(HEARTBEAT_GAP, timedelta(seconds=2.5 * period))
+        self._beat_timer = asyncio.get_running_loop().call_later(period, self._fallback_beat)
+
+    def _fallback_beat(self) -> None:
+        self._beat_timer = None
+        if self.engine.paused:  # paused is not watched; the first poll after it beats again
+            return
+        self._beat()
+        self._arm_beat()
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        if now - self._last_beat >= min(BEAT_WRITES_EVERY, self.beat_period() / 4):
+            self._last_beat = now
+            self._heartbeat()
 
     def _heartbeat(self, *, end: bool = False) -> None:
         if self.writer is None:
@@ -150,6 +183,8 @@ class Monitor:
     def _on_status(self, status: SourceStatus) -> None:
         if self.writer is not None:
             self._record_status(status, self.writer)
+            self._beat()
+            self._arm_beat()
         for listener in list(self.status_listeners):
             listener(status)
 
