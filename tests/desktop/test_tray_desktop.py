@@ -726,7 +726,10 @@ def test_a_later_start_shows_its_menu_in_the_tray_host(
                 wait_until(cached, PATIENCE, 0.1, "the start-up icon in the cache")
                 assert app.ask("quit") == "ok"
                 assert_clean_exit(app, app.wait_exit())
-        wait_until(lambda: icon_shows("major_outage"), PATIENCE, 0.1, "the icon in the bar")
+        # its own red icon in the bar (another app's icon, quitting under load, may linger
+        # beside it: the bar need not be all red)
+        shown = lambda: colour_counts()["major_outage"] >= 30  # noqa: E731
+        wait_until(shown, PATIENCE, 0.1, "the icon in the bar")
         x, y = bar_box("major_outage")
         xdotool("mousemove", str(x), str(y), "click", "3")
         width = QGuiApplication.primaryScreen().geometry().width()
