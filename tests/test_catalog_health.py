@@ -179,3 +179,29 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "page", "expected"),
+    [
+        ("Airbase", "https://status.airbase.com", "Other"),  # "ai" is a word, not a prefix
+        ("Sendbird (Mumbai)", "https://status.sendbird.com", "Other"),
+        ("Urban Airship", "https://status.urbanairship.com", "Other"),
+        ("Mastodon.social", "https://status.mastodon.social", "Media & entertainment"),
+        ("NS1 Connect", "https://status.ai-apps-comms.ibm.com", "Other"),  # a host label
+        ("Clarifai", "https://status.clarifai.com", "AI APIs"),
+        ("Acme AI", "https://status.acme.com", "AI APIs"),
+        ("Acme", "https://status.acme.ai", "AI APIs"),
+        ("GitBook", "https://status.gitbook.com", "Developer tools"),
+    ],
+)
+def test_generated_categories_match_words_not_letters(name: str, page: str, expected: str) -> None:
+    """A category decides which services are offered as alternatives: "Airbase" or "Akamai"
+    next to OpenAI would mislead exactly when it matters."""
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import build_catalog
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    row = build_catalog.Row(name, page, "statuspage", f"{page}/api/v2/summary.json", (), "t")
+    assert build_catalog.category(row) == expected

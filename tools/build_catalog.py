@@ -40,8 +40,8 @@ LICENCES = {
 }
 AWS_REGION = re.compile(r"-(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)$")
 
-# First match wins; matched against the lower-case name and page host. Order matters: a
-# specific word ("mail") before a broad one ("cloud").
+# First match wins; matched against the lower-case name and page host (see `mentions`). Order
+# matters: a specific word ("mail") before a broad one ("cloud").
 CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "AI APIs",
@@ -61,9 +61,8 @@ CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "assemblyai",
             "stability",
             "midjourney",
-            " ai",
-            "ai ",
-            ".ai",
+            "ai",
+            "clarifai",
             "llm",
             "gpt",
         ),
@@ -169,7 +168,7 @@ CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grafana",
             "logging",
             "logs",
-            "log ",
+            "log",
             "honeycomb",
             "uptime",
             "apm",
@@ -512,17 +511,35 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "service"
 
 
+# Words too short or too common to find inside another word: "ai" is not in "Airbase" nor in
+# "Mumbai", "ci" not in "Cisco", "duo" not in "Duolingo".
+WHOLE_WORDS = frozenset({"ai", "ci", "duo", "tv", "log", "box", "iam"})
+
+
+def mentions(text: str, keyword: str) -> bool:
+    """Whether ``keyword`` stands in ``text``: a whole word for the short or ambiguous ones, the
+    start of a word for the others ("git" in "GitBook", never "todo" in "Mastodon"), and a
+    phrase ("new relic") as a run of whole words."""
+    words = re.findall(r"[a-z0-9]+", text)
+    if " " in keyword:
+        return f" {keyword} " in f" {' '.join(words)} "
+    if keyword in WHOLE_WORDS:
+        return keyword in words
+    return any(word.startswith(keyword) for word in words)
+
+
 def category(row: Row) -> str:
-    """By the name's words first, then the page host's (less its 'status' and 'www' labels)."""
+    """By the name's words first, then the page host's (less its 'status' and 'www' labels);
+    an ``.ai`` domain is an AI service."""
     if row.format in CLOUD_FORMATS:
         return "Cloud"
     host = (urlsplit(row.page).hostname or "").lower()
     labels = [p for p in host.split(".")[:-1] if p not in ("status", "www", "statuspage")]
-    for where in (f" {row.name.lower()} ", f" {' '.join(labels)} "):
-        for name, words in CATEGORY_WORDS:
-            if any(word in where for word in words):
+    for where, skip in ((row.name.lower(), frozenset()), (" ".join(labels), WHOLE_WORDS)):
+        for name, words in CATEGORY_WORDS:  # a host's "ai-apps" or "ci" labels say too little
+            if any(mentions(where, word) for word in words if word not in skip):
                 return name
-    return "Other"
+    return "AI APIs" if host.endswith(".ai") else "Other"
 
 
 def render(rows: list[Row], hand: tuple[catalog.CatalogEntry, ...], tsv_name: str) -> str:
