@@ -4,7 +4,8 @@ What makes it polite (a status tray must never join a retry storm):
 
 - each source has its own timer at its own interval, with ±jitter so clients never synchronise;
 - conditional requests (ETag / Last-Modified → 304) so an unchanged page costs a few bytes;
-- failures back off exponentially with full jitter over [interval, interval·2ⁿ] (capped), and
+- failures back off exponentially with full jitter over [interval, interval·2ⁿ], and equal jitter
+  over [cap/2, cap] once capped (``backoff.backoff_delay``: ≤ 8 requests/h at the default cap), and
   ``Retry-After`` / ``retry-after-ms`` are honoured: a 429 or 503 never makes it poll sooner;
 - concurrency is bounded overall and per host; each request has one total deadline, run inside
   its slots (a server dripping a byte a second holds them no longer); responses are
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
+from trayapp.backoff import backoff_delay
 from trayapp.model import Event, Reading, Severity, Watch
 from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 from trayapp.verdict import sentence as verdict_sentence
@@ -589,10 +591,10 @@ class Engine:
         floor = self._probe_floor(spec)
         delay = self._rng.uniform(0, self.settings.first_round_spread)
         while True:
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, delay)):
                     await wake.wait()
+            wake.clear()  # after the wait: a wake during the request below is not lost
             await self._unpaused.wait()
             token = await self._token(spec)
             fingerprint = probe.fingerprint(spec, token)
@@ -793,11 +795,10 @@ class Engine:
         return self._base_interval(src) * self._rng.uniform(1 - jitter, 1 + jitter)
 
     def _backoff(self, src: _Source) -> float:
-        """Full jitter over [interval, interval·2ⁿ], capped: never sooner than a normal poll."""
+        """Never sooner than a normal poll; at most 8/h at the default cap (``backoff_delay``)."""
         base = self._base_interval(src)
         cap = bounded(self.settings.backoff_cap, base, MAX_DELAY)
-        upper = min(cap, base * 2 ** min(src.failures, 16))
-        return self._rng.uniform(base, max(base, upper))
+        return backoff_delay(base, src.failures, cap, self._rng)
 
     def _next_poll(self, src: _Source, delay: float) -> float:
         """The delay a poll asked for, never shorter than a jittered floor (nan: the interval)."""

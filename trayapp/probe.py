@@ -56,6 +56,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from trayapp.backoff import backoff_delay
 from trayapp.urls import plain_text_secret
 
 if TYPE_CHECKING:
@@ -1090,10 +1091,10 @@ def next_delay(
     ``problem_interval`` (jittered below it, never above), so a recovery is seen within one.
     After a first failure, up to ``quick_retries`` retries come sooner (uniform over
     [floor, 2·floor]) to confirm or clear it. Rate limited (429), or failures that confirm
-    nothing (unverified): full-jitter exponential backoff over [interval, interval·2ⁿ] up to
-    ``cap``. A held "yours": every ``yours_recheck``. Retry-After is honoured (clamped to
-    ``retry_after_cap``). Never below ``floor`` (the spec's floor unless a caller passes one,
-    e.g. a loopback test server): never a tight loop.
+    nothing (unverified): exponential backoff up to ``cap`` (``backoff_delay``). A held "yours":
+    every ``yours_recheck``. Retry-After is honoured (clamped to ``retry_after_cap``). Never
+    below ``floor`` (the spec's floor unless a caller passes one, e.g. a loopback test server):
+    never a tight loop.
     """
     low = spec.floor if floor is None else floor
     base = max(spec.interval, low)
@@ -1108,8 +1109,7 @@ def next_delay(
     elif state.failures <= quick_retries and not limited:
         delay = rng.uniform(low, min(2 * low, base))
     else:
-        exponent = min(max(state.failures - quick_retries, 1), 16)
-        delay = rng.uniform(base, max(base, min(cap, base * 2**exponent)))
+        delay = backoff_delay(base, state.failures - quick_retries, cap, rng)
     if state.retry_after:
         delay = max(delay, min(state.retry_after, retry_after_cap))
     return max(delay, low)
