@@ -427,6 +427,10 @@ async def test_a_rejected_key_is_yours_re_checked_slowly_and_at_once_on_check_no
             before = probe_calls(server)
             engine.check_now("Example")
             await until(lambda: probe_calls(server) > before, timeout=10)  # at once, not in 60 s
+            await until(lambda: next_run_in() > 30, timeout=10)  # held again, for a minute
+            before = probe_calls(server)
+            engine.tokens_changed()  # a token stored (Settings, or `trayapp secret set`)
+            await until(lambda: probe_calls(server) > before, timeout=10)  # at once too
             server.set_route("/v1/models", Reply(body=MODELS))  # the key works again
             engine.check_now()
             await until(lambda: verdict_kind(engine) == "operational")

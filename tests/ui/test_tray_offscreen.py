@@ -34,6 +34,7 @@ from trayapp.ui import app as app_module
 from trayapp.ui import icons, tray
 from trayapp.ui.hub import NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import (
+    TOKENS_CHANGED,
     Claim,
     InstanceServer,
     decode,
@@ -600,6 +601,57 @@ def test_a_later_launch_reaches_the_first(qapp: QApplication, qtbot: Any, socket
     assert not server.listening
 
 
+SECRET_CLI = """
+import sys
+import keyring
+from tests.test_secrets import MemoryKeyring
+keyring.set_keyring(MemoryKeyring())
+from trayapp.cli import main
+sys.exit(main(["secret", sys.argv[1], "openai-key"]) or main(["secret", "delete", "openai-key"]))
+"""
+
+
+def test_a_token_stored_from_another_process_tells_the_running_app(
+    qapp: QApplication,
+    qtbot: Any,
+    socket_name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`trayapp secret set` / `delete` in a terminal reach the running tray over its socket,
+    so a probe held on a rejected key is re-checked at once, not 30 min later."""
+    monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))  # the profile of socket_name
+    server = InstanceServer(socket_name)
+    got: list[tuple[str, Any]] = []
+    server.handler = lambda command, argument: (got.append((command, argument)), "ok")[1]
+    assert server.listen() is Claim.FIRST
+    stored = subprocess.Popen(
+        [sys.executable, "-c", SECRET_CLI, "set"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert stored.stdin is not None
+    stored.stdin.write("sk-test-new-key\n")
+    stored.stdin.close()
+    qtbot.waitUntil(lambda: stored.poll() is not None, timeout=20000)
+    assert stored.returncode == 0, stored.stderr.read() if stored.stderr else ""
+    assert got == [(TOKENS_CHANGED, None), (TOKENS_CHANGED, None)]  # set, then delete
+    server.close()
+    Path(socket_name).unlink(missing_ok=True)
+    alone = subprocess.run(  # no app running: nothing to tell, nothing waits
+        [sys.executable, "-c", SECRET_CLI, "set"],
+        input="sk-test-new-key\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert alone.returncode == 0, alone.stderr
+
+
 def test_a_stale_socket_is_taken_over(qapp: QApplication, socket_name: str) -> None:
     Path(socket_name).write_text("")  # what a crash leaves (not even a socket)
     assert may_be_running(socket_name)
@@ -663,6 +715,7 @@ def test_without_a_tray_the_app_opens_its_window_and_reports_state(
     assert state["notices"] == ["tray"] and state["state"] == "unknown"
     assert controller.command("ping", None) == "pong"
     assert controller.command("nonsense", None) == "unknown command"
+    assert controller.command(TOKENS_CHANGED, None) == "ok"  # no engine yet: nothing held
     controller.quit()  # before the engine ever started: nothing to wait for
     assert controller.command("state", None)
     window = controller._windows["main"]

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"No secret named {args.name!r} is stored.", file=sys.stderr)
                 return 1
             print(f"Deleted secret {args.name!r}.")
+            _tell_running_app()
             return 0
         if secrets.get_secret(args.name) is None:
             print(f"No secret named {args.name!r} is stored.")
@@ -68,7 +69,22 @@ def _set(name: str) -> int:
     secrets.set_secret(name, value)
     print(f"Stored secret {name!r} in the system keyring ({secrets.backend_name()}).")
     print(f'Use it with token = "{name}" in a [[watch]] of the config file.')
+    _tell_running_app()
     return 0
+
+
+def _tell_running_app() -> None:
+    """A tray running on this profile re-checks at once the probes held on a rejected key
+    (through its single-instance socket); with none running there is nothing to tell."""
+    from trayapp import paths
+
+    try:
+        from trayapp.ui.single_instance import TOKENS_CHANGED, may_be_running, send, server_name
+    except ImportError:  # no Qt here: no tray either
+        return
+    name = server_name(paths.data_dir())
+    if may_be_running(name):
+        send(name, TOKENS_CHANGED)
 
 
 def _read_value(name: str) -> str:

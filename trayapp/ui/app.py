@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from trayapp import __version__, memory, paths
 from trayapp.ui import single_instance
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
-from trayapp.ui.single_instance import Claim, InstanceServer, server_name
+from trayapp.ui.single_instance import TOKENS_CHANGED, Claim, InstanceServer, server_name
 
 if TYPE_CHECKING:
     import asyncio
@@ -722,8 +722,9 @@ class TrayApp(QObject):
     # ------------------------------------------------------------------ commands (socket)
 
     def command(self, name: str, argument: Any) -> str:
-        """Serve a later launch (``show``, ``quit``, ``ping``), or a test, benchmark or script
-        (``state``, ``modules``, ``check``: poll every service now)."""
+        """Serve a later launch (``show``, ``quit``, ``ping``), ``trayapp secret``
+        (``tokens-changed``), or a test, benchmark or script (``state``, ``modules``, ``check``:
+        poll every service now)."""
         if name == "ping":
             return "pong"
         if name == "show":
@@ -735,6 +736,9 @@ class TrayApp(QObject):
             return "ok"
         if name == "check":
             self.check_now("")
+            return "ok"
+        if name == TOKENS_CHANGED:  # `trayapp secret set/delete` in another process
+            self.tokens_changed()
             return "ok"
         if name == "state":
             import json

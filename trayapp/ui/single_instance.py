@@ -36,6 +36,7 @@ CONNECT_MS = 1000
 ANSWER_MS = 3000
 MAX_LINE = 64 * 1024  # a command line longer than this is not ours
 UNIX = sys.platform != "win32"  # else named pipes, through QtNetwork
+TOKENS_CHANGED = "tokens-changed"  # `trayapp secret set/delete`: re-check held probes now
 Handler = Callable[[str, Any], str]  # (command, argument) -> one-line answer
 
 
