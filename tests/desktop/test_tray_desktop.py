@@ -739,6 +739,52 @@ def test_a_later_start_shows_its_menu_in_the_tray_host(
         assert_clean_exit(app, app.wait_exit())
 
 
+def host_shows(label: str) -> str:
+    """What a GTK tray host draws for a dbusmenu label: "__" is one '_', and the first other
+    '_' marks the next character as the mnemonic (not drawn)."""
+    out, i, marked = [], 0, False
+    while i < len(label):
+        if label[i] == "_" and i + 1 < len(label):
+            if label[i + 1] == "_":
+                out.append("_")
+            elif not marked:
+                marked = True
+                out.append(label[i + 1])
+            else:
+                out.append(label[i + 1])
+            i += 2
+            continue
+        out.append(label[i])
+        i += 1
+    return "".join(out)
+
+
+@pytest.mark.skipif(TRAY_MODE not in ("sni", "both"), reason="needs an SNI tray host")
+def test_underscores_and_ampersands_reach_the_tray_host_as_written(
+    qapp: Any, tmp_path: Path, apps: list[App]
+) -> None:
+    """The labels the tray host reads over D-Bus draw names with '_' and '&' as written."""
+    from trayapp.model import Severity
+    from trayapp.payloads import statuspage_summary
+    from trayapp.replay import ReplayServer, Reply
+
+    name = f"Fake_AI & Co {uuid.uuid4().hex[:5]}"
+    body = statuspage_summary(name, {"api_gateway & cdn": Severity.MAJOR_OUTAGE})
+    with ReplayServer({f"/{slug(name)}/api/v2/summary.json": Reply(body=body)}) as server:
+        write_config(tmp_path, loopback_config(server.base_url, [name]))
+        app = App(tmp_path, ["-m", "trayapp"])
+        apps.append(app)
+        item = wait_until(lambda: item_of(app.proc.pid), 15, 0.1, "the icon")
+        app.wait_state(lambda s: s.get("state") == "major_outage", 20, "the outage")
+        root = menu_layout(item)
+        rows = [host_shows(label) for label in labels(root)]
+        assert any(row.startswith(f"{name} — ") for row in rows), rows
+        row = next(c for c in root[2] if c[2] and host_shows(c[1]["label"]).startswith(name))
+        assert "api_gateway & cdn — major outage" in [host_shows(t) for t in labels(row)]
+        menu_click(item, find_item(menu_layout(item), "Quit"))
+        assert_clean_exit(app, app.wait_exit())
+
+
 PROBE_INTERVAL = 2.0  # seconds: the test's probe interval, its problem interval in an outage
 GROUP_WINDOW = 1.0
 DELIVERY_SLACK = 6.0  # a loaded 2-core machine: poll, group timer, D-Bus, dunst's log

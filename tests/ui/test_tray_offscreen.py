@@ -856,3 +856,10 @@ def test_the_status_window_says_how_detection_read_a_catalog_entry(hub: Hub, qtb
     claude = window.tree.topLevelItem(1)
     assert claude.text(0) == "Claude & Co"
     assert note in [claude.child(i).text(0) for i in range(claude.childCount())]
+
+
+def test_dbus_labels_survive_qts_exporter_and_the_hosts_mnemonics() -> None:
+    # Qt turns the first '&' into '_' and passes '_' on; the host reads "__" as '_'
+    assert tray.dbus_label("Fake_AI && Co && more") == "Fake__AI && Co & more"
+    assert tray.dbus_label("plain") == "plain"
+    assert tray.dbus_label("ends with &&") == "ends with &&"

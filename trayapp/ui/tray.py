@@ -53,6 +53,41 @@ def label(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def dbus_label(text: str) -> str:
+    """The Qt text whose D-Bus export shows what ``text`` shows in a Qt menu.
+
+    Qt's dbusmenu exporter (QDBusMenuItem::convertMnemonic) turns the first '&' into '_' and
+    passes every '_' on as it is, but the tray host (GTK, GNOME's AppIndicator) reads '_' as a
+    mnemonic marker and '__' as a literal '_'. So: '_' doubled; the first '&' doubled (it goes
+    out as "_&", a literal '&'), any later one single (Qt leaves it alone).
+    """
+    plain = text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+    return plain.replace("_", "__").replace("&", "&&", 1)
+
+
+def exports_dbus_menu() -> bool:
+    """Whether Qt shows our tray as a StatusNotifierItem with a D-Bus menu: on Linux/BSD
+    (X11, Wayland) when a StatusNotifierWatcher is on the session bus, as Qt decides it."""
+    if QGuiApplication.platformName() not in ("xcb", "wayland"):
+        return False
+    from PySide6.QtDBus import QDBusConnection
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    reply = bus.interface().isServiceRegistered("org.kde.StatusNotifierWatcher")
+    return bool(reply.value()) if reply.isValid() else False
+
+
+def for_dbus(menu: QMenu) -> None:
+    """Rewrite every label of ``menu`` and its submenus with ``dbus_label``."""
+    for action in menu.actions():
+        if action.text():
+            action.setText(dbus_label(action.text()))
+        if (sub := action.menu()) is not None:
+            for_dbus(sub)
+
+
 def clock(moment: datetime, now: datetime) -> str:
     """'14:02' today, '3 May 14:02' on another day, in local time."""
     local = moment.astimezone()
@@ -109,9 +144,6 @@ def fill_service_menu(menu: QMenu, status: SourceStatus, hub: Hub, now: datetime
         for line in textwrap.wrap(text or "", UPDATE_WIDTH):
             _note(menu, line)
     for text in summary.probe_lines(status, now):  # the evidence: what each check found
-        # GTK tray hosts read "_" as a mnemonic marker (Qt's D-Bus menu passes it on as it is):
-        # the providers' identifiers (server_is_overloaded) read as words instead
-        text = text.replace("_", " ")
         for line in textwrap.wrap(text, UPDATE_WIDTH, subsequent_indent="    ")[:EVIDENCE_LINES]:
             _note(menu, line)
     _note(menu, summary.last_checked_text(status, now))
@@ -250,6 +282,7 @@ class Tray(QObject):
         self._shown: tuple[TrayState | None, str] = (None, "")  # icon state and tooltip set
         self._menu_key: object = None  # what the menu showed when it was last built
         self._submenus: list[QMenu] = []
+        self.dbus_menu = False  # the menu goes to the tray host over D-Bus (see dbus_label)
         self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._refresh = _single_shot(self, 0, self.refresh)  # coalesces bursts of updates
         self._retry = _single_shot(self, 0, self._retry_show)
@@ -288,6 +321,7 @@ class Tray(QObject):
         """Take ``icon`` as ours; unless it is ``full``, it carries a few sizes only, and the
         next refresh sets the full one."""
         icon.setParent(self)
+        self.dbus_menu = exports_dbus_menu()  # Qt chose its backend when the icon was made
         icon.setContextMenu(self.menu)
         icon.activated.connect(self._activated)
         self.icon = icon
@@ -352,6 +386,8 @@ class Tray(QObject):
     def rebuild_menu(self) -> None:
         self._menu_key = menu_key(self.hub)
         build_menu(self.menu, self.hub, self._clock(), self._submenus)
+        if self.dbus_menu:
+            for_dbus(self.menu)
 
 
 def menu_key(hub: Hub) -> object:
