@@ -122,14 +122,26 @@ def last_read(status: SourceStatus) -> datetime | None:
     return max(known) if known else None
 
 
-def is_stale(status: SourceStatus, now: datetime) -> bool:
-    """Not read for more than twice its interval (jitter included, and at least a minute):
-    what it showed then says little now, so it shows its age instead of its old colour."""
+def stale_at(status: SourceStatus) -> datetime | None:
+    """When the service turns stale unless read again: more than twice its interval after its
+    last read (jitter included, and at least a minute). None: it never was read."""
     read = last_read(status)
     if read is None or status.interval is None:
-        return False
-    limit = max(timedelta(seconds=2.4 * status.interval), STALE_FLOOR)
-    return now - read > limit
+        return None
+    return read + max(timedelta(seconds=2.4 * status.interval), STALE_FLOOR)
+
+
+def is_stale(status: SourceStatus, now: datetime) -> bool:
+    """Not read since ``stale_at``: what it showed then says little now, so it shows its age
+    instead of its old colour."""
+    at = stale_at(status)
+    return at is not None and now > at
+
+
+def next_stale_at(statuses: Iterable[SourceStatus], now: datetime) -> datetime | None:
+    """The next moment one of ``statuses`` turns stale (for one timer; nothing ticks)."""
+    coming = [at for s in statuses if (at := stale_at(s)) is not None and at >= now]
+    return min(coming, default=None)
 
 
 def tooltip(

@@ -411,12 +411,37 @@ def test_an_adopted_start_up_icon_gets_the_full_icon_and_follows_the_palette(
 def test_the_menu_is_rebuilt_only_when_what_it_shows_changes(hub: Hub) -> None:
     t = tray.Tray(hub)
     t.rebuild_menu()
-    key = tray.menu_key(hub)
+    key = tray.menu_key(hub, NOW)
     again = status(CLAUDE, Severity.OPERATIONAL)
     hub.publish_status(again)  # another poll, nothing new
-    assert tray.menu_key(hub) == key
+    assert tray.menu_key(hub, NOW) == key
     hub.publish_status(status(CLAUDE, Severity.DEGRADED))
-    assert tray.menu_key(hub) != key
+    assert tray.menu_key(hub, NOW) != key
+
+
+def test_a_service_turns_stale_on_its_own_at_its_moment(qapp: QApplication, qtbot: Any) -> None:
+    """Nothing else happens: one timer turns the icon, tooltip and menu stale when the service
+    has not been read for 2.4 intervals (here a minute, the floor), and then nothing is armed."""
+    hub = Hub()
+    hub.config_changed.emit(Config(watches=(CLAUDE,)))
+    hub.started = True
+    read = datetime.now(UTC) - summary.STALE_FLOOR + timedelta(seconds=1.5)
+    state = SourceState(
+        confirmed=Severity.OPERATIONAL,
+        since=read - timedelta(hours=1),
+        last_readable=Severity.OPERATIONAL,
+        last_reading=read,
+        last_success=read,
+    )
+    hub.publish_status(SourceStatus(CLAUDE, state, None, read, 0, 10.0, interval=10.0))
+    t = tray.Tray(hub, QSystemTrayIcon(icons.quick_icon(TrayState.UNKNOWN)))
+    t.refresh()
+    assert t.state is TrayState.OPERATIONAL and t._stale.isActive()
+    t.rebuild_menu()
+    qtbot.waitUntil(lambda: t.state is TrayState.UNKNOWN, timeout=10_000)
+    assert t.icon is not None and "stale: last read 1 min ago" in t.icon.toolTip()
+    assert any("stale: last read" in text for text in texts(t.menu))  # rebuilt by itself
+    assert not t._stale.isActive()  # a single shot, not a tick
 
 
 # ---------------------------------------------------------------------------- the window

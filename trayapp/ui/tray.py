@@ -46,6 +46,7 @@ RETRY_MAX = 30.0  # ...up to this
 # Qt caches the pixmaps it renders for the tray host and keeps a flush timer running while the
 # cache holds any: emptied this long after the icon or menu changed, the idle app sleeps.
 PIXMAP_CACHE_GRACE_MS = 5_000
+STALE_SLACK_MS = 50  # the stale timer fires just after the moment (stale is "later than")
 
 
 def label(text: str) -> str:
@@ -286,6 +287,7 @@ class Tray(QObject):
         self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._refresh = _single_shot(self, 0, self.refresh)  # coalesces bursts of updates
         self._retry = _single_shot(self, 0, self._retry_show)
+        self._stale = _single_shot(self, 0, self.refresh)  # the next service to turn stale
         self._retry_delay = RETRY_FIRST
         for signal in (
             hub.status_changed,
@@ -345,9 +347,11 @@ class Tray(QObject):
         """Repaint the icon and tooltip when they change, and rebuild the menu when what it
         shows changed: a D-Bus tray host fetches the icon, tooltip or menu again on every
         change signal, so nothing is sent after a poll that changed nothing."""
-        self.state = state_of(self.hub, self._clock())
+        now = self._clock()
+        self.state = state_of(self.hub, now)
         if self.icon is None:
             return
+        self._arm_stale(now)
         icon_state, tip = self._shown
         changed = self.state != icon_state
         if changed:
@@ -356,11 +360,21 @@ class Tray(QObject):
         if text != tip:
             self.icon.setToolTip(text)
         self._shown = (self.state, text)
-        if menu_key(self.hub) != self._menu_key and not self.menu.isVisible():
+        if menu_key(self.hub, now) != self._menu_key and not self.menu.isVisible():
             self.rebuild_menu()  # keeps the menu current for D-Bus hosts that cache it
             changed = True
         if changed:
             QTimer.singleShot(PIXMAP_CACHE_GRACE_MS, QPixmapCache.clear)
+
+    def _arm_stale(self, now: datetime) -> None:
+        """One single-shot timer at the moment the next service turns stale, so the icon,
+        tooltip and menu say so then, not at the next redraw. A poll in time re-arms it later:
+        it never fires between polls of a service that is read."""
+        at = summary.next_stale_at(self.hub.statuses.values(), now)
+        if at is None:
+            self._stale.stop()
+            return
+        self._stale.start(int((at - now).total_seconds() * 1000) + STALE_SLACK_MS)
 
     def palette_changed(self) -> None:
         icons.clear_cache()
@@ -384,21 +398,23 @@ class Tray(QObject):
     # ---- the menu
 
     def rebuild_menu(self) -> None:
-        self._menu_key = menu_key(self.hub)
-        build_menu(self.menu, self.hub, self._clock(), self._submenus)
+        now = self._clock()
+        self._menu_key = menu_key(self.hub, now)
+        build_menu(self.menu, self.hub, now, self._submenus)
         if self.dbus_menu:
             for_dbus(self.menu)
 
 
-def menu_key(hub: Hub) -> object:
+def menu_key(hub: Hub, now: datetime) -> object:
     """Everything the menu shows except relative times (those are redrawn when it opens)."""
     mutes, back_watch = hub.mute_state()
     services = tuple(
-        (name, s.severity, s.state.flapping, s.state.last_error, s.reading, s.watch, probes)
+        (name, s.severity, s.state.flapping, s.state.last_error, s.reading, s.watch, probes, stale)
         for name, s in hub.statuses.items()
         for probes in [
             tuple((p.health, p.last and (p.last.cause, p.last.status)) for p in s.probes)
         ]
+        for stale in [summary.is_stale(s, now)]
     )
     notices = tuple(sorted(hub.notices))
     return (hub.started, hub.paused, hub.offline, notices, services, dict(mutes), back_watch)
