@@ -534,6 +534,36 @@ async def test_check_now_runs_the_probes_and_does_not_skip_failing_sources() -> 
             assert status.probes[0].next_at is not None  # the evidence's "next check in"
 
 
+def failed(engine: Engine, name: str) -> bool:
+    found = engine.statuses().get(name)
+    return found is not None and found.state.last_error is not None
+
+
+async def test_offline_a_service_needing_no_internet_keeps_its_own_failure() -> None:
+    """The reference hosts fail and a public service cannot be reached: offline. A service on
+    the LAN that cannot be reached either is not blanked as "offline": its failure is its own,
+    and it alone never makes the engine ask the witness."""
+    with ReplayServer({"/ping": Reply(reset=True)}) as reference:
+        settings = fast(
+            reference_urls=(reference.url("/ping"),),
+            witness_cache=0.2,
+            local_services=frozenset({"NAS"}),
+        )
+        alone = Engine([watch(refused_url(SUMMARY), "NAS")], settings)
+        async with running(alone):
+            await until(lambda: failed(alone, "NAS"))
+            assert not alone.offline and reference.stats.requests == 0  # no witness asked
+        engine = Engine(
+            [watch(refused_url(SUMMARY), "Far"), watch(refused_url(SUMMARY), "NAS")], settings
+        )
+        async with running(engine):
+            await until(lambda: engine.offline)
+            await until(lambda: failed(engine, "NAS"))
+            nas, far = engine.statuses()["NAS"], engine.statuses()["Far"]
+    assert nas.local and "refused" in (nas.state.last_error or "")
+    assert not far.local and far.state.last_error is None  # blanked: offline, not its outage
+
+
 async def test_offline_a_service_that_answers_keeps_its_state_and_held_probes_wake_online() -> None:
     """The reference hosts fail (offline) while a service on this machine answers: it keeps
     its own verdict (here "yours"), not "offline"; when the network comes back its held probe is

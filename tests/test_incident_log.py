@@ -435,6 +435,27 @@ def test_offline_spells_apply_to_every_service(log: IncidentLog) -> None:
         assert up.fraction == fraction
 
 
+def test_a_service_needing_no_internet_counts_its_own_readings_while_offline(
+    log: IncidentLog,
+) -> None:
+    """A NAS on the LAN is watched through an offline spell: its time counts, its own outage in
+    it too (before, the spell blanked it: "0 s recorded")."""
+    log.record(
+        [
+            status(0, OP, "nas"),
+            Event(at(4), "", "offline", UNKNOWN),
+            status(6, MAJOR, "nas"),
+            status(8, OP, "nas"),
+            Event(at(10), "", "online", UNKNOWN),
+        ]
+    )
+    log.local_services = frozenset({"nas"})
+    up = log.uptime("nas", timedelta(hours=24), at(24))
+    assert up.observed == timedelta(hours=24)
+    assert up.fraction == pytest.approx(22 / 24)
+    assert log.uptime("github", timedelta(hours=24), at(24)).watched == timedelta(hours=18)
+
+
 def test_state_before_the_window_carries_in_and_history_limits_the_window(
     log: IncidentLog,
 ) -> None:

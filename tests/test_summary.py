@@ -101,6 +101,20 @@ def test_paused_wins_over_offline_and_over_outages() -> None:
     assert overall(statuses, offline=False, paused=False) is TrayState.MAJOR_OUTAGE
 
 
+def test_offline_a_service_needing_no_internet_shows_its_own_problem() -> None:
+    """A LAN service whose own server fails to answer during the spell: its outage, not
+    "offline" (a public one that fails then is blanked, as before)."""
+    since = NOW - 5 * MIN
+    nas = replace(status("NAS", MAJOR, checked=NOW - MIN), reachable=False, local=True)
+    far = replace(status("Far", MAJOR, checked=NOW - MIN), reachable=False)
+    assert overall([nas, far], offline=True, paused=False, offline_since=since) is (
+        TrayState.MAJOR_OUTAGE
+    )
+    text = tooltip([nas, far], offline=True, paused=False, now=NOW, offline_since=since)
+    assert "NAS: major outage" in text and "Far" not in text
+    assert overall([far], offline=True, paused=False, offline_since=since) is TrayState.OFFLINE
+
+
 def test_overall_shows_the_worst_known_state_not_unknown() -> None:
     statuses = [status("A", OP), status("B", UNK, error="HTTP 503"), status("C", OP)]
     assert overall(statuses, offline=False, paused=False) is TrayState.OPERATIONAL

@@ -44,7 +44,13 @@ from trayapp.probe import (
     rebase,
 )
 from trayapp.secrets import check_name, has_credential_prefix, looks_like_secret
-from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback, plain_text_secret
+from trayapp.urls import (
+    LOOPBACK_FLOOR,
+    PUBLIC_FLOOR,
+    is_loopback,
+    needs_internet,
+    plain_text_secret,
+)
 
 AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects it on first poll
 MAX_INTERVAL = 86_400.0
@@ -160,6 +166,19 @@ class Config:
     def probes_for(self, name: str) -> tuple[ProbeSpec, ...]:
         """The probes of watch ``name`` (exact name, as in ``watches``)."""
         return tuple(spec for watch, spec in self.probes if watch == name)
+
+    def local_services(self) -> frozenset[str]:
+        """The watches that need no internet (page and probes: ``urls.needs_internet``): an
+        offline spell does not blank them, in the tray or in their uptime."""
+        references = self.polling.reference_urls
+        return frozenset(
+            w.name
+            for w in self.watches
+            if not any(
+                needs_internet(url, references)
+                for url in [w.url, *(spec.url for spec in self.probes_for(w.name))]
+            )
+        )
 
 
 class ConfigError(ValueError):

@@ -10,9 +10,11 @@ What makes it polite (a status tray must never join a retry storm):
 - concurrency is bounded overall and per host; each request has one total deadline, run inside
   its slots (a server dripping a byte a second holds them no longer); responses are
   size-capped; only http(s);
-- a connectivity witness is consulted only when a source fails to connect: if the reference
-  hosts fail too (or, with none configured, every source fails at once) the verdict is "you are
-  offline", one state for everything, instead of a page of false outages;
+- a connectivity witness is consulted only when a source that needs the internet fails to
+  connect: if the reference hosts fail too (or, with none configured, every source fails at once)
+  the verdict is "you are offline" instead of a page of false outages; a service on this machine
+  or the LAN (``local_services``, see ``urls.needs_internet``) keeps its own state, failures
+  included;
 - after a sleep/resume, failures in the first seconds are not held against anyone.
 
 Nothing ticks: between polls every task sleeps until its own deadline. Readings go through the
@@ -85,6 +87,9 @@ class EngineSettings:
     connect_timeout: float = 5.0
     max_bytes: int = fetch.MAX_BYTES
     reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS
+    # watches needing no internet (Config.local_services): their failures are their own, never
+    # "offline", and they keep their own state while the reference hosts fail
+    local_services: frozenset[str] = frozenset()
     witness_timeout: float = fetch.WITNESS_DEADLINE
     witness_cache: float = 15.0  # seconds a witness verdict is reused by other failing sources
     offline_recheck: float = 15.0  # first recheck of connectivity while offline (then backs off)
@@ -110,6 +115,7 @@ class SourceStatus:
     interval: float | None = None  # seconds between polls now (a read older than 2x is stale)
     reachable: bool = True  # its server answered the latest poll (on the LAN, even offline)
     note: str | None = None  # how detection read an unverified catalog entry, or why it could not
+    local: bool = False  # needs no internet (urls.needs_internet): its own state while offline
 
     @property
     def active_verdict(self) -> verdict.Verdict | None:
@@ -557,7 +563,7 @@ class Engine:
         if time.monotonic() < self._grace_until:  # just resumed: the network may not be up yet
             self._publish(src)
             return self._backoff(src)
-        if src.transport_failed:
+        if src.transport_failed and not self._local(src):
             network = await self._connectivity()
             if network is not True:
                 if network is False:
@@ -605,7 +611,8 @@ class Engine:
             async with self._global, per_host:
                 self.stats.requests += 1
                 result = await probe.run_probe(self._client, spec, token)
-            if not result.connected and result.cause == "unreachable":
+            unreachable = not result.connected and result.cause == "unreachable"
+            if unreachable and not self._local(src):
                 result = probe.with_witness(result, await self._connectivity())
             now = datetime.now(UTC)
             state = probe.probe_step(
@@ -653,7 +660,7 @@ class Engine:
             src.state.confirmed,
             src.state.since,
             src.probe_states,
-            self._offline and not self._answers(src),
+            self._offline and not self._answers(src) and not self._local(src),
             now,
             page_admitted=followed is not None
             and followed.page_ack_at is not None
@@ -684,6 +691,10 @@ class Engine:
                     message=verdict_sentence(src.verdict) if yours else src.verdict.text,
                 )
             )
+
+    def _local(self, src: _Source) -> bool:
+        """The service needs no internet (``EngineSettings.local_services``)."""
+        return src.watch.name in self.settings.local_services
 
     def _answers(self, src: _Source) -> bool:
         """Whether the service itself answers while the reference hosts fail: its page was
@@ -826,6 +837,7 @@ class Engine:
             interval=self._base_interval(src),
             reachable=not src.transport_failed,
             note=redetected_note(src.configured, src.watch) if src.reading else src.undetected,
+            local=self._local(src),
         )
 
     def _publish(self, src: _Source) -> None:

@@ -14,7 +14,8 @@ Uptime comes in two figures. "As the page says" is the share of *observed* time 
 page's confirmed severity was below partial outage (degraded and maintenance count as up). "As you
 saw it" also counts as down the outages your own checks saw (the acknowledgements table), probe-only
 ones included, and counts that time as observed even while the page could not be read. Time we
-could not observe counts neither way: unknown/unreadable spells, offline spells, and time the app
+could not observe counts neither way: unknown/unreadable spells, offline spells (not for a service
+that needs no internet: ``local_services``), and time the app
 was not running. Each run of the app records its own watched spans (``heartbeat``): a span ends at
 the last heartbeat (a clean quit writes one), and a new run, or a wake after a long silence, opens
 a new span, so closed time is never bridged. A log with no heartbeats at all is taken as always
@@ -602,6 +603,8 @@ class IncidentLog:
         self.recovery_reason = recovery_reason
         self.backup = backup  # the copy made before a migration, if one was made
         self.heartbeat_gap = HEARTBEAT_GAP
+        # services that need no internet (Config.local_services): offline spells do not apply
+        self.local_services: frozenset[str] = frozenset()
         self._span: tuple[int, str, str] | None = None  # this run's watched span: id, start, end
         self._continued: dict[tuple[str, str], int] = {}  # outages of this run continuing a row
         self._conn = _connect(self.path, create=False)
@@ -1103,7 +1106,10 @@ class IncidentLog:
         return [(_us(_dt(t)), value) for t, value in [*before, *within]]
 
     def _offline(self, service: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
-        """Spans when the user was offline (events for '' apply to every service)."""
+        """Spans when the user was offline (events for '' apply to every service that needs the
+        internet; a local one's time then counts from its own readings)."""
+        if service in self.local_services:
+            return []
         toggles = self._changes(
             "SELECT time, kind FROM events"
             " WHERE service IN ('', ?) AND kind IN ('offline', 'online')",

@@ -52,6 +52,11 @@ def engine_settings(polling: PollingSettings, base: EngineSettings | None = None
     )
 
 
+def config_settings(config: Config, base: EngineSettings | None = None) -> EngineSettings:
+    """``engine_settings`` plus what the whole config decides: the services needing no internet."""
+    return replace(engine_settings(config.polling, base), local_services=config.local_services())
+
+
 class Monitor:
     """Runs the engine for a config and records what it sees in the incident log.
 
@@ -73,7 +78,7 @@ class Monitor:
         self.status_listeners: list[Callable[[SourceStatus], None]] = []
         self.engine = Engine(
             config.watches,
-            engine_settings(config.polling, settings),
+            config_settings(config, settings),
             on_event=self._on_event,
             on_status=self._on_status,
             on_acknowledgement=self._on_acknowledgement,
@@ -91,6 +96,7 @@ class Monitor:
         self._last_beat = -BEAT_WRITES_EVERY
         if log_ is not None:  # a longer silence is a sleep: that time was not watched
             log_.heartbeat_gap = HEARTBEAT_GAP
+            log_.local_services = self.engine.settings.local_services
 
     async def run(self) -> None:
         """Run the engine until stopped; the watched span ends with the run (a clean quit) or at
@@ -166,7 +172,9 @@ class Monitor:
     def apply(self, config: Config) -> None:
         """Take a new config (watches and polling) without restarting unchanged sources."""
         self.config = config
-        self.engine.settings = engine_settings(config.polling, self.engine.settings)
+        self.engine.settings = config_settings(config, self.engine.settings)
+        if self.log is not None:
+            self.log.local_services = self.engine.settings.local_services
         self.engine.set_watches(config.watches, _probes(config))
 
     def _on_event(self, event: Event) -> None:

@@ -84,13 +84,16 @@ def overall(
 
 
 def answering(statuses: Statuses, offline_since: datetime | None) -> list[SourceStatus]:
-    """The services whose own server answered since the offline spell began."""
+    """The services whose own state holds while offline: their server answered since the
+    spell began, or they need no internet (``local``: their failures are their own)."""
     if offline_since is None:
         return []
     return [
         s
         for s in _values(statuses)
-        if s.reachable and s.last_checked is not None and s.last_checked >= offline_since
+        if (s.reachable or s.local)
+        and s.last_checked is not None
+        and s.last_checked >= offline_since
     ]
 
 

@@ -21,6 +21,33 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def is_local(url: str) -> bool:
+    """True for hosts reached without the internet: this machine, private networks (RFC 1918,
+    IPv6 ULA), link-local addresses, and mDNS ``.local`` names."""
+    if is_loopback(url):
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    if host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local
+
+
+def needs_internet(url: str, reference_urls: tuple[str, ...]) -> bool:
+    """Whether failing to reach ``url`` can mean "you are offline" (so the witness is asked).
+
+    A local host (``is_local``) needs no internet when the reference hosts that stand for the
+    internet are public; when they are local themselves (tests, the demo) local hosts stand
+    for the internet too, and with none configured every source counts, as before.
+    """
+    if not is_local(url) or not reference_urls:
+        return True
+    return any(is_local(reference) for reference in reference_urls)
+
+
 def plain_text_secret(url: str) -> str | None:
     """Why a token must not be sent to ``url`` (None when it may): over plain http:// anyone on
     the path reads it, so a token goes only over https, or to this machine."""

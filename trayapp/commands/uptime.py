@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     log = incident_log.open(paths.database_file(ensure=True))
+    log.local_services = _local_services()
     try:
         known = log.services()
         services = [resolve_service(args.service, known)] if args.service else known
@@ -141,3 +142,14 @@ def _percent(percent: float | None, up: incident_log.Uptime) -> str:
     if percent is not None:
         return f"{percent:.2f}%"
     return NOT_WATCHED if up.watched_time.total_seconds() <= 0 else "—"
+
+
+def _local_services() -> frozenset[str]:
+    """The config's services that need no internet; none when the config cannot be read (the
+    figures then blank every service during offline spells, as the tray did)."""
+    from trayapp import config
+
+    try:
+        return config.load().local_services()
+    except (config.ConfigError, OSError):
+        return frozenset()

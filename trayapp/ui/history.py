@@ -640,6 +640,9 @@ class HistoryWindow(QWidget):
             return None
         try:
             self._log = IncidentLog(self.log_path)
+            config = getattr(self.hub, "config", None)
+            if config is not None:
+                self._log.local_services = config.local_services()
         except (IncidentLogError, sqlite3.Error) as exc:
             self._say(f"The incident log cannot be opened: {exc}")
             return None
