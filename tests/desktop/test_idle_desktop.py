@@ -77,7 +77,7 @@ def test_the_idle_tray_defers_what_it_does_not_use(
         loaded = modules(app)
         assert "trayapp.engine" in loaded and "httpx" in loaded  # the answer is the real list
         assert [m for m in DEFERRED if imported(loaded, m)] == []
-        wait_until(lambda: len(threads(app)) <= IDLE_THREADS, 10, 0.2, "threads to settle")
+        wait_until(lambda: len(threads(app)) <= IDLE_THREADS, 60, 0.2, "threads to settle")
         assert not [t for t in threads(app) if t.startswith("QThreadWorker")]
 
         server.set_route(path, page(names[0], Severity.MAJOR_OUTAGE))
@@ -91,7 +91,7 @@ def test_the_idle_tray_defers_what_it_does_not_use(
         assert [m for m in DEFERRED_UNTIL_OPENED if imported(loaded, m)] == []
 
         assert app.ask("show") == "ok"
-        app.wait_state(lambda s: s.get("window"), 10, "the status window")
+        app.wait_state(lambda s: s.get("window"), 60, "the status window")
         assert imported(modules(app), "trayapp.ui.status_window")
         assert app.ask("quit") == "ok"
         assert_clean_exit(app, app.wait_exit())

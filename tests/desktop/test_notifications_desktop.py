@@ -325,7 +325,7 @@ def test_tray_message_backend_reaches_dunst(qtbot: QtBot, tray: QSystemTrayIcon)
     n = Notification(unique("Tray"), "Groq (degraded)", "normal", ("Groq",), "http://x/", "group")
     backend = TrayMessageBackend(tray, on_open=opened.append)
     asyncio.run(backend.send(n))
-    qtbot.waitUntil(lambda: bool(calls_mentioning(n.title)), timeout=5000)
+    qtbot.waitUntil(lambda: bool(calls_mentioning(n.title)), timeout=60000)
     call = delivered(n.title)
     assert call.body == n.body
     assert call.urgency == ("int32", 1)  # Qt's type: dunst cannot read it (why it is the fallback)
@@ -348,7 +348,7 @@ def test_fallback_uses_the_tray_when_no_server_answers(
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         notifier = FallbackNotifier(DesktopNotifierBackend(), TrayMessageBackend(tray))
         loop.run_until_complete(notifier.send(n))
-    qtbot.waitUntil(lambda: bool(calls_mentioning(n.title)), timeout=5000)
+    qtbot.waitUntil(lambda: bool(calls_mentioning(n.title)), timeout=60000)
     [call] = calls_mentioning(n.title)
     assert call.app_name != "trayapp"  # Qt's call, not desktop-notifier's
     assert dunst_entry(n.title).body == n.body

@@ -76,7 +76,7 @@ async def poll_until_recorded(cfg: config.Config, db: Path) -> None:
         monitor.event_listeners.append(lambda event: seen.set())
         task = asyncio.create_task(monitor.run())
         try:
-            await asyncio.wait_for(seen.wait(), 15)
+            await asyncio.wait_for(seen.wait(), 60)
         finally:
             monitor.stop()
             await asyncio.wait_for(task, 10)
@@ -116,7 +116,7 @@ def test_token_round_trips_through_the_secret_service_and_leaks_nowhere(
         window.token_service.setCurrentIndex(window.token_service.findData(name))
         assert f"No token for {name}" in window.token_state.text()
         window.token_field.setText(token)
-        with qtbot.waitSignal(hub.config_changed, timeout=5000):
+        with qtbot.waitSignal(hub.config_changed, timeout=60000):
             window.save_token_button.click()
         assert not window.message.is_error, window.message.text()
         assert window.token_field.text() == ""
