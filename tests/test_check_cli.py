@@ -206,3 +206,28 @@ def test_check_runs_the_watchs_probes_and_prints_the_verdict_beside_the_page(
     assert [(p["name"], p["status"], p["verdict"]) for p in result["probes"]] == [
         ("list models", 503, "theirs")
     ]
+
+
+def test_an_unreachable_probe_asks_the_witness_and_is_theirs_while_the_network_works(
+    trayapp_env: dict[str, str],
+) -> None:
+    """A probe whose server refuses the connection, with a reference host that answers: the
+    witness says the network works, so the failure is theirs (it once crashed `check` here)."""
+    from trayapp.replay import ReplayServer, Reply
+
+    green = statuspage_summary("FakeAI", {"API": Severity.OPERATIONAL})
+    routes = {"/api/v2/summary.json": Reply(body=green), "/generate_204": Reply(204, "")}
+    with ReplayServer(routes) as server:
+        config = Path(trayapp_env["TRAYAPP_CONFIG_DIR"]) / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            f'[polling]\nreference_urls = ["{server.url("/generate_204")}"]\n\n'
+            f'[[watch]]\nname = "FakeAI"\nurl = "{server.url("/api/v2/summary.json")}"\n'
+            'format = "statuspage"\n\n'
+            f'[[watch.probe]]\nname = "list models"\n'
+            f'url = "http://127.0.0.1:{closed_port()}/v1/models"\n'
+        )
+        done = trayapp(trayapp_env, "--json")
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(done.stdout)
+    assert [(p["name"], p["verdict"]) for p in result["probes"]] == [("list models", "theirs")]

@@ -57,7 +57,7 @@ def query_words(query: str) -> list[str]:
 
 
 def index(entry: CatalogEntry) -> _Indexed:
-    names = []
+    names: list[tuple[str, tuple[str, ...]]] = []
     for text in (entry.name, *entry.aliases, entry.id):
         found = tuple(words(text))
         if found and all(found != n for _, n in names):

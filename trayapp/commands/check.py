@@ -144,7 +144,7 @@ async def _run_checks(
 ) -> Checks:
     from datetime import UTC, datetime
 
-    from trayapp import probe, secrets, verdict
+    from trayapp import fetch, probe, secrets, verdict
 
     def token(spec: Any) -> str | None:
         if not spec.token_name:
@@ -161,7 +161,7 @@ async def _run_checks(
         )
     )
     if any(not r.connected and r.cause == "unreachable" for r in results):
-        network = await probe.network_works(client, reference)
+        network = await fetch.any_answers(client, reference)
         results = [probe.with_witness(r, network) for r in results]
     now = datetime.now(UTC)
     states = [probe.probe_step(probe.ProbeState(), r, now, confirm=1) for r in results]

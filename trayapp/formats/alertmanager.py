@@ -80,9 +80,9 @@ def parse(body: bytes, ctx: ParseContext) -> Reading:
 
 def read_alert(alert: Mapping[str, Any], label: str, mapping: Mapping[str, Severity]) -> Incident:
     """One alert; an informational one (mapped to operational) is listed but not open."""
-    labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-    notes = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
-    status = alert.get("status") if isinstance(alert.get("status"), dict) else {}
+    labels: Mapping[str, Any] = alert["labels"] if isinstance(alert.get("labels"), dict) else {}
+    notes: Mapping[str, Any] = alert["annotations"] if isinstance(alert.get("annotations"), dict) else {}
+    status: Mapping[str, Any] = alert["status"] if isinstance(alert.get("status"), dict) else {}
     fingerprint = text(alert.get("fingerprint"))
     if not fingerprint:
         raise FormatError("an alert has no fingerprint")

@@ -52,6 +52,7 @@ _REGION_FIELDS = ("region_name", "region", "service", "service_name", "arn")
 def parse(body: bytes, ctx: ParseContext) -> Reading:
     """Read either AWS shape, filtered by ``ctx.params`` ``service`` / ``region``."""
     data = load_json(decode(body, ctx.charset).encode("utf-8"))
+    raw: list[tuple[Any, bool | None]]
     if isinstance(data, list):
         raw = [(item, None) for item in data]
     elif isinstance(data, dict) and "current" in data:

@@ -98,7 +98,7 @@ def read_proxy(summary: Mapping[str, Any], ctx: ParseContext) -> Reading:
     slots = layout(summary)
     names = {slot.id: slot.name for slot in slots}
     base = page_base(summary, ctx.url)
-    rows = [
+    rows: list[tuple[Any, IncidentKind | None]] = [
         *((row, None) for row in entries(summary.get("ongoing_incidents"), "ongoing_incidents")),
         *(
             (row, "maintenance")

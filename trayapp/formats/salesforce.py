@@ -113,7 +113,7 @@ def read_incident(item: Mapping[str, Any]) -> Incident:
         severity = (
             Severity.MAJOR_OUTAGE
         )  # a major impact on the core service, as MAJOR_INCIDENT_CORE
-    message = item.get("message") if isinstance(item.get("message"), dict) else {}
+    message: Mapping[str, Any] = item["message"] if isinstance(item.get("message"), dict) else {}
     words = [text(message.get(k)) for k in ("actionPlan", "pathToResolution", "rootCause")]
     kinds = sorted({text(i.get("type")) for i in impacts if i.get("type")})
     instances = tuple(text(k) for k in as_list(item.get("instanceKeys"), "instanceKeys"))

@@ -90,7 +90,11 @@ def read_payload(
             component_status,
         ),
     ]
-    for key, kind in (("incident", None), ("scheduled_maintenance", "maintenance")):
+    kinds: tuple[tuple[str, IncidentKind | None], ...] = (
+        ("incident", None),
+        ("scheduled_maintenance", "maintenance"),
+    )
+    for key, kind in kinds:
         if data.get(key) is not None:
             single = expect(data[key], dict, key)
             incidents.append(read_incident(single, kind, base, impact, component_status))
