@@ -333,14 +333,18 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _set_run_value(command: str) -> None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]  # Windows only
+    if sys.platform != "win32":  # (mypy then checks the rest only on Windows, where it runs)
+        raise AutostartError("the Run key exists only on Windows")
+    import winreg
 
     with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
         winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, command)
 
 
 def _get_run_value() -> str | None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+    if sys.platform != "win32":  # (mypy then checks the rest only on Windows, where it runs)
+        raise AutostartError("the Run key exists only on Windows")
+    import winreg
 
     try:
         with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
@@ -351,7 +355,9 @@ def _get_run_value() -> str | None:
 
 
 def _delete_run_value() -> None:
-    import winreg  # type: ignore[import-not-found,unused-ignore]
+    if sys.platform != "win32":  # (mypy then checks the rest only on Windows, where it runs)
+        raise AutostartError("the Run key exists only on Windows")
+    import winreg
 
     try:
         with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:

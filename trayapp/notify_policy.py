@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from trayapp.model import Event, Incident, IncidentKind, Severity
 from trayapp.summary import span
@@ -71,7 +71,8 @@ MuteUntil = datetime | Literal["until recovered"]
 
 _URGENCY_RANK: Mapping[str, int] = MappingProxyType({"low": 0, "normal": 1, "critical": 2})
 _MAX_NAMES = 5  # names listed per line of a grouped notification before "and N more"
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,9 +607,11 @@ def _expire_mutes(state: PolicyState, now: datetime) -> PolicyState:
     return replace(state, mutes={s: u for s, u in state.mutes.items() if is_muted(state, s, now)})
 
 
-def _without(mapping: Mapping, key: str) -> dict:
+def _without(mapping: Mapping[str, _V], key: str) -> dict[str, _V]:
     return {k: v for k, v in mapping.items() if k != key}
 
 
-def _drop(pending: tuple[_Change | _Update | _Yours, ...], service: str, kind: type) -> tuple:
+def _drop(
+    pending: tuple[_Change | _Update | _Yours, ...], service: str, kind: type
+) -> tuple[_Change | _Update | _Yours, ...]:
     return tuple(p for p in pending if not (p.service == service and isinstance(p, kind)))

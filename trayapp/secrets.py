@@ -139,7 +139,7 @@ def _backend() -> KeyringBackend:
     except Exception as exc:
         raise SecretStoreError(_explain(exc, "open the keyring")) from None
     if isinstance(store, ChainerBackend):
-        members = list(store.backends)
+        members: list[KeyringBackend] = list(store.backends)
         safe = [m for m in members if unsafe_reason(m) is None]
         if not safe:
             raise SecretStoreError(unsafe_reason(members[0]) if members else _NO_KEYRING)

@@ -189,6 +189,7 @@ def _confirmed(
 ) -> Verdict:
     """The checks fail and the page admits a problem: the worse of the two shows, and the
     words say what the page admits when it admits less."""
+    severity: Severity
     if page is Severity.MAINTENANCE:
         text, severity = "down for maintenance, announced by the status page", page
     else:

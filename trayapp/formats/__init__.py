@@ -78,7 +78,7 @@ def endpoint(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.path not in ("", "/") or parts.query:
         return url
-    default = module(name).DEFAULT_PATH.format(host=parts.netloc)
+    default: str = module(name).DEFAULT_PATH.format(host=parts.netloc)
     return urlunsplit((parts.scheme, parts.netloc, default, "", ""))
 
 
@@ -87,10 +87,11 @@ def read(name: str, body: bytes, ctx: ParseContext | None = None) -> Reading:
     ctx = ctx or ParseContext()
     parser = module(name)
     try:
-        return parser.parse(body, ctx)
+        reading: Reading = parser.parse(body, ctx)
     except FormatError as exc:
         return Reading.unknown(name, str(exc))
     except RecursionError:
         return Reading.unknown(name, "payload nested too deeply")
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         return Reading.unknown(name, f"unexpected payload shape ({type(exc).__name__}: {exc})")
+    return reading

@@ -81,7 +81,9 @@ def parse(body: bytes, ctx: ParseContext) -> Reading:
 def read_alert(alert: Mapping[str, Any], label: str, mapping: Mapping[str, Severity]) -> Incident:
     """One alert; an informational one (mapped to operational) is listed but not open."""
     labels: Mapping[str, Any] = alert["labels"] if isinstance(alert.get("labels"), dict) else {}
-    notes: Mapping[str, Any] = alert["annotations"] if isinstance(alert.get("annotations"), dict) else {}
+    notes: Mapping[str, Any] = (
+        alert["annotations"] if isinstance(alert.get("annotations"), dict) else {}
+    )
     status: Mapping[str, Any] = alert["status"] if isinstance(alert.get("status"), dict) else {}
     fingerprint = text(alert.get("fingerprint"))
     if not fingerprint:

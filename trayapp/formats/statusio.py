@@ -189,7 +189,9 @@ def affected_states(
     return [(name, sev) for name, sev in found if name]
 
 
-def incident_severity(affected: list[tuple[str, Severity | None]], newest: Mapping[str, Any]) -> Severity:
+def incident_severity(
+    affected: list[tuple[str, Severity | None]], newest: Mapping[str, Any]
+) -> Severity:
     """The current state of what the incident affects: status.io applies an incident's status
     to those components, and later component updates (a recovery while the incident is still
     monitored) show there first. The newest message's status stands in when none is on the page;
