@@ -11,8 +11,6 @@ import pytest
 from trayapp.model import Event, EventKind, Incident, Severity
 from trayapp.notify_policy import (
     UNTIL_RECOVERED,
-    Context,
-    Notification,
     NotifySettings,
     PolicyState,
     decide,
@@ -25,6 +23,7 @@ from trayapp.notify_policy import (
     tell_when_back,
     unmute,
 )
+from trayapp.notify_wording import Context, Notification
 
 OK = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE

@@ -51,27 +51,19 @@ Rules, and why (a status tray that cries wolf gets muted for good):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, tzinfo
-from types import MappingProxyType
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 from trayapp.model import Event, Incident, IncidentKind, Severity
-from trayapp.summary import span
+from trayapp.notify_wording import Context, Item, Notification, NotificationKind, compose
 
 UNKNOWN = Severity.UNKNOWN
 UNTIL_RECOVERED: Final = "until recovered"
 
-Urgency = Literal["low", "normal", "critical"]
-NotificationKind = Literal[
-    "problem", "improving", "recovered", "back", "maintenance", "update", "yours", "group"
-]
 MuteUntil = datetime | Literal["until recovered"]
 
-_URGENCY_RANK: Mapping[str, int] = MappingProxyType({"low": 0, "normal": 1, "critical": 2})
-_MAX_NAMES = 5  # names listed per line of a grouped notification before "and N more"
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 _V = TypeVar("_V")
 
 
@@ -94,30 +86,6 @@ class NotifySettings:
             raise ValueError("min_severity must be degraded, partial_outage or major_outage")
         if self.group_window < timedelta(0) or self.update_interval < timedelta(0):
             raise ValueError("group_window and update_interval must not be negative")
-
-
-@dataclass(frozen=True, slots=True)
-class Notification:
-    """One message for a notification backend; ``url`` is what a click opens."""
-
-    title: str
-    body: str
-    urgency: Urgency
-    services: tuple[str, ...]
-    url: str | None
-    kind: NotificationKind
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Facts the message text needs that live outside the event stream, read at flush time.
-
-    ``urls``: service → status page a click opens. ``alternatives``: service → names of
-    services of the same catalog category that are operational right now.
-    """
-
-    urls: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    alternatives: Mapping[str, Sequence[str]] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,29 +289,6 @@ def _buffer_change(state: PolicyState, event: Event) -> PolicyState:
 # ---------------------------------------------------------------------------- flushing
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """One line of news, before it is worded."""
-
-    service: str
-    kind: NotificationKind
-    severity: Severity
-    before: Severity | None = None  # what it was (told, or before the window)
-    text: str = ""  # incident title or update text
-    components: tuple[str, ...] = ()
-    via_unknown: bool = False
-    down_for: timedelta | None = None  # how long it was down ("back")
-    startup: bool = False  # already so when the app started
-
-    @property
-    def urgency(self) -> Urgency:
-        if self.kind in ("back", "yours"):
-            return "normal"  # asked for, or the user must act
-        if self.kind != "problem":
-            return "low"
-        return "critical" if self.severity is Severity.MAJOR_OUTAGE else "normal"
-
-
 def flush(
     state: PolicyState,
     now: datetime,
@@ -356,7 +301,7 @@ def flush(
     pending = state.pending
     state = _expire_mutes(replace(state, pending=(), pending_until=None), now)
     quiet = not settings.enabled or in_quiet_hours(now, settings)
-    items: list[_Item] = []
+    items: list[Item] = []
     for change in (p for p in pending if isinstance(p, _Change)):
         state, item = _judge(state, change, now, settings, quiet)
         if item is not None:
@@ -366,18 +311,18 @@ def flush(
             continue
         if not quiet and not is_muted(state, held.service, now):
             state = replace(state, yours=state.yours | {held.service})
-            items.append(_Item(held.service, "yours", UNKNOWN, text=held.text))
+            items.append(Item(held.service, "yours", UNKNOWN, text=held.text))
     reported = {i.service for i in items}
     for update in (p for p in pending if isinstance(p, _Update)):
         state, item = _judge_update(state, update, now, settings, quiet, reported)
         if item is not None:
             items.append(item)
-    return state, _compose(items, context or Context())
+    return state, compose(items, context or Context())
 
 
 def _judge(
     state: PolicyState, change: _Change, now: datetime, settings: NotifySettings, quiet: bool
-) -> tuple[PolicyState, _Item | None]:
+) -> tuple[PolicyState, Item | None]:
     """Classify one net change and update what the user knows."""
     service, severity = change.service, change.severity
     if severity is change.first_previous:
@@ -399,7 +344,7 @@ def _judge(
         kind: NotificationKind = "improving" if improving else "problem"
         before = told if improving else change.first_previous
         text = _latest_title(state, service, "incident") or _sentence(change.note)
-        item = _Item(service, kind, severity, before, text, change.components)
+        item = Item(service, kind, severity, before, text, change.components)
         return state, replace(item, startup=change.startup and not improving)
 
     # out of problem territory: the outage (if any) is over for the user's purposes
@@ -418,19 +363,19 @@ def _judge(
         state = cancel_when_back(state, service)
         if not settings.enabled:
             return state, None
-        item = _Item(service, "back", severity, told, via_unknown=change.via_unknown)
+        item = Item(service, "back", severity, told, via_unknown=change.via_unknown)
         return state, replace(item, down_for=down_for)
     if silent:
         return state, None
     if told is not None and not change.via_unknown and settings.notify_recovery:
-        return state, _Item(service, "recovered", severity, told, down_for=down_for)
+        return state, Item(service, "recovered", severity, told, down_for=down_for)
     if (
         severity is Severity.MAINTENANCE
         and settings.notify_maintenance
         and change.first_previous is not Severity.MAINTENANCE
     ):
         title = _latest_title(state, service, "maintenance")
-        return state, _Item(service, "maintenance", severity, text=title)
+        return state, Item(service, "maintenance", severity, text=title)
     return state, None
 
 
@@ -449,7 +394,7 @@ def _judge_update(
     settings: NotifySettings,
     quiet: bool,
     reported: set[str],
-) -> tuple[PolicyState, _Item | None]:
+) -> tuple[PolicyState, Item | None]:
     service = update.service
     last = state.last_update.get(service)
     if (
@@ -462,131 +407,7 @@ def _judge_update(
     ):
         return state, None
     state = replace(state, last_update={**state.last_update, service: now})
-    return state, _Item(service, "update", state.told[service], text=update.text)
-
-
-# ---------------------------------------------------------------------------- wording
-
-
-def _compose(items: list[_Item], context: Context) -> list[Notification]:
-    if not items:
-        return []
-    items = sorted(items, key=lambda i: (-_URGENCY_RANK[i.urgency], -i.severity.rank, i.service))
-    first = items[0]
-    services = tuple(i.service for i in items)
-    urgency = first.urgency
-    url = context.urls.get(first.service)
-    if len(items) == 1:
-        title, body = _word_one(first, context)
-        return [Notification(title, body, urgency, services, url, first.kind)]
-    return [
-        Notification(
-            _group_title(items), _group_body(items, context), urgency, services, url, "group"
-        )
-    ]
-
-
-def _word_one(item: _Item, context: Context) -> tuple[str, str]:
-    name, label = item.service, item.severity.label
-    before = item.before.label if item.before else ""
-    match item.kind:
-        case "problem":
-            was = f"Was {before}." if item.before is not UNKNOWN else "Was unreadable before."
-            if item.startup:
-                was = "Already so when trayapp started."
-            lines = [item.text or was]
-            if item.components:
-                lines.append("Affected: " + _names(item.components))
-            lines.append(_alternatives([item], context))
-            return f"{name}: {label}", _lines(lines)
-        case "improving":
-            return f"{name}: {label}", _lines([f"Improving (was {before}).", item.text])
-        case "recovered":
-            down = f", for {span(item.down_for)}" if item.down_for is not None else ""
-            return f"{name} has recovered", f"Now {label} (was {before}{down})."
-        case "back":
-            note = " Its status page could not be read for a while." if item.via_unknown else ""
-            down = f" after {span(item.down_for)} down" if item.down_for is not None else ""
-            return f"{name} is back", f"Now {label}{down}.{note}"
-        case "yours":
-            return _word_yours(name, item.text)
-        case "maintenance":
-            return f"{name}: maintenance", item.text or "Planned maintenance in progress."
-        case _:  # "update"
-            return f"{name}: incident update", item.text
-
-
-def _word_yours(name: str, text: str) -> tuple[str, str]:
-    """'Your OpenAI key was rejected' / 'Store a new one with `trayapp secret set openai`.'"""
-    head, _, fix = text.partition(": ")
-    head = head.rstrip(".")
-    if head.lower().startswith("your key "):
-        title = f"Your {name} key {head[len('your key ') :]}"
-    else:
-        title = f"{name}: {head[:1].lower() + head[1:]}"
-    body = fix[:1].upper() + fix[1:] if fix else "Your own checks of it need your attention."
-    return title, body
-
-
-def _group_title(items: list[_Item]) -> str:
-    n = len(items)
-    kinds = {i.kind for i in items}
-    if kinds == {"problem"}:
-        if all(i.startup for i in items):
-            return f"Already down when trayapp started: {n} services"
-        return f"{n} services have problems"
-    if kinds <= {"recovered", "back"}:
-        return f"{n} services are back"
-    return f"{n} status changes"
-
-
-def _group_body(items: list[_Item], context: Context) -> str:
-    def of(*kinds: str) -> list[_Item]:
-        return [i for i in items if i.kind in kinds]
-
-    lines = []
-    if problems := of("problem"):
-        lines.append(_names(f"{i.service} ({i.severity.label})" for i in problems))
-    if improving := of("improving"):
-        lines.append("Improving: " + _names(f"{i.service} ({i.severity.label})" for i in improving))
-    if back := of("recovered", "back"):
-        lines.append("Back: " + _names(i.service for i in back))
-    if maintenance := of("maintenance"):
-        lines.append("Maintenance: " + _names(i.service for i in maintenance))
-    if updates := of("update"):
-        lines.append("Incident updates: " + _names(i.service for i in updates))
-    if yours := of("yours"):
-        lines.append("Your checks need you: " + _names(i.service for i in yours))
-    lines.append(_alternatives(problems, context))
-    return _lines(lines)
-
-
-def _alternatives(problems: list[_Item], context: Context) -> str:
-    """'Anthropic and Gemini are operational.' for the services in trouble, if the caller knows."""
-    troubled = {i.service for i in problems}
-    seen: dict[str, None] = {}
-    for item in problems:
-        for name in context.alternatives.get(item.service, ()):
-            if name not in troubled:
-                seen[name] = None
-    if not seen:
-        return ""
-    verb = "is" if len(seen) == 1 else "are"
-    return f"{_names(seen, conjunction=True)} {verb} operational."
-
-
-def _names(names: Iterable[str], conjunction: bool = False) -> str:
-    names = list(names)
-    if len(names) > _MAX_NAMES:
-        names = [*names[: _MAX_NAMES - 1], f"{len(names) - _MAX_NAMES + 1} more"]
-        conjunction = True
-    if conjunction and len(names) > 1:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return ", ".join(names)
-
-
-def _lines(lines: Iterable[str]) -> str:
-    return "\n".join(line for line in lines if line)
+    return state, Item(service, "update", state.told[service], text=update.text)
 
 
 # ---------------------------------------------------------------------------- small helpers

@@ -37,14 +37,13 @@ from tests.desktop.support import (
 )
 from trayapp.model import Event, Incident, Severity
 from trayapp.notify_policy import (
-    Context,
-    Notification,
     NotifySettings,
     PolicyState,
     decide,
     flush,
     next_deadline,
 )
+from trayapp.notify_wording import Context, Notification
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -244,7 +243,8 @@ from datetime import UTC, datetime, timedelta
 import qasync
 from PySide6.QtWidgets import QApplication
 from trayapp.model import Event, Severity
-from trayapp.notify_policy import UNTIL_RECOVERED, Context, NotifySettings, next_deadline
+from trayapp.notify_policy import UNTIL_RECOVERED, NotifySettings, next_deadline
+from trayapp.notify_wording import Context
 from trayapp.ui.notify import DesktopNotifierBackend, NotificationCenter
 
 names, muted, window = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
