@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import detect
-from trayapp.detect import Detection, default_endpoint, known_host, sniff, sniff_page
+from trayapp import detect, detection, sniff_html, sniff_json
+from trayapp.detect import known_host, sniff
+from trayapp.detection import Detection, default_endpoint
+from trayapp.sniff_html import sniff_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -170,9 +172,13 @@ def test_payload_shapes(name: str, path: str, format: str, endpoint: str | None)
 def test_statuspage_without_time_zone_needs_incidentio_traits() -> None:
     """Statuspage's own docs example has no time_zone: that alone must not make it incident.io."""
     plain = json.loads(fixture("statuspage_no_timezone.json"))
-    assert detect.incidentio_traits(plain) == []
+    assert sniff_json.incidentio_traits(plain) == []
     compat = json.loads(fixture("incidentio_compat_summary.json"))
-    assert set(detect.incidentio_traits(compat)) == {"no page.time_zone", "ULID ids", "null lists"}
+    assert set(sniff_json.incidentio_traits(compat)) == {
+        "no page.time_zone",
+        "ULID ids",
+        "null lists",
+    }
     found = detect.sniff_payload(
         fixture("incidentio_compat_summary.json"), BASE + "/api/v2/summary.json"
     )
@@ -258,7 +264,7 @@ def test_statusio_page_names_its_api() -> None:
 
 def test_statusio_markers_without_a_page_id_do_not_decide() -> None:
     html = fixture("statusio_page.html").replace(b"5f0c1d2e3a4b5c6d7e8f9a0b", b"not-an-id")
-    assert detect.platform_markers(detect.page_text(html))["statusio"]
+    assert sniff_html.platform_markers(detection.page_text(html))["statusio"]
     found = sniff_page(html, BASE + "/")
     assert found is None or found.format != "statusio"
 
@@ -273,8 +279,8 @@ def test_one_removed_marker_does_not_break_detection() -> None:
 
 def test_a_mere_mention_is_not_a_platform() -> None:
     html = fixture("plain_no_feed.html")
-    markers = detect.platform_markers(detect.page_text(html))
-    assert all(len(labels) < detect.MARKERS_NEEDED for labels in markers.values())
+    markers = sniff_html.platform_markers(detection.page_text(html))
+    assert all(len(labels) < sniff_html.MARKERS_NEEDED for labels in markers.values())
     assert sniff(html, BASE + "/blog") is None
 
 
@@ -297,7 +303,7 @@ def test_incidentio_subpath_pages_use_their_subpath() -> None:
 
 
 def test_feed_links_are_absolute_and_typed() -> None:
-    links = detect.feed_links(fixture("plain_with_feed.html"), BASE + "/status/")
+    links = sniff_html.feed_links(fixture("plain_with_feed.html"), BASE + "/status/")
     # hreflang alternates and stylesheets are not feeds; relative hrefs resolve against the page
     assert links == [BASE + "/history.rss", BASE + "/status/history.atom"]
 
@@ -312,7 +318,7 @@ def test_sniff_falls_back_to_a_feed_link() -> None:
 def test_platform_markers_beat_feed_links() -> None:
     found = sniff(fixture("betterstack_page.html"), BASE + "/", "text/html")
     assert found is not None and found.format == "betterstack"
-    assert detect.feed_links(fixture("betterstack_page.html"), BASE + "/") == [BASE + "/feed"]
+    assert sniff_html.feed_links(fixture("betterstack_page.html"), BASE + "/") == [BASE + "/feed"]
 
 
 def test_feed_links_honour_base_and_skip_other_schemes() -> None:
@@ -323,17 +329,17 @@ def test_feed_links_honour_base_and_skip_other_schemes() -> None:
         b"<link rel='alternate' type='application/atom+xml' href='feed.atom'>"
         b"</head></html>"
     )
-    assert detect.feed_links(html, BASE + "/") == ["https://cdn.example.test/site/feed.atom"]
+    assert sniff_html.feed_links(html, BASE + "/") == ["https://cdn.example.test/site/feed.atom"]
 
 
 def test_azure_feed_link_reads_as_azure() -> None:
-    found = detect.feed_detection("https://azure.status.microsoft/en-us/status/feed/", BASE)
+    found = sniff_html.feed_detection("https://azure.status.microsoft/en-us/status/feed/", BASE)
     assert found.format == "azure"
 
 
 def test_broken_html_does_not_crash() -> None:
     html = b"<!DOCTYPE html><html><head><link rel=alternate type=application/rss+xml href=/f.rss"
-    assert detect.feed_links(html, BASE + "/") in ([], [BASE + "/f.rss"])
+    assert sniff_html.feed_links(html, BASE + "/") in ([], [BASE + "/f.rss"])
     assert sniff(b"<!DOCTYPE html><html><" + b"\x00\xff" * 1000, BASE + "/") is None
 
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from trayapp.cli import main
-from trayapp.detect import Detection
+from trayapp.detection import Detection
 from trayapp.discovery import PROBES, DetectionError, discover, probe_paths
 from trayapp.fetch import make_client
 

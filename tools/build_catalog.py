@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trayapp import catalog, detect, endpoint_shapes, formats  # noqa: E402
+from trayapp import catalog, detect, detection, endpoint_shapes, formats  # noqa: E402
 
 DEFAULT_TSV = ROOT.parent / "shared" / "catalog" / "services.tsv"
 DEFAULT_OUT = ROOT / "resources" / "catalog-more.toml"
@@ -450,7 +450,7 @@ def implied_endpoint(fmt: str, page: str) -> str | None:
     if urlsplit(page).path.strip("/") and fmt in ("incidentio", "instatus"):
         return None
     try:
-        return detect.default_endpoint(fmt, page)
+        return detection.default_endpoint(fmt, page)
     except formats.UnknownFormat:
         return None
 

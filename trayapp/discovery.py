@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from trayapp import detect, formats
-from trayapp.detect import Detection
+from trayapp import detect, detection, formats, sniff_html
+from trayapp.detection import Detection
 from trayapp.fetch import DEFAULT_DEADLINE, MAX_BYTES, FetchError, Response, get
 from trayapp.formats import ParseContext
 
@@ -141,7 +141,7 @@ def is_http_url(url: str) -> bool:
 
 async def _from_page(session: _Session, page: Response) -> Detection | None:
     """The URL's own answer: an API payload or feed, or an HTML page with platform markers."""
-    found = _payload(page) or detect.sniff_page(page.body, page.url)
+    found = _payload(page) or sniff_html.sniff_page(page.body, page.url)
     return await _settle(session, found, page) if found is not None else None
 
 
@@ -170,7 +170,7 @@ async def _settle(
     if response is not None:
         reason = "not a status payload"
     # an HTML page is never the fallback: pages are for finding endpoints, not for scraping
-    if not detect.looks_like_html(answered.body, answered.content_type) and readable(
+    if not detection.looks_like_html(answered.body, answered.content_type) and readable(
         found.format, answered
     ):
         return replace(
@@ -205,9 +205,9 @@ async def _probe(session: _Session, page_url: str, page: Response | None) -> Det
     HTML page (or the site's root) is answered by its site's API: for a URL that did not
     answer or answered something unreadable, an API that does not hang off that URL (as an
     Uptime Kuma slug does) is named in the error, never polled in its place."""
-    for_people = page is not None and detect.looks_like_html(page.body, page.content_type)
+    for_people = page is not None and detection.looks_like_html(page.body, page.content_type)
     for_people = for_people or urlsplit(page_url).path in ("", "/")  # the root is the site
-    base = detect.origin(page_url)
+    base = detection.origin(page_url)
     own = set(probe_paths(page_url)) - set(probe_paths(base + "/"))  # from the URL's path
     for path in probe_paths(page_url):
         if session.unreachable:
@@ -257,7 +257,7 @@ def probe_paths(page_url: str) -> list[str]:
 
 async def _from_feed_links(session: _Session, page: Response) -> Detection | None:
     """The first advertised feed that answers as one (Azure's feed reads as azure)."""
-    for link in detect.feed_links(page.body, page.url):
+    for link in sniff_html.feed_links(page.body, page.url):
         answer = _payload(await session.fetch(link))
         if answer is not None and answer.format in ("feed", "azure"):
             return replace(
@@ -275,9 +275,9 @@ def _nothing_fits(url: str, page: Response | None) -> str:
     """One plain sentence on why no format fits."""
     if page is None:
         what = "the URL itself gave no usable answer"
-    elif detect.feed_links(page.body, page.url):
+    elif sniff_html.feed_links(page.body, page.url):
         what = "the page shows no status-platform markers and its feed links did not answer"
-    elif detect.looks_like_html(page.body, page.content_type):
+    elif detection.looks_like_html(page.body, page.content_type):
         what = "the page is HTML without status-platform markers or feed links"
     else:
         what = f"its answer is {_unreadable(page)}"

@@ -11,7 +11,7 @@ from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
 from trayapp.text import clean
 
 if TYPE_CHECKING:
-    from trayapp.detect import Detection
+    from trayapp.detection import Detection
 
 NAME = "detect"
 HELP = "tell which status format a URL speaks"

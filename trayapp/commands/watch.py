@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from trayapp.config import Config
-    from trayapp.detect import Detection
+    from trayapp.detection import Detection
     from trayapp.model import Watch
 
 NAME = "watch"
