@@ -25,12 +25,12 @@ from tests.support import StaticServer
 from trayapp import catalog, config
 from trayapp.model import Component, Reading, Severity, Watch
 from trayapp.payloads import IncidentSpec, statuspage_summary
+from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.hub import Hub
-from trayapp.ui.settings import (
-    AddServiceDialog,
+from trayapp.ui.settings import SettingsWindow
+from trayapp.ui.settings_parts import (
     DataRole,
     Preview,
-    SettingsWindow,
     checked_components,
     interval_text,
     token_entry_name,
