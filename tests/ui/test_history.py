@@ -26,13 +26,8 @@ from trayapp import incident_log, tracker
 from trayapp.incident_log import DayBar, IncidentLog
 from trayapp.model import Component, Event, Incident, Reading, Severity
 from trayapp.summary import TrayState
-from trayapp.ui.history import (
-    INCIDENT_KINDS,
-    HistoryWindow,
-    figures_text,
-    local_zone,
-    uptime_figures,
-)
+from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow
+from trayapp.ui.history_words import figures_text, local_zone, uptime_figures
 from trayapp.ui.hub import Hub
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NO_DATA, bar_rects, percent_text, tooltip_text
