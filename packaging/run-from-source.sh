@@ -22,5 +22,5 @@ fi
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q .
+.venv/bin/python -m pip install -q '.[gui]'
 exec .venv/bin/trayapp "$@"

@@ -64,13 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
+# What the `gui` extra installs; without it the commands that need no display still work.
+GUI_MODULES = ("PySide6", "shiboken6", "qasync", "desktop_notifier")
+NO_GUI = (
+    "trayapp: the tray needs the GUI packages (Qt): pip install 'trayapp[gui]'. "
+    "Without them, `trayapp check`, `watch`, `log`, `uptime`, `probe` and `secret` work."
+)
+
+
+def gui_missing(exc: ModuleNotFoundError) -> bool:
+    """Whether ``exc`` means the `gui` extra is not installed (not some other missing module)."""
+    return (exc.name or "").split(".")[0] in GUI_MODULES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
-        from trayapp.ui.app import run_tray  # Qt is imported only for the tray
-
+        try:
+            from trayapp.ui.app import run_tray  # Qt is imported only for the tray
+        except ModuleNotFoundError as exc:
+            if not gui_missing(exc):
+                raise
+            print(NO_GUI, file=sys.stderr)
+            return 1
         return run_tray()
     try:
         try:

@@ -55,7 +55,7 @@ if [[ ! -x $VENV/bin/python || "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q "$PYINSTALLER" .
+  "$VENV/bin/python" -m pip install -q "$PYINSTALLER" '.[gui]'
   echo "$stamp" >"$VENV/.stamp"
 else
   # same dependencies: only this checkout's trayapp changes

@@ -19,7 +19,7 @@ if [[ ! -x $VENV/bin/python ]]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip "pyinstaller==6.22.3"
 fi
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps .
-"$VENV/bin/python" -m pip install -q .
+"$VENV/bin/python" -m pip install -q '.[gui]'
 
 if [[ -n "${CODESIGN_IDENTITY:-}" ]]; then
   export CODESIGN_ENTITLEMENTS=$PWD/packaging/macos/entitlements.plist

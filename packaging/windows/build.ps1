@@ -16,7 +16,7 @@ if (-not (Test-Path "$venv\Scripts\python.exe")) {
     & "$venv\Scripts\python.exe" -m pip install "pyinstaller==6.22.3"
 }
 & "$venv\Scripts\python.exe" -m pip install --force-reinstall --no-deps .
-& "$venv\Scripts\python.exe" -m pip install .   # dependencies, when pyproject.toml changed
+& "$venv\Scripts\python.exe" -m pip install ".[gui]"   # dependencies, when pyproject.toml changed
 & "$venv\Scripts\pyinstaller.exe" --noconfirm --distpath build\windows\dist `
     --workpath build\windows\work packaging\trayapp.spec
 if ($LASTEXITCODE -ne 0) { throw "PyInstaller failed" }

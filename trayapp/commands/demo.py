@@ -40,7 +40,15 @@ def run(args: argparse.Namespace) -> int:
         limit = f"{demo.MAX_SPEED:g}"
         print(f"trayapp demo: --speed must be above 0 and at most {limit}", file=sys.stderr)
         return 2
-    from trayapp.ui.app import no_display
+    try:
+        from trayapp.ui.app import no_display
+    except ModuleNotFoundError as exc:
+        from trayapp.cli import NO_GUI, gui_missing
+
+        if not gui_missing(exc):
+            raise
+        print(NO_GUI, file=sys.stderr)
+        return 1
 
     if missing := no_display():  # say so before serving and explaining a story nobody sees
         print(missing, file=sys.stderr)
