@@ -42,6 +42,7 @@ from trayapp.ui.settings_parts import (
     heading,
     problem_text,
 )
+from trayapp.urls import is_loopback
 
 # --------------------------------------------------------------------------- adding a service
 
@@ -98,9 +99,7 @@ class AddServiceDialog(QDialog):
         self.results.setMinimumHeight(150)
         self.results.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.results.header().setStretchLastSection(False)
-        self.results.itemClicked.connect(
-            lambda item, _col: item.data(0, DataRole) and self.choose(item.data(0, DataRole))
-        )
+        self.results.itemClicked.connect(lambda item, _col: self._clicked(item))
 
         self.url = QLineEdit()
         self.url.setPlaceholderText("https://status.example.com")
@@ -191,10 +190,14 @@ class AddServiceDialog(QDialog):
         self.show_results()
         for index in range(self.results.topLevelItemCount()):
             item = self.results.topLevelItem(index)
-            if item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            if item is not None and item.flags() & Qt.ItemFlag.ItemIsEnabled:
                 self.choose(item.data(0, DataRole))
                 return
         self.choose(text)
+
+    def _clicked(self, item: QTreeWidgetItem) -> None:
+        if item.data(0, DataRole):
+            self.choose(item.data(0, DataRole))
 
     def choose(self, query: str) -> None:
         """Pick a catalog entry by name, alias or id, and preview it."""
@@ -253,7 +256,7 @@ class AddServiceDialog(QDialog):
             self.add_button.setEnabled(True)
 
     def _intervals(self, watch: Watch | None) -> None:
-        loopback = watch is not None and config.is_loopback(watch.url)
+        loopback = watch is not None and is_loopback(watch.url)
         default = self.current.polling.interval
         fill_intervals(self.interval, default, watch.interval if watch else None, loopback)
 

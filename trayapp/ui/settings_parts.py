@@ -183,7 +183,7 @@ def fill_intervals(box: QComboBox, default: float, current: float | None, loopba
     box.clear()
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     box.addItem(f"Default ({interval_text(default)})", None)
-    choices = [*LOOPBACK_INTERVALS, *INTERVALS] if loopback else list(INTERVALS)
+    choices: list[float] = [*LOOPBACK_INTERVALS, *INTERVALS] if loopback else list(INTERVALS)
     if current is not None and current not in choices:
         choices = sorted([*choices, current])
     for seconds in choices:

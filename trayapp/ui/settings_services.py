@@ -38,6 +38,7 @@ from trayapp.ui.settings_parts import (
     hint,
     problem_text,
 )
+from trayapp.urls import is_loopback
 
 
 class ServicesTab(SettingsTab):
@@ -127,7 +128,7 @@ class ServicesTab(SettingsTab):
             self.interval_box,
             self.current.polling.interval,
             watch.interval,
-            config.is_loopback(watch.url),
+            is_loopback(watch.url),
         )
         fill_components(self.component_list, self._known_components(watch), watch.components)
 

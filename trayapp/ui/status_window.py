@@ -199,11 +199,14 @@ class StatusWindow(QWidget):
             item.setExpanded(status.watch.name in expanded or _worth_expanding(status))
             for index in range(item.childCount()):  # an incident's latest update shows under it
                 child = item.child(index)
+                if child is None:
+                    continue
                 child.setExpanded(child.childCount() > 0)
                 if not any(child.text(column) for column in range(1, len(COLUMNS))):  # a sentence
                     child.setFirstColumnSpanned(True)
                 for line in range(child.childCount()):  # (spanning works on items in a tree)
-                    child.child(line).setFirstColumnSpanned(True)
+                    if (grandchild := child.child(line)) is not None:
+                        grandchild.setFirstColumnSpanned(True)
         if self.isVisible():
             self._redraw.start(REFRESH_MS)
 
@@ -274,11 +277,8 @@ class StatusWindow(QWidget):
         return cached[1]
 
     def _expanded(self) -> set[str]:
-        return {
-            self.tree.topLevelItem(i).data(0, NAME_ROLE)
-            for i in range(self.tree.topLevelItemCount())
-            if self.tree.topLevelItem(i).isExpanded()
-        }
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return {item.data(0, NAME_ROLE) for item in items if item is not None and item.isExpanded()}
 
     # ---- reacting
 

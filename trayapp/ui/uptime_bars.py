@@ -41,9 +41,8 @@ def muted(widget: QWidget) -> QWidget:
     palette = widget.palette()
     text = palette.color(QPalette.ColorRole.WindowText)
     back = palette.color(QPalette.ColorRole.Window)
-    mixed = QColor(
-        *((2 * a + b) // 3 for a, b in zip(text.getRgb()[:3], back.getRgb()[:3], strict=True))
-    )
+    pairs = ((text.red(), back.red()), (text.green(), back.green()), (text.blue(), back.blue()))
+    mixed = QColor(*((2 * a + b) // 3 for a, b in pairs))
     palette.setColor(QPalette.ColorRole.WindowText, mixed)
     widget.setPalette(palette)
     return widget
