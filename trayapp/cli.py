@@ -72,9 +72,13 @@ NO_GUI = (
 )
 
 
-def gui_missing(exc: ModuleNotFoundError) -> bool:
-    """Whether ``exc`` means the `gui` extra is not installed (not some other missing module)."""
-    return (exc.name or "").split(".")[0] in GUI_MODULES
+def without_gui(exc: ModuleNotFoundError) -> int:
+    """Say what to install when ``exc`` means the `gui` extra is missing (exit status 1); any
+    other missing module is a bug and is raised again."""
+    if (exc.name or "").split(".")[0] not in GUI_MODULES:
+        raise exc
+    print(NO_GUI, file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,10 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from trayapp.ui.app import run_tray  # Qt is imported only for the tray
         except ModuleNotFoundError as exc:
-            if not gui_missing(exc):
-                raise
-            print(NO_GUI, file=sys.stderr)
-            return 1
+            return without_gui(exc)
         return run_tray()
     try:
         try:

@@ -43,12 +43,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         from trayapp.ui.app import no_display
     except ModuleNotFoundError as exc:
-        from trayapp.cli import NO_GUI, gui_missing
+        from trayapp.cli import without_gui
 
-        if not gui_missing(exc):
-            raise
-        print(NO_GUI, file=sys.stderr)
-        return 1
+        return without_gui(exc)
 
     if missing := no_display():  # say so before serving and explaining a story nobody sees
         print(missing, file=sys.stderr)
