@@ -44,6 +44,7 @@ from typing import Any
 
 from trayapp import fetch, payloads
 from trayapp.engine import Engine, EngineSettings, SourceStatus, StatusCallback
+from trayapp.errors import FetchError
 from trayapp.model import Severity, Watch
 from trayapp.replay import ReplayServer, Reply
 
@@ -352,7 +353,7 @@ async def naive_poller(client: Any, url: str, every: float, duration: float) -> 
     k = 0
     while start + k * every < start + duration:
         await asyncio.sleep(max(0.0, start + k * every - loop.time()))
-        with contextlib.suppress(fetch.FetchError):
+        with contextlib.suppress(FetchError):
             await fetch.get(client, url)
         k += 1
 

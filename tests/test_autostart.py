@@ -19,6 +19,7 @@ import pytest
 
 from trayapp import autostart
 from trayapp.commands import autostart as autostart_command
+from trayapp.errors import AutostartError
 
 
 @pytest.fixture
@@ -204,7 +205,7 @@ def test_macos_toggle_writes_the_launch_agent(xdg: Path, tmp_path: Path) -> None
 def test_an_unwritable_place_is_reported_in_words(xdg: Path) -> None:
     xdg.parent.parent.mkdir(parents=True)
     xdg.parent.write_text("a file where the autostart directory should be")
-    with pytest.raises(autostart.AutostartError, match="could not turn on start at login"):
+    with pytest.raises(AutostartError, match="could not turn on start at login"):
         autostart.enable(["/usr/bin/trayapp"], platform="linux")
 
 

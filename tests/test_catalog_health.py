@@ -17,6 +17,7 @@ import pytest
 from tests.support import REPO, SHARED_FIXTURES
 from trayapp import catalog, detect, endpoint_shapes, formats
 from trayapp.catalog import CatalogEntry
+from trayapp.errors import CatalogError
 
 TSV = SHARED_FIXTURES.parent / "catalog" / "services.tsv"
 needs_tsv = pytest.mark.skipif(not TSV.is_file(), reason="../shared/catalog not present")
@@ -66,7 +67,7 @@ def test_the_shape_table_covers_every_format() -> None:
 def test_a_malformed_category_is_refused() -> None:
     text = '[[service]]\nid = "x"\nname = "X"\ncategory = "Stuff"\npage = "https://x.test"\n'
     text += 'format = "statuspage"\nendpoint = "https://x.test/api/v2/summary.json"\n'
-    with pytest.raises(catalog.CatalogError, match="category 'Stuff'"):
+    with pytest.raises(CatalogError, match="category 'Stuff'"):
         catalog.parse(text)
 
 

@@ -20,7 +20,8 @@ import pytest
 
 from trayapp.cli import main
 from trayapp.detection import Detection
-from trayapp.discovery import PROBES, DetectionError, discover, probe_paths
+from trayapp.discovery import PROBES, discover, probe_paths
+from trayapp.errors import DetectionError
 from trayapp.fetch import make_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"

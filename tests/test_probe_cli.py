@@ -17,6 +17,7 @@ import pytest
 from tests.provider_fakes import MemoryKeyring, ProviderFake, use_memory_keyring
 from trayapp import cli, config, incident_log, paths, secrets
 from trayapp.commands import probe as probe_command
+from trayapp.errors import SecretStoreError
 from trayapp.fetch import make_client
 from trayapp.model import Event, Severity
 from trayapp.probe import ProbeState, preset, probe_step, run_probe
@@ -214,7 +215,7 @@ def test_a_keyring_that_cannot_be_used_exits_3(
     monkeypatch.setattr(
         secrets,
         "get_secret",
-        lambda name: (_ for _ in ()).throw(secrets.SecretStoreError("no system keyring")),
+        lambda name: (_ for _ in ()).throw(SecretStoreError("no system keyring")),
     )
     assert cli.main(["probe", "http://127.0.0.1:9/", "--token-from", "x"]) == 3  # yours
     assert "no system keyring" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from trayapp import formats
+from trayapp.errors import FetchError
 from trayapp.formats import ParseContext
 from trayapp.model import Reading, Severity
 from trayapp.payloads import (
@@ -569,9 +570,9 @@ def test_statuspage_summary_indicator_override_and_bad_input() -> None:
 def test_fetch_get_classifies_every_fault(reply: Reply, kind: str) -> None:
     from trayapp import fetch
 
-    async def attempt(url: str) -> fetch.FetchError:
+    async def attempt(url: str) -> FetchError:
         async with fetch.make_client(timeout=0.3, connect_timeout=0.3) as c:
-            with pytest.raises(fetch.FetchError) as caught:
+            with pytest.raises(FetchError) as caught:
                 await fetch.get(c, url)
             return caught.value
 
@@ -590,7 +591,7 @@ def test_fetch_get_passes_statuses_and_refused_connections_through() -> None:
             fine = await fetch.get(c, server.url("/fine"))
             etag = fine.headers["etag"]
             same = await fetch.get(c, server.url("/fine"), headers={"If-None-Match": etag})
-            with pytest.raises(fetch.FetchError) as refused:
+            with pytest.raises(FetchError) as refused:
                 await fetch.get(c, refused_url())
             assert busy.headers["retry-after"] == "7"
             return busy.status, same.status, refused.value.kind

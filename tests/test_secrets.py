@@ -22,6 +22,7 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from trayapp import secrets
 from trayapp.commands import secret as secret_command
+from trayapp.errors import SecretStoreError
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 
@@ -96,7 +97,7 @@ def test_names_are_checked_and_empty_values_refused(memory: MemoryKeyring) -> No
     for bad in ("", " lead", "has space", "x" * 65, "new\nline", "-dash-first"):
         with pytest.raises(ValueError):
             secrets.set_secret(bad, TOKEN)
-    with pytest.raises(secrets.SecretStoreError, match="empty"):
+    with pytest.raises(SecretStoreError, match="empty"):
         secrets.set_secret("fine", "")
     assert memory.items == {}
     assert secrets.check_name("ops@example.com:prod_1.2") == "ops@example.com:prod_1.2"
@@ -119,7 +120,7 @@ def test_unsafe_backends_are_refused(
         lambda: secrets.set_secret("x", TOKEN),
         lambda: secrets.delete_secret("x"),
     ):
-        with pytest.raises(secrets.SecretStoreError, match=words) as caught:
+        with pytest.raises(SecretStoreError, match=words) as caught:
             call()
         assert TOKEN not in str(caught.value)
     if isinstance(backend, MemoryKeyring):
@@ -154,7 +155,7 @@ def test_a_chain_uses_its_best_safe_member(monkeypatch: pytest.MonkeyPatch) -> N
         backends = (null.Keyring(),)
 
     _use(monkeypatch, UnsafeChain())
-    with pytest.raises(secrets.SecretStoreError, match="disabled"):
+    with pytest.raises(SecretStoreError, match="disabled"):
         secrets.get_secret("chained")
 
     class EmptyChain(ChainerBackend):
@@ -162,22 +163,22 @@ def test_a_chain_uses_its_best_safe_member(monkeypatch: pytest.MonkeyPatch) -> N
         backends = ()
 
     _use(monkeypatch, EmptyChain())
-    with pytest.raises(secrets.SecretStoreError, match="no system keyring"):
+    with pytest.raises(SecretStoreError, match="no system keyring"):
         secrets.get_secret("chained")
 
 
 def test_locked_keyring_gives_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, LockedKeyring())
-    with pytest.raises(secrets.SecretStoreError, match="locked") as caught:
+    with pytest.raises(SecretStoreError, match="locked") as caught:
         secrets.set_secret("x", TOKEN)
     assert TOKEN not in str(caught.value)
-    with pytest.raises(secrets.SecretStoreError, match="unlock it"):
+    with pytest.raises(SecretStoreError, match="unlock it"):
         secrets.get_secret("x")
 
 
 def test_backend_errors_never_carry_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, LeakyKeyring())
-    with pytest.raises(secrets.SecretStoreError) as caught:
+    with pytest.raises(SecretStoreError) as caught:
         secrets.set_secret("leaky", TOKEN)
     message = str(caught.value)
     assert "RuntimeError" in message and "D-Bus said no" in message

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from trayapp.errors import UnknownFormat
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -451,7 +453,7 @@ def implied_endpoint(fmt: str, page: str) -> str | None:
         return None
     try:
         return detection.default_endpoint(fmt, page)
-    except formats.UnknownFormat:
+    except UnknownFormat:
         return None
 
 

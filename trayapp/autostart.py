@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from trayapp import paths
+from trayapp.errors import AutostartError
 
 APP_NAME = "trayapp"
 APP_ID = (
@@ -46,10 +47,6 @@ DESKTOP_FILE = f"{APP_NAME}.desktop"
 LOGIN_DELAY = 10  # seconds after login before the tray starts (XDG entries only)
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = APP_NAME
-
-
-class AutostartError(Exception):
-    """Start-at-login could not be changed; the message says why in words."""
 
 
 # --------------------------------------------------------------------------- the command

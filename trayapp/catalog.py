@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from trayapp.errors import CatalogError
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Watch
 
@@ -69,10 +70,6 @@ class CatalogEntry:
     def matches(self, query: str) -> bool:
         wanted = query.strip().lower()
         return wanted in (self.id, self.name.lower(), *self.aliases)
-
-
-class CatalogError(ValueError):
-    """The shipped catalog is malformed: a packaging bug, reported with the entry at fault."""
 
 
 # Categories group services that can stand in for each other (alternatives when one is down).

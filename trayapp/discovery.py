@@ -28,7 +28,8 @@ import httpx
 
 from trayapp import detect, detection, formats, sniff_html
 from trayapp.detection import Detection
-from trayapp.fetch import DEFAULT_DEADLINE, MAX_BYTES, FetchError, Response, get
+from trayapp.errors import DetectionError, FetchError
+from trayapp.fetch import DEFAULT_DEADLINE, MAX_BYTES, Response, get
 from trayapp.formats import ParseContext
 
 PROBE_MAX_BYTES = 1024 * 1024  # a probe reads a summary, never a history dump
@@ -47,15 +48,6 @@ PROBES: tuple[str, ...] = (
 # failures that say the host cannot be reached at all: asking it more questions is pointless
 UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "url"})
 DETECTION_BUDGET = 3  # a whole detection takes at most this many per-request deadlines
-
-
-class DetectionError(Exception):
-    """Nothing at the URL fits a known format; the message says what was tried, in words."""
-
-    def __init__(self, message: str, tried: tuple[str, ...] = (), *, reached: bool = True) -> None:
-        super().__init__(message)
-        self.tried = tried
-        self.reached = reached  # False when the URL's server could not be reached at all
 
 
 @dataclass

@@ -25,27 +25,13 @@ import httpx
 import truststore
 
 from trayapp import __version__
+from trayapp.errors import FetchError
 
 USER_AGENT = f"trayapp/{__version__} (+status tray; polite polling)"
 MAX_BYTES = 5 * 1024 * 1024  # the biggest real status payload (GCP incidents) is ~1.3 MB
 MAX_REDIRECTS = 5
 DEFAULT_DEADLINE = 10.0  # seconds for a whole request when neither caller nor client says
 WITNESS_DEADLINE = 4.0  # a reference host that takes longer does not prove the network works
-
-ErrorKind = Literal[
-    "timeout",
-    "connect",
-    "dns",
-    "tls",
-    "too_large",
-    "scheme",
-    "url",
-    "redirects",
-    "redirect_refused",
-    "protocol",
-    "pool",
-    "http",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +46,6 @@ class Response:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
-
-
-class FetchError(Exception):
-    """A request that got no usable answer; ``kind`` says why in one word, the message in words."""
-
-    def __init__(self, kind: ErrorKind, message: str, *, connected: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.connected = connected  # True when the server was reached (e.g. a read timeout)
 
 
 def make_client(

@@ -16,7 +16,8 @@ from http import HTTPStatus
 import httpx
 
 from trayapp import formats
-from trayapp.fetch import FetchError, Response, get
+from trayapp.errors import FetchError
+from trayapp.fetch import Response, get
 from trayapp.formats.common import rollup
 from trayapp.model import Reading, Watch
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from trayapp.errors import SecretStoreError
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
@@ -51,10 +53,6 @@ _NO_KEYRING = (
     "no system keyring is available: trayapp keeps tokens only in the desktop's secret store "
     "(GNOME Keyring or KWallet via the Secret Service, macOS Keychain, Windows Credential Manager)"
 )
-
-
-class SecretStoreError(Exception):
-    """The keyring cannot be used; the message says why in plain words and never holds a secret."""
 
 
 def check_name(name: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.attacks.hostile_servers import GUARD, Act, HostileServer, gzip_bomb, loopback_only_client
 from trayapp import fetch, payloads
+from trayapp.errors import FetchError
 from trayapp.model import Severity, Watch
 from trayapp.poll import check_once
 
@@ -27,7 +28,7 @@ async def test_a_gzip_bomb_is_refused_without_inflating_it() -> None:
         async with fetch.make_client(timeout=20.0) as client, asyncio.timeout(GUARD):
             tracemalloc.start()
             try:
-                with pytest.raises(fetch.FetchError) as caught:
+                with pytest.raises(FetchError) as caught:
                     await fetch.get(client, server.url("/bomb"), max_bytes=CAP)
                 _, peak = tracemalloc.get_traced_memory()
             finally:

@@ -23,6 +23,7 @@ from tests.attacks.hostile_servers import (
 )
 from trayapp import fetch, payloads
 from trayapp.engine import Engine, EngineSettings
+from trayapp.errors import FetchError
 from trayapp.model import Severity, Watch
 from trayapp.probe import ProbeSpec, run_probe
 from trayapp.tracker import TrackerConfig
@@ -36,7 +37,7 @@ async def test_a_dripping_body_or_header_ends_at_the_deadline() -> None:
             for path in ("/body", "/head"):
                 try:
                     await fetch.get(client, server.url(path), deadline=1.0)
-                except fetch.FetchError as exc:
+                except FetchError as exc:
                     assert exc.kind == "timeout" and exc.connected, path
                     assert "no complete answer within 1 s" in str(exc)
                 else:

@@ -15,6 +15,7 @@ import pytest
 
 from tests.attacks.hostile_servers import GUARD, Act, HostileServer, loopback_only_client, redirect
 from trayapp import fetch, payloads
+from trayapp.errors import FetchError
 from trayapp.model import Severity, Watch
 from trayapp.poll import check_once
 from trayapp.probe import ProbeSpec, run_probe
@@ -37,7 +38,7 @@ OK = Act(
 async def test_a_redirect_off_loopback_to_an_internal_address_is_refused(target: str) -> None:
     with HostileServer({"/": redirect(target)}) as server:
         async with loopback_only_client() as client, asyncio.timeout(GUARD):
-            with pytest.raises(fetch.FetchError) as caught:
+            with pytest.raises(FetchError) as caught:
                 await fetch.get(client, server.url("/"))
     assert caught.value.kind == "redirect_refused", str(caught.value)
     assert "refused a redirect to" in str(caught.value)
@@ -87,5 +88,5 @@ async def test_the_redirect_rule(first: set[str], target: str, allowed: bool) ->
     if allowed:
         await check
     else:
-        with pytest.raises(fetch.FetchError):
+        with pytest.raises(FetchError):
             await check

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trayapp.errors import AutostartError
+
 NAME = "autostart"
 HELP = "start the tray at login: on, off or status"
 
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             was_on = autostart.disable()
             print("trayapp will no longer start at login." if was_on else "It was already off.")
             return 0
-    except autostart.AutostartError as exc:
+    except AutostartError as exc:
         print(f"trayapp: {exc}", file=sys.stderr)
         return 1
     if autostart.is_enabled():

@@ -218,7 +218,8 @@ def _reference_urls() -> tuple[str, ...]:
 async def _detected(client: Any, watch: Watch) -> tuple[Watch, Reading | None, bool]:
     """The watch with its detected format, or a reading saying why not; and whether its
     server was reached (for the offline hint)."""
-    from trayapp.discovery import DetectionError, discover
+    from trayapp.discovery import discover
+    from trayapp.errors import DetectionError
 
     try:
         found = await discover(client, watch.url)

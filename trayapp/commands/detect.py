@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     """0 when a format fits, 1 when none does (reason on stderr), 2 for a non-http(s) URL."""
     import asyncio  # imported here: `trayapp --help` stays free of the network stack
 
-    from trayapp.discovery import DetectionError, discover, is_http_url
+    from trayapp.discovery import discover, is_http_url
+    from trayapp.errors import DetectionError
     from trayapp.fetch import make_client
 
     url = args.url.strip()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
 from trayapp.commands.argtypes import positive_int
+from trayapp.errors import UnknownService
 from trayapp.text import clean
 
 NAME = "log"
@@ -48,10 +49,6 @@ def parse_since(text: str, now: datetime) -> datetime:
     except ValueError:
         raise ValueError(f"--since: {text!r} is neither a span like 24h nor a date") from None
     return (when if when.tzinfo else when.astimezone()).astimezone(UTC)
-
-
-class UnknownService(LookupError):
-    """A service name the incident log has never heard of; the message lists the known ones."""
 
 
 def resolve_service(name: str, known: list[str]) -> str:

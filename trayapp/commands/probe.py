@@ -13,6 +13,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
+from trayapp.errors import SecretStoreError, UsageError
 from trayapp.text import clean
 
 if TYPE_CHECKING:
@@ -40,10 +41,6 @@ exit status:
   2  usage error (including --token-from naming no stored token)
   3  yours: your key, quota, request or network (or the keyring cannot be used)
   4  rate_limited: back off; not an outage"""
-
-
-class UsageError(ValueError):
-    """A command line that cannot be run; the message never repeats a header value."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -120,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if spec.token_name:
         try:
             token = secrets.get_secret(spec.token_name)
-        except secrets.SecretStoreError as exc:
+        except SecretStoreError as exc:
             print(f"trayapp probe: {exc}", file=sys.stderr)
             return EXIT_KEYRING
         if token is None:

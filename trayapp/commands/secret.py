@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trayapp.errors import SecretStoreError
+
 NAME = "secret"
 HELP = "store, check or delete a token in the system keyring (never in the config file)"
 
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"Secret {args.name!r} is stored ({secrets.backend_name()}).")
         return 0
-    except secrets.SecretStoreError as exc:  # not "not stored" (1): the keyring itself failed
+    except SecretStoreError as exc:  # not "not stored" (1): the keyring itself failed
         print(f"trayapp: {exc}", file=sys.stderr)
         return KEYRING_FAILED
 

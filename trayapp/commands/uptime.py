@@ -12,7 +12,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
-from trayapp.commands.log import UnknownService, resolve_service
+from trayapp.commands.log import resolve_service
+from trayapp.errors import UnknownService
 from trayapp.summary import PageLag, span
 
 NAME = "uptime"

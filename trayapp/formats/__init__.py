@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
+from trayapp.errors import UnknownFormat
 from trayapp.formats.common import FormatError
 from trayapp.model import Reading
 
@@ -60,10 +61,6 @@ class ParseContext:
             if key.lower() == "charset" and value:
                 return value.strip().strip('"').lower()
         return None
-
-
-class UnknownFormat(KeyError):
-    """A format name that is not in the registry."""
 
 
 def module(name: str) -> ModuleType:

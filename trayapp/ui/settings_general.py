@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import autostart
+from trayapp.errors import AutostartError
 from trayapp.ui.settings_parts import SettingsTab, heading, hint, problem_text
 
 
@@ -75,7 +76,7 @@ class GeneralTab(SettingsTab):
                 autostart.enable()
             else:
                 autostart.disable()
-        except autostart.AutostartError as exc:
+        except AutostartError as exc:
             self.message.error(problem_text(exc))
         else:
             self.message.ok(

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from trayapp import config, secrets
 from trayapp.config import Config, ConfigError
+from trayapp.errors import SecretStoreError
 from trayapp.ui.settings_parts import SettingsTab, hint, problem_text, token_entry_name
 
 
@@ -77,7 +78,7 @@ class TokensTab(SettingsTab):
         referenced = self.current is not None and self.current.token_for(name) is not None
         try:
             stored = secrets.get_secret(entry) is not None
-        except (secrets.SecretStoreError, ValueError) as exc:
+        except (SecretStoreError, ValueError) as exc:
             self.token_state.setText(f"The keyring cannot be used: {problem_text(exc)}")
             return
         if stored and referenced:
@@ -107,7 +108,7 @@ class TokensTab(SettingsTab):
         entry = self._entry_name(name)
         try:
             secrets.set_secret(entry, value)
-        except (secrets.SecretStoreError, ValueError) as exc:
+        except (SecretStoreError, ValueError) as exc:
             self.message.error(f"The token was not saved: {problem_text(exc)}")
             return  # the field keeps what was typed
         self.token_field.clear()
@@ -133,7 +134,7 @@ class TokensTab(SettingsTab):
         entry = self._entry_name(name)
         try:
             secrets.delete_secret(entry)
-        except (secrets.SecretStoreError, ValueError) as exc:
+        except (SecretStoreError, ValueError) as exc:
             self.message.error(f"The token was not removed: {problem_text(exc)}")
             return
         self._tokens_changed()
