@@ -28,7 +28,8 @@ from typing import Any
 
 from trayapp import payloads
 from trayapp.model import Severity
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 COMPONENTS = 110_000
 UNDER_CAP = 16_000  # components: the biggest such page that fits under the 5 MB cap

@@ -46,7 +46,8 @@ from trayapp import fetch, payloads
 from trayapp.engine import Engine, EngineSettings, SourceStatus, StatusCallback
 from trayapp.errors import FetchError
 from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 SUMMARY = "/api/v2/summary.json"
 COMPONENTS = (

@@ -861,7 +861,8 @@ def serve(gcp_kb: int, lifetime: float) -> int:
     URL, the configs (online, and offline: every page at a loopback port nothing listens on)
     and the page sizes first; then answer each line: "hits" with the hits so far, "outage"
     and "calm" by putting an outage on the outage service's page or taking it off ("ok")."""
-    from trayapp.replay import ReplayServer, Reply, refused_url
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply, refused_url
 
     watchdog = threading.Timer(lifetime, os._exit, (3,))
     watchdog.daemon = True
@@ -928,7 +929,7 @@ def default_pages(gcp_kb: int) -> tuple[dict[str, Any], dict[str, int]]:
     """The routes serving each default service's page in its format, and each page's size."""
     from trayapp import catalog, payloads
     from trayapp.model import Severity
-    from trayapp.replay import Reply
+    from trayapp.replay_routes import Reply
 
     routes: dict[str, Any] = {}
     sizes: dict[str, int] = {}

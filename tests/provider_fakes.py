@@ -20,7 +20,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-from trayapp.replay import Reply, Request
+from trayapp.replay_routes import Reply, Request
 
 Provider = Literal["openai", "anthropic", "gemini"]
 Mode = Literal[

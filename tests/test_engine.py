@@ -20,7 +20,8 @@ import pytest
 from trayapp import incident_log, payloads
 from trayapp.engine import Engine, EngineSettings, parse_retry_after
 from trayapp.model import Event, Severity, Watch
-from trayapp.replay import ReplayServer, Reply, Request, in_turn, refused_url
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, Request, in_turn, refused_url
 from trayapp.tracker import TrackerConfig
 
 SUMMARY = "/api/v2/summary.json"

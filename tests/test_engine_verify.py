@@ -9,7 +9,8 @@ from __future__ import annotations
 from trayapp import payloads
 from trayapp.engine import Engine
 from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 from .test_engine import fast, running, until
 

@@ -38,7 +38,8 @@ from trayapp.probe import (
     scrub,
     with_witness,
 )
-from trayapp.replay import ReplayServer, Reply, Request, refused_url
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, Request, refused_url
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 T0 = datetime(2025, 6, 2, 14, 2, tzinfo=UTC)

@@ -21,7 +21,8 @@ from trayapp.errors import SecretStoreError
 from trayapp.fetch import make_client
 from trayapp.model import Event, Severity
 from trayapp.probe import ProbeState, preset, probe_step, run_probe
-from trayapp.replay import ReplayServer, Reply, refused_url
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, refused_url
 from trayapp.verdict import decide, follow_acknowledgement
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"

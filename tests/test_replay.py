@@ -25,16 +25,8 @@ from trayapp.payloads import (
     outage_timeline,
     statuspage_summary,
 )
-from trayapp.replay import (
-    ReplayServer,
-    Reply,
-    Request,
-    http_date,
-    in_turn,
-    merge_timelines,
-    refused_url,
-    serve_forever,
-)
+from trayapp.replay import ReplayServer, serve_forever
+from trayapp.replay_routes import Reply, Request, http_date, in_turn, merge_timelines, refused_url
 
 MB = 1024 * 1024
 

@@ -24,7 +24,8 @@ from trayapp.probe import (
     run_probe,
     with_witness,
 )
-from trayapp.replay import ReplayServer, Reply, refused_url
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, refused_url
 from trayapp.verdict import (
     Acknowledgement,
     Verdict,

@@ -33,7 +33,8 @@ from pathlib import Path
 from trayapp.engine import EngineSettings
 from trayapp.model import Severity, worst
 from trayapp.payloads import IncidentSpec, statuspage_summary
-from trayapp.replay import ReplayServer, Reply, Request, Route, Step
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, Request, Route, Step
 from trayapp.tracker import TrackerConfig
 
 STORY_LENGTH = 180.0  # story seconds (real seconds at speed 1)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from trayapp.model import Severity, worst
-from trayapp.replay import Reply, Step
+from trayapp.replay_routes import Reply, Step
 
 REFERENCE_TIME = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)  # default "now" of generated payloads
 CREATED_TIME = datetime(2019, 3, 1, 12, 0, tzinfo=UTC)  # when generated components were created

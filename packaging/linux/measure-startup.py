@@ -81,7 +81,8 @@ def main() -> int:
     compileall.compile_dir(Path(__file__).resolve().parents[2] / "trayapp", quiet=1)
     from trayapp.model import Severity
     from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     body = statuspage_summary("Loopback", {"API": Severity.OPERATIONAL})
     with (

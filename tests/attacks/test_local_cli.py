@@ -21,7 +21,8 @@ from tests.attacks.local_support import (
 )
 from trayapp import payloads
 from trayapp.model import Severity
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 SUMMARY = "/api/v2/summary.json"
 PAGE = payloads.statuspage_summary(

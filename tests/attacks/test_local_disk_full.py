@@ -24,7 +24,8 @@ from tests.attacks.local_support import (
 )
 from trayapp import incident_log, payloads
 from trayapp.model import Severity
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 SUMMARY = "/api/v2/summary.json"
 CALM = payloads.statuspage_summary("Lab", {"API": Severity.OPERATIONAL})

@@ -11,7 +11,8 @@ import pytest
 from trayapp import payloads
 from trayapp.engine import Engine, EngineSettings
 from trayapp.model import Event, Reading, Severity, Watch
-from trayapp.replay import ReplayServer, Reply, in_turn
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, in_turn
 from trayapp.tracker import SourceState, TrackerConfig, step
 
 OP, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE

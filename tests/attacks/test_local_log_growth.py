@@ -16,7 +16,8 @@ from trayapp import config, incident_log, log_retention, payloads
 from trayapp.engine import EngineSettings
 from trayapp.model import Component, Event, EventKind, Incident, Reading, Severity
 from trayapp.monitor import Monitor
-from trayapp.replay import ReplayServer, Reply
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HUGE = 110_000

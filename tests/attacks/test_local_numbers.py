@@ -14,7 +14,8 @@ from tests.attacks.local_support import LOOPBACK_WATCH, one_line_error, write_co
 from trayapp import payloads
 from trayapp.engine import Engine, EngineSettings, bounded
 from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer, Reply, in_turn
+from trayapp.replay import ReplayServer
+from trayapp.replay_routes import Reply, in_turn
 from trayapp.tracker import TrackerConfig
 
 LOOPBACK = LOOPBACK_WATCH.format(url="http://127.0.0.1:9/api/v2/summary.json")

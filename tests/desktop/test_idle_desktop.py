@@ -58,7 +58,8 @@ def test_the_idle_tray_defers_what_it_does_not_use(
 ) -> None:
     from trayapp.model import Severity
     from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     tag = uuid.uuid4().hex[:5]
     names = [f"Idle {tag}", f"Calm {tag}"]

@@ -641,7 +641,8 @@ def test_changes_together_make_one_notification_and_sigterm_quits_cleanly(
 ) -> None:
     from trayapp.model import Severity
     from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     tag = uuid.uuid4().hex[:5]
     names = [f"Alpha {tag}", f"Beta {tag}", f"Gamma {tag}"]
@@ -681,7 +682,8 @@ def test_changes_together_make_one_notification_and_sigterm_quits_cleanly(
 def test_second_launch_hands_over_and_other_profiles_run_beside(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     with ReplayServer({"/x/api/v2/summary.json": Reply(body=b"{}")}) as server:
         for root in (tmp_path / "one", tmp_path / "two"):
@@ -712,7 +714,8 @@ def test_second_launch_hands_over_and_other_profiles_run_beside(
 @pytest.mark.skipif(TRAY_MODE not in ("sni", "both"), reason="needs an SNI tray host")
 def test_two_launches_at_once_leave_one_tray(qapp: Any, tmp_path: Path, apps: list[App]) -> None:
     """A double-click on a launcher: both start before either listens; one must leave."""
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Twice"]))
@@ -735,7 +738,8 @@ def test_two_launches_at_once_leave_one_tray(qapp: Any, tmp_path: Path, apps: li
 def test_history_and_settings_open_from_the_menu(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Windowed"]))
@@ -762,7 +766,8 @@ def test_a_later_start_shows_its_menu_in_the_tray_host(
 
     from trayapp.model import Severity
     from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     name = f"Later {uuid.uuid4().hex[:5]}"
     body = statuspage_summary(name, {"API": Severity.MAJOR_OUTAGE})
@@ -878,7 +883,8 @@ def test_seed_story_outage_then_back_within_one_problem_interval(
     and delivery) of the recovery, from the first good answer."""
     from trayapp.model import Severity
     from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     name = f"FakeAI {uuid.uuid4().hex[:5]}"
     overloaded = '{"error": {"type": "server_error", "code": "server_is_overloaded"}}'
@@ -1000,7 +1006,8 @@ def test_without_a_tray_the_window_shows_and_the_icon_comes_later(tmp_path: Path
 
 @pytest.mark.skipif(TRAY_MODE != "none", reason="runs in a session without a tray")
 def test_no_tray_inner(qapp: Any, tmp_path: Path, apps: list[App]) -> None:
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.replay import ReplayServer
+    from trayapp.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Lonely"]))
