@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from trayapp.errors import UnknownFormat
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from trayapp import catalog, detect, detection, endpoint_shapes, formats  # noqa: E402
+from trayapp.errors import UnknownFormat  # noqa: E402
 
 DEFAULT_TSV = ROOT.parent / "shared" / "catalog" / "services.tsv"
 DEFAULT_OUT = ROOT / "resources" / "catalog-more.toml"
