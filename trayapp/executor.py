@@ -16,6 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
+# a queued call: its future, the function and its arguments
+_Call = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
 
 class ShortLivedExecutor(Executor):
     """``concurrent.futures.Executor`` with at most ``max_workers`` threads, none kept idle."""
@@ -26,7 +29,9 @@ class ShortLivedExecutor(Executor):
         self._max_workers = max_workers
         self._name = name
         self._lock = threading.Lock()
-        self._queue: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict]] = deque()
+        self._queue: deque[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+        ] = deque()
         self._workers: set[threading.Thread] = set()
         self._shut_down = False
 
@@ -72,7 +77,9 @@ class ShortLivedExecutor(Executor):
                 worker.join()
 
 
-def _run(future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict) -> None:
+def _run(
+    future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     if not future.set_running_or_notify_cancel():
         return
     try:

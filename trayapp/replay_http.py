@@ -56,7 +56,7 @@ class _CountingWriter:
         self.count = 0
 
     def write(self, data: bytes) -> int:
-        written = self._raw.write(data)
+        written: int = self._raw.write(data)
         self.count += len(data)
         return written
 
@@ -312,7 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _client_closed(self) -> bool:
         """After the socket turned readable: did the client close it (or send more data)?"""
         try:
-            closed = self.connection.recv(1, socket.MSG_PEEK) == b""
+            closed: bool = self.connection.recv(1, socket.MSG_PEEK) == b""
         except OSError:
             return True
         if not closed:

@@ -36,12 +36,12 @@ def iter_json_array(body: bytes, what: str, *, encoding: str | None = None) -> I
     at a time, each item's objects reuse the space the previous one freed.
     """
     text = _json_text(body, encoding)
-    start = _SPACE.match(text).end()  # type: ignore[union-attr] - \s* always matches
+    start = _skip(text, 0)
     if text[start : start + 1] != "[":
         expect(load_json(body, encoding=encoding), list, what)  # raises, saying what it is
         return
     decoder = json.JSONDecoder()
-    pos = _SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    pos = _skip(text, start + 1)
     if text[pos : pos + 1] == "]":
         _end(text, pos + 1)
         return
@@ -52,21 +52,27 @@ def iter_json_array(body: bytes, what: str, *, encoding: str | None = None) -> I
             raise _invalid(exc) from exc
         yield item
         del item  # not kept alive while the next one is parsed
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos)
         mark = text[pos : pos + 1]
         if mark == "]":
             _end(text, pos + 1)
             return
         if mark != ",":
             raise _invalid(json.JSONDecodeError("Expecting ',' delimiter", text, pos))
-        pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos + 1)
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
 
 
+def _skip(text: str, pos: int) -> int:
+    """Where the JSON whitespace at ``pos`` ends (the pattern matches even no space at all)."""
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
 def _end(text: str, pos: int) -> None:
-    if _SPACE.match(text, pos).end() != len(text):  # type: ignore[union-attr]
+    if _skip(text, pos) != len(text):
         raise _invalid(json.JSONDecodeError("Extra data", text, pos))
 
 
@@ -110,7 +116,8 @@ def as_list(value: Any, what: str) -> list[Any]:
     """A JSON array that may also be null or missing (incident.io, Instatus): None → []."""
     if value is None:
         return []
-    return expect(value, list, what)
+    items: list[Any] = expect(value, list, what)
+    return items
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -197,8 +204,8 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, dict):
         for key in ("default", "en", "en-US", "en_US"):
-            if isinstance(value.get(key), str):
-                return value[key]
+            if isinstance(found := value.get(key), str):
+                return found
         first = next((v for v in value.values() if isinstance(v, str)), "")
         return first
     return str(value)

@@ -67,7 +67,7 @@ class _TimerHandle(asyncio.TimerHandle):
         super().cancel()
 
 
-class QuietEventLoop(qasync.QEventLoop):  # type: ignore[misc] - qasync has no type hints
+class QuietEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no type hints
     """qasync's loop, but a cancelled timer no longer wakes the process."""
 
     def __init__(self, app: QApplication, already_running: bool = False) -> None:
