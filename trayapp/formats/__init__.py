@@ -4,6 +4,10 @@ Each format module defines ``TITLE``, ``DEFAULT_PATH`` (the endpoint below a pag
 and ``parse(body, ctx) -> Reading``. Parsers raise ``FormatError`` for payloads that do not fit;
 ``read()`` turns that, and any other parser failure, into an ``unknown`` Reading with the reason,
 so a broken payload can never crash the app or pass for an outage or an all-clear.
+
+Detection lives here too (``detect`` orders the rules; ``sniff_json`` and ``sniff_html`` hold
+them). May import: ``trayapp.core`` and the plain helpers at trayapp's top; never the network,
+the store, the engine or the UI.
 """
 
 from __future__ import annotations
