@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from trayapp import catalog, config
-from trayapp.config import ConfigError, ConfigStore
+from trayapp.config import ConfigStore
+from trayapp.errors import ConfigError
 from trayapp.model import Severity
 
 FULL = """\

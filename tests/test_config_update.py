@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trayapp import catalog, config
-from trayapp.config import ConfigError
+from trayapp.errors import ConfigError
 from trayapp.model import Severity
 
 TEXT = """\

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from trayapp import incident_log
+from trayapp.errors import IncidentLogError
 from trayapp.incident_log import (
     SCHEMA_VERSION,
     DayBar,
     IncidentLog,
-    IncidentLogError,
     LoggedEvent,
     to_json_rows,
     write_csv,

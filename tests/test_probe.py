@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from tests.provider_fakes import GENERATE_PATH, LIST_PATH, PROVIDERS, ProviderFake
+from trayapp.errors import ConditionError
 from trayapp.fetch import make_client
 from trayapp.probe import (
     COSTS_TOKENS_FLOOR,
     PRESETS,
     PROBE_FLOOR,
     YOURS_RECHECK,
-    ConditionError,
     ProbeResult,
     ProbeSpec,
     ProbeState,

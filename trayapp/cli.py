@@ -129,7 +129,7 @@ def _run_command(argv: list[str]) -> int:
         print(f"trayapp: cannot use {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        from trayapp.incident_log import IncidentLogError
+        from trayapp.errors import IncidentLogError
 
         if not isinstance(exc, IncidentLogError):
             raise

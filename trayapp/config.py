@@ -32,11 +32,11 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
 from trayapp import catalog, formats, paths
+from trayapp.errors import ConditionError, ConfigError
 from trayapp.model import Severity, Watch
 from trayapp.probe import (
     AUTH_SCHEMES,
     PRESETS,
-    ConditionError,
     ProbeSpec,
     check_header,
     parse_condition,
@@ -179,17 +179,6 @@ class Config:
                 for url in [w.url, *(spec.url for spec in self.probes_for(w.name))]
             )
         )
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be used: which file, which line (when known), what is wrong."""
-
-    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.problem = problem
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
 
 
 def default_config() -> Config:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, TextIO, TypeVar
 
 from trayapp import log_retention
+from trayapp.errors import IncidentLogError
 from trayapp.model import Event, Incident, Reading, Severity, worst
 from trayapp.verdict import Acknowledgement
 
@@ -54,10 +55,6 @@ _INCIDENT_KINDS = ("incident_opened", "incident_updated", "incident_resolved")
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-
-
-class IncidentLogError(RuntimeError):
-    """The log cannot be used as it is (e.g. written by a newer trayapp); the message says why."""
 
 
 # --- schema ------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from trayapp.backoff import backoff_delay
+from trayapp.errors import ConditionError
 from trayapp.urls import plain_text_secret
 
 if TYPE_CHECKING:
@@ -122,10 +123,6 @@ _CONDITION = re.compile(
     r"(?:(?P<exists>exists)|(?P<op>==|!=|<=|>=|<|>)\s*(?P<value>.+?))\s*"
 )
 _MISSING = object()
-
-
-class ConditionError(ValueError):
-    """A JSON condition that does not parse; the message shows the accepted forms."""
 
 
 @dataclass(frozen=True, slots=True)

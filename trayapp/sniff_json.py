@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from trayapp.detection import AZURE_HOSTS, Detection, api, default_endpoint, host, origin
-from trayapp.formats.common import FormatError, load_xml
+from trayapp.errors import FormatError
+from trayapp.formats.common import load_xml
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 

@@ -22,6 +22,7 @@ from tests.attacks.hostile_servers import (
     run_cli,
 )
 from trayapp import config
+from trayapp.errors import ConfigError
 from trayapp.probe import ProbeSpec, preset, run_probe
 
 TOKEN = "sk-attack-0123456789abcdef0123456789abcdef"
@@ -49,7 +50,7 @@ def test_the_config_refuses_a_token_over_plain_http(tmp_path: Path) -> None:
         '[[watch]]\nservice = "openai"\n\n'
         f'[[watch.probe]]\npreset = "openai"\nurl = "{REMOTE}"\ntoken = "openai"\n'
     )
-    with pytest.raises(config.ConfigError) as caught:
+    with pytest.raises(ConfigError) as caught:
         config.load(path)
     message = str(caught.value)
     assert f"{path}:6:" in message  # the file and the url line

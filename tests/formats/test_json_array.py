@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from trayapp.formats.common import FormatError, iter_json_array
+from trayapp.errors import FormatError
+from trayapp.formats.common import iter_json_array
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from trayapp import catalog, formats
 from trayapp.commands.argtypes import MAX_TIMEOUT, timeout_seconds
-from trayapp.config import AUTO_FORMAT, ConfigError
+from trayapp.config import AUTO_FORMAT
+from trayapp.errors import ConfigError
 from trayapp.formats import FORMAT_NAMES
 from trayapp.model import Reading, Severity, Watch
 from trayapp.text import clean

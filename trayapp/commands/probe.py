@@ -13,7 +13,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from trayapp.errors import SecretStoreError, UsageError
+from trayapp.errors import ConfigError, SecretStoreError, UsageError
 from trayapp.text import clean
 
 if TYPE_CHECKING:
@@ -141,14 +141,8 @@ def build_spec(args: argparse.Namespace) -> ProbeSpec:
     """The probe the command line describes; UsageError when it cannot be run."""
     from dataclasses import replace
 
-    from trayapp.probe import (
-        ConditionError,
-        ProbeSpec,
-        check_header,
-        parse_condition,
-        parse_expect,
-        preset,
-    )
+    from trayapp.errors import ConditionError
+    from trayapp.probe import ProbeSpec, check_header, parse_condition, parse_expect, preset
     from trayapp.secrets import check_name
     from trayapp.urls import plain_text_secret
 
@@ -241,7 +235,7 @@ def _reference_urls() -> tuple[str, ...]:
 
     try:
         return config.load().polling.reference_urls
-    except config.ConfigError:
+    except ConfigError:
         return config.PollingSettings().reference_urls
 
 

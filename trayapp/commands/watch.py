@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from trayapp.commands.argtypes import positive_seconds
+from trayapp.errors import ConfigError, DetectionError, FetchError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Config file: {path}")
             return 0
         return _list(config.load(path), path, as_json=args.json)
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         print(f"trayapp: {exc}", file=sys.stderr)
         return 1
 
@@ -235,7 +236,7 @@ def _components_exist(watch: Watch, wanted: tuple[str, ...]) -> bool:
 
     try:
         reading = asyncio.run(read())
-    except fetch.FetchError as exc:
+    except FetchError as exc:
         reading = Reading.unknown(watch.format, str(exc))
     if reading.error is not None:
         print(f"Could not check the components now ({reading.error}).", file=sys.stderr)
@@ -268,7 +269,7 @@ def _detect(url: str) -> Detection | None:
     print(f"Looking at {url} ...")
     try:
         return asyncio.run(detect())
-    except discovery.DetectionError as exc:
+    except DetectionError as exc:
         print(f"trayapp: {exc}", file=sys.stderr)
         print("Pass --format FORMAT if you know what the page speaks.", file=sys.stderr)
         return None

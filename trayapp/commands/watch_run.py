@@ -18,6 +18,7 @@ from typing import TextIO
 
 from trayapp import config, incident_log, paths, profile_lock, summary
 from trayapp.engine import SourceStatus
+from trayapp.errors import ConfigError
 from trayapp.model import Event
 from trayapp.monitor import Monitor
 from trayapp.text import clean
@@ -26,7 +27,7 @@ from trayapp.text import clean
 def run_engine(args: argparse.Namespace) -> int:
     try:
         cfg = config.load(paths.config_file())
-    except config.ConfigError as exc:
+    except ConfigError as exc:
         print(f"trayapp: {exc}", file=sys.stderr)
         return 1
     if not cfg.watches:

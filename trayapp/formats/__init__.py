@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
-from trayapp.errors import UnknownFormat
-from trayapp.formats.common import FormatError
+from trayapp.errors import FormatError, UnknownFormat
 from trayapp.model import Reading
 
 FORMAT_NAMES: tuple[str, ...] = (

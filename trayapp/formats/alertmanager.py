@@ -14,16 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
-from trayapp.formats.common import (
-    FormatError,
-    expect,
-    load_json,
-    parse_time,
-    rollup,
-    shorten,
-    text,
-)
+from trayapp.formats.common import expect, load_json, parse_time, rollup, shorten, text
 from trayapp.model import Incident, Reading, Severity
 
 TITLE = "Prometheus Alertmanager"

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
-    FormatError,
     as_list,
     expect,
     load_json,

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
-    FormatError,
     as_list,
     expect,
     load_json,

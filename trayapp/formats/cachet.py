@@ -17,17 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
-from trayapp.formats.common import (
-    FormatError,
-    expect,
-    load_json,
-    lookup,
-    parse_time,
-    plain_text,
-    rollup,
-    text,
-)
+from trayapp.formats.common import expect, load_json, lookup, parse_time, plain_text, rollup, text
 from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, Reading, Severity
 

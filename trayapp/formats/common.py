@@ -11,11 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
+from trayapp.errors import FormatError
 from trayapp.model import Component, Incident, Reading, Severity, worst
-
-
-class FormatError(ValueError):
-    """The payload is not what this format promises; the message is a one-line reason."""
 
 
 def load_json(body: bytes, *, encoding: str | None = None) -> Any:

@@ -13,17 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
-from trayapp.formats.common import (
-    FormatError,
-    as_list,
-    expect,
-    load_json,
-    lookup,
-    parse_time,
-    rollup,
-    text,
-)
+from trayapp.formats.common import as_list, expect, load_json, lookup, parse_time, rollup, text
 from trayapp.formats.statuspage import check_recognised
 from trayapp.model import Component, Incident, Reading, Severity
 

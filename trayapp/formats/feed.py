@@ -31,8 +31,9 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from xml.etree import ElementTree
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
-from trayapp.formats.common import FormatError, load_xml, parse_time, plain_text, rollup
+from trayapp.formats.common import load_xml, parse_time, plain_text, rollup
 from trayapp.model import Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "RSS / Atom incident feed"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
-    FormatError,
     as_list,
     expect,
     load_json,

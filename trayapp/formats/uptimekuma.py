@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
-    FormatError,
     as_list,
     expect,
     load_json,

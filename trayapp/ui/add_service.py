@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import catalog, catalog_search, config
-from trayapp.config import Config, ConfigError
+from trayapp.config import Config
+from trayapp.errors import ConfigError
 from trayapp.model import Watch
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_parts import (

@@ -32,6 +32,7 @@ from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from trayapp import __version__, memory, paths
+from trayapp.errors import IncidentLogError
 from trayapp.ui import single_instance
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import TOKENS_CHANGED, Claim, InstanceServer, server_name
@@ -479,7 +480,8 @@ class TrayApp(QObject):
             save_early_icon(icons.is_dark_panel(), screen.devicePixelRatio() if screen else 1.0)
 
     def _load_config(self) -> Config:
-        from trayapp.config import Config, ConfigError
+        from trayapp.config import Config
+        from trayapp.errors import ConfigError
 
         assert self.store is not None
         try:
@@ -497,7 +499,7 @@ class TrayApp(QObject):
 
         try:
             opened = incident_log.open(paths.database_file(ensure=True))
-        except (OSError, sqlite3.Error, incident_log.IncidentLogError) as exc:
+        except (OSError, sqlite3.Error, IncidentLogError) as exc:
             self.hub.set_notice(NOTICE_LOG, f"The incident log cannot be used ({exc}).")
             return None
         if opened.notice:
@@ -547,7 +549,7 @@ class TrayApp(QObject):
             self.reload_config()
 
     def reload_config(self) -> None:
-        from trayapp.config import ConfigError
+        from trayapp.errors import ConfigError
 
         if self.store is None:
             return

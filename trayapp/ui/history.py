@@ -49,11 +49,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp.incident_log import (
-    IncidentLog,
-    IncidentLogError,
-    LoggedEvent,
-)
+from trayapp.errors import IncidentLogError
+from trayapp.incident_log import IncidentLog, LoggedEvent
 from trayapp.model import Severity
 from trayapp.summary import PageLag
 from trayapp.ui.history_words import (

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import config
-from trayapp.config import Config, ConfigError
+from trayapp.config import Config
+from trayapp.errors import ConfigError
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_general import GeneralTab

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import config
-from trayapp.config import Config, ConfigError
+from trayapp.config import Config
+from trayapp.errors import ConfigError
 from trayapp.ui.settings_parts import MIN_SEVERITIES, SettingsTab, hint, problem_text
 
 

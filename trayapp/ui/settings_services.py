@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import config
-from trayapp.config import Config, ConfigError
+from trayapp.config import Config
+from trayapp.errors import ConfigError
 from trayapp.model import Watch
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.settings_parts import (

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import config, secrets
-from trayapp.config import Config, ConfigError
-from trayapp.errors import SecretStoreError
+from trayapp.config import Config
+from trayapp.errors import ConfigError, SecretStoreError
 from trayapp.ui.settings_parts import SettingsTab, hint, problem_text, token_entry_name
 
 
