@@ -40,6 +40,7 @@ import httpx
 
 from trayapp import fetch, formats, poll, probe, tracker, verdict
 from trayapp.backoff import backoff_delay
+from trayapp.errors import FetchError
 from trayapp.model import Event, Reading, Severity, Watch
 from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 from trayapp.verdict import sentence as verdict_sentence
@@ -457,7 +458,7 @@ class Engine:
                     max_bytes=self.settings.max_bytes,
                     deadline=self.settings.timeout,
                 )
-            except fetch.FetchError as exc:
+            except FetchError as exc:
                 failure = exc
             else:
                 failure = None
@@ -514,7 +515,7 @@ class Engine:
         """An unverified catalog entry's answer could not be read: detect its page once. None
         when detection found another way to read it (``src.watch`` now says which), else the
         reading as it was (``src.undetected`` says what detection found)."""
-        from trayapp.discovery import DetectionError
+        from trayapp.errors import DetectionError
 
         before = src.watch
         try:
@@ -536,7 +537,7 @@ class Engine:
 
     async def _detect(self, src: _Source) -> bool:
         """Find the format of an "auto" watch once; a failure reads unknown and backs off."""
-        from trayapp.discovery import DetectionError
+        from trayapp.errors import DetectionError
 
         now = datetime.now(UTC)
         url = src.watch.page_url or src.watch.url
@@ -555,7 +556,7 @@ class Engine:
         log.info("%s: detected %s at %s", src.watch.name, found.format, found.endpoint)
         return True
 
-    async def _failed(self, src: _Source, exc: fetch.FetchError, now: datetime) -> float:
+    async def _failed(self, src: _Source, exc: FetchError, now: datetime) -> float:
         src.failures += 1
         src.last_checked = now
         src.transport_failed = not exc.connected

@@ -57,13 +57,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from trayapp.backoff import backoff_delay
-from trayapp.errors import ConditionError
+from trayapp.errors import ConditionError, FetchError
 from trayapp.urls import plain_text_secret
 
 if TYPE_CHECKING:
     import httpx
 
-    from trayapp.fetch import FetchError
+    from trayapp.errors import FetchError
 
 log = logging.getLogger(__name__)
 
@@ -862,7 +862,7 @@ async def _send(
             max_bytes=max_bytes,
             deadline=spec.timeout,
         )
-    except fetch.FetchError as exc:
+    except FetchError as exc:
         return _fetch_failed(spec, exc, max_bytes)
     return classify(
         response.status,

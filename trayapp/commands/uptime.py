@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from trayapp import incident_log, paths
 from trayapp.commands.log import resolve_service
-from trayapp.errors import UnknownService
+from trayapp.errors import ConfigError, UnknownService
 from trayapp.summary import PageLag, span
 
 NAME = "uptime"
@@ -152,5 +152,5 @@ def _local_services() -> frozenset[str]:
 
     try:
         return config.load().local_services()
-    except (config.ConfigError, OSError):
+    except (ConfigError, OSError):
         return frozenset()
