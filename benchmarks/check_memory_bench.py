@@ -26,10 +26,10 @@ import time
 import zlib
 from typing import Any
 
-from trayapp import payloads
-from trayapp.model import Severity
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.core.model import Severity
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
 
 COMPONENTS = 110_000
 UNDER_CAP = 16_000  # components: the biggest such page that fits under the 5 MB cap

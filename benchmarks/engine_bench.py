@@ -42,12 +42,13 @@ from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
 from typing import Any
 
-from trayapp import fetch, payloads
-from trayapp.engine import Engine, EngineSettings, SourceStatus, StatusCallback
+from trayapp.core.model import Severity, Watch
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
+from trayapp.engine.scheduler import Engine, EngineSettings, SourceStatus, StatusCallback
 from trayapp.errors import FetchError
-from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.net import fetch
 
 SUMMARY = "/api/v2/summary.json"
 COMPONENTS = (
@@ -445,7 +446,7 @@ async def recovery(plan: Plan) -> dict[str, Any]:
     (to see the first good answer) plus confirmation (``CONFIRM - 1`` more runs, each one
     interval later: 60 s is also the public probe floor, so none comes sooner), plus
     ``ANSWER_ALLOWANCE`` for the answers' own time and timers firing late on a busy machine."""
-    from trayapp import probe
+    from trayapp.probes import spec as probe
 
     s = RECOVERY_SCALE if plan.scale >= 0.01 else RECOVERY_SCALE / 2.5
     count = plan.storm_sources

@@ -32,10 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from trayapp import incident_log
-from trayapp.model import Component, Event, Incident, Reading, Severity
-from trayapp.tracker import SourceState, TrackerConfig, step
-from trayapp.verdict import Acknowledgement
+from trayapp.core.model import Component, Event, Incident, Reading, Severity
+from trayapp.core.tracker import SourceState, TrackerConfig, step
+from trayapp.core.verdict import Acknowledgement
+from trayapp.store import incident_log
 
 SERVICES = 50
 DAYS = 365

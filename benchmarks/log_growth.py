@@ -21,10 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from trayapp import config, incident_log, log_retention
-from trayapp.engine import EngineSettings
-from trayapp.monitor import Monitor
-from trayapp.replay import ReplayServer, Reply, Request
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, Request
+from trayapp.engine.monitor import Monitor
+from trayapp.engine.scheduler import EngineSettings
+from trayapp.store import config, incident_log, log_retention
 
 COMPONENTS = 110_000
 

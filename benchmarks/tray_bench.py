@@ -861,8 +861,8 @@ def serve(gcp_kb: int, lifetime: float) -> int:
     URL, the configs (online, and offline: every page at a loopback port nothing listens on)
     and the page sizes first; then answer each line: "hits" with the hits so far, "outage"
     and "calm" by putting an outage on the outage service's page or taking it off ("ok")."""
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply, refused_url
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply, refused_url
 
     watchdog = threading.Timer(lifetime, os._exit, (3,))
     watchdog.daemon = True
@@ -900,7 +900,7 @@ def config_text(base_url: Callable[[str], str]) -> str:
     """One watch per default service of the catalog, in its format, with its parameters and
     interval, at a loopback URL (``base_url`` of the service id); no connectivity witness (it
     would reach the internet)."""
-    from trayapp import catalog
+    from trayapp.store import catalog
 
     lines = [
         "# trayapp tray benchmark: the catalog's default services, served from loopback",
@@ -927,9 +927,10 @@ def config_text(base_url: Callable[[str], str]) -> str:
 
 def default_pages(gcp_kb: int) -> tuple[dict[str, Any], dict[str, int]]:
     """The routes serving each default service's page in its format, and each page's size."""
-    from trayapp import catalog, payloads
-    from trayapp.model import Severity
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo import payloads
+    from trayapp.demo.replay_routes import Reply
+    from trayapp.store import catalog
 
     routes: dict[str, Any] = {}
     sizes: dict[str, int] = {}
@@ -956,8 +957,9 @@ OUTAGE_SERVICE = "GitHub"
 
 def outage_page() -> tuple[str, bytes]:
     """The outage service's path, and its page in a major outage with an incident open."""
-    from trayapp import catalog, payloads
-    from trayapp.model import Severity
+    from trayapp.core.model import Severity
+    from trayapp.demo import payloads
+    from trayapp.store import catalog
 
     entry = next(e for e in catalog.defaults() if e.name == OUTAGE_SERVICE)
     names = COMPONENTS[entry.id][""]
@@ -973,7 +975,7 @@ def outage_page() -> tuple[str, bytes]:
 
 def incidentio_summary(name: str, groups: Mapping[str, Sequence[str]], page: str) -> bytes:
     """An incident.io ``/proxy/<host>`` summary of a quiet page, in the recorded fixtures' shape."""
-    from trayapp.payloads import ident
+    from trayapp.demo.payloads import ident
 
     page_id = ident("page", name)
     components: list[dict[str, Any]] = []

@@ -10,8 +10,8 @@ import sys
 from datetime import UTC, datetime
 from itertools import count
 
-from trayapp import incident_log
-from trayapp.model import Component, Event, Incident, Reading, Severity
+from trayapp.core.model import Component, Event, Incident, Reading, Severity
+from trayapp.store import incident_log
 
 SEVERITIES = (Severity.OPERATIONAL, Severity.DEGRADED, Severity.MAJOR_OUTAGE, Severity.UNKNOWN)
 

@@ -1,7 +1,7 @@
 """Loopback imitations of the OpenAI, Anthropic and Gemini APIs, for probe tests.
 
-Each fake is a callable route for ``trayapp.replay.ReplayServer``: it checks the auth header the
-way the provider does (OpenAI ``Authorization: Bearer``, Anthropic ``x-api-key`` plus
+Each fake is a callable route for ``trayapp.demo.replay.ReplayServer``: it checks the auth
+header the way the provider does (OpenAI ``Authorization: Bearer``, Anthropic ``x-api-key`` plus
 ``anthropic-version``, Gemini ``x-goog-api-key``) and answers with the status codes, bodies and
 headers the providers document for each case. Bodies are written here from the documented
 shapes; ``mode`` switches the case a test wants. Also: an in-memory keyring for tokens.
@@ -20,7 +20,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-from trayapp.replay_routes import Reply, Request
+from trayapp.demo.replay_routes import Reply, Request
 
 Provider = Literal["openai", "anthropic", "gemini"]
 Mode = Literal[

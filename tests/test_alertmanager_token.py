@@ -14,9 +14,10 @@ import pytest
 
 from tests.provider_fakes import use_memory_keyring
 from tests.test_engine import fast, running, until
-from trayapp import cli, config, paths, secrets
-from trayapp.engine import Engine
-from trayapp.model import Severity, Watch
+from trayapp.cli import main as cli
+from trayapp.core.model import Severity, Watch
+from trayapp.engine.scheduler import Engine
+from trayapp.store import config, paths, secrets
 
 SECRET = "am-test-7f1c9e2b5d"
 ALERTS = [

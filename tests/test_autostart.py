@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import autostart
-from trayapp.commands import autostart as autostart_command
+from trayapp.cli import autostart as autostart_command
 from trayapp.errors import AutostartError
+from trayapp.store import autostart
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import statistics
 
-from trayapp.backoff import backoff_delay
+from trayapp.net.backoff import backoff_delay
 
 BASE, CAP = 120.0, 900.0  # the engine's default interval and backoff cap
 

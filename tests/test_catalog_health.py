@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support import REPO, SHARED_FIXTURES
-from trayapp import catalog, detect, endpoint_shapes, formats
-from trayapp.catalog import CatalogEntry
+from trayapp import formats
 from trayapp.errors import CatalogError
+from trayapp.formats import detect, endpoint_shapes
+from trayapp.store import catalog
+from trayapp.store.catalog import CatalogEntry
 
 TSV = SHARED_FIXTURES.parent / "catalog" / "services.tsv"
 needs_tsv = pytest.mark.skipif(not TSV.is_file(), reason="../shared/catalog not present")
@@ -165,7 +167,8 @@ import sys
 from pathlib import Path
 opened = []
 sys.addaudithook(lambda event, args: event == "open" and opened.append(str(args[0])))
-from trayapp import catalog, config
+from trayapp.store import catalog
+from trayapp.store import config
 config.default_config()
 path = Path({str(tmp_path / "config.toml")!r})
 fields = catalog.parse(Path({str(REPO / "resources" / "catalog-more.toml")!r}).read_text())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trayapp import catalog_search
-from trayapp.catalog import CatalogEntry
+from trayapp.store import catalog_search
+from trayapp.store.catalog import CatalogEntry
 
 
 def names(query: str, n: int = 3) -> list[str]:

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from tests.support import StaticServer
-from trayapp.commands.check import OFFLINE_HINT
-from trayapp.model import Severity
-from trayapp.payloads import IncidentSpec, statuspage_summary
+from trayapp.cli.check import OFFLINE_HINT
+from trayapp.core.model import Severity
+from trayapp.demo.payloads import IncidentSpec, statuspage_summary
 
 
 def trayapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -173,8 +173,8 @@ def test_check_runs_the_watchs_probes_and_prints_the_verdict_beside_the_page(
 ) -> None:
     """The seed story: FakeAI's page is green while its API answers 503. `check` runs the probe
     the config gives the watch and says so; `--no-probes` reads the page alone."""
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     green = statuspage_summary("FakeAI", {"API": Severity.OPERATIONAL})
     overloaded = '{"error": {"type": "overloaded_error", "message": "Overloaded"}}'
@@ -214,8 +214,8 @@ def test_an_unreachable_probe_asks_the_witness_and_is_theirs_while_the_network_w
 ) -> None:
     """A probe whose server refuses the connection, with a reference host that answers: the
     witness says the network works, so the failure is theirs (it once crashed `check` here)."""
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     green = statuspage_summary("FakeAI", {"API": Severity.OPERATIONAL})
     routes = {"/api/v2/summary.json": Reply(body=green), "/generate_204": Reply(204, "")}

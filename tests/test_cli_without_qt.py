@@ -22,7 +22,7 @@ class NoGui(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, NoGui())
-from trayapp.cli import main
+from trayapp.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import catalog, config
-from trayapp.config import ConfigStore
+from trayapp.core.model import Severity
 from trayapp.errors import ConfigError
-from trayapp.model import Severity
+from trayapp.store import catalog, config
+from trayapp.store.config import ConfigStore
 
 FULL = """\
 # my trayapp setup
@@ -109,7 +109,7 @@ def test_defaults_are_sensible() -> None:
         30,
     )
     assert polling.jitter == 0.2 and polling.confirm_worse == polling.confirm_better == 2
-    from trayapp import fetch
+    from trayapp.net import fetch
 
     assert polling.max_bytes == fetch.MAX_BYTES
     assert len(polling.reference_urls) >= 2

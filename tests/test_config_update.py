@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import catalog, config
+from trayapp.core.model import Severity
 from trayapp.errors import ConfigError
-from trayapp.model import Severity
+from trayapp.store import catalog, config
 
 TEXT = """\
 # mine

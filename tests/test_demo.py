@@ -14,11 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from trayapp import config, demo, poll
-from trayapp.engine import is_loopback
-from trayapp.fetch import Response
-from trayapp.model import Event, Severity, Watch
-from trayapp.monitor import Monitor
+from trayapp.core.model import Event, Severity, Watch
+from trayapp.demo import story as demo
+from trayapp.engine import poll
+from trayapp.engine.monitor import Monitor
+from trayapp.engine.scheduler import is_loopback
+from trayapp.net.fetch import Response
+from trayapp.store import config
 
 OK = Severity.OPERATIONAL
 
@@ -188,7 +190,7 @@ def test_outline_counts_real_time() -> None:
 
 
 def test_demo_command_refuses_a_bad_speed(capsys: pytest.CaptureFixture[str]) -> None:
-    from trayapp.commands import demo as command
+    from trayapp.cli import demo as command
 
     parser = argparse.ArgumentParser()
     command.add_arguments(parser)
@@ -254,7 +256,7 @@ def test_without_a_display_it_says_so_instead_of_aborting(
 def test_the_pages_scripted_lag_reads_to_the_second() -> None:
     """Gemini's API fails 13 s before its page admits it: 'admitted 13 s later', never 'at the
     same time' (the words rounded to the minute once)."""
-    from trayapp.summary import lag_words
+    from trayapp.core.summary import lag_words
 
     gemini = demo.scenes_of("gemini")
     down = next(s.at for s in gemini if s.api_down)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import detect, detection, sniff_html, sniff_json
-from trayapp.detect import known_host, sniff
-from trayapp.detection import Detection, default_endpoint
-from trayapp.sniff_html import sniff_page
+from trayapp.formats import detect, detection, sniff_html, sniff_json
+from trayapp.formats.detect import known_host, sniff
+from trayapp.formats.detection import Detection, default_endpoint
+from trayapp.formats.sniff_html import sniff_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import StaticServer
-from trayapp import detect
-from trayapp.detect import known_host, sniff_payload
+from trayapp.formats import detect
+from trayapp.formats.detect import known_host, sniff_payload
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from trayapp.cli import main
-from trayapp.detection import Detection
-from trayapp.discovery import PROBES, discover, probe_paths
+from trayapp.cli.main import main
+from trayapp.engine.discovery import PROBES, discover, probe_paths
 from trayapp.errors import DetectionError
-from trayapp.fetch import make_client
+from trayapp.formats.detection import Detection
+from trayapp.net.fetch import make_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

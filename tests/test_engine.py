@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import incident_log, payloads
-from trayapp.engine import Engine, EngineSettings, parse_retry_after
-from trayapp.model import Event, Severity, Watch
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, Request, in_turn, refused_url
-from trayapp.tracker import TrackerConfig
+from trayapp.core.model import Event, Severity, Watch
+from trayapp.core.tracker import TrackerConfig
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, Request, in_turn, refused_url
+from trayapp.engine.scheduler import Engine, EngineSettings, parse_retry_after
+from trayapp.store import incident_log
 
 SUMMARY = "/api/v2/summary.json"
 OK_BODY = payloads.statuspage_summary("Example", {"API": Severity.OPERATIONAL})
@@ -351,7 +352,7 @@ BAD_KEY = '{"error": {"message": "Incorrect API key", "type": "invalid_request_e
 def _openai_probe(server: ReplayServer, interval: float | None = None) -> dict[str, list[object]]:
     from dataclasses import replace
 
-    from trayapp import probe
+    from trayapp.probes import spec as probe
 
     spec = probe.preset("openai", server.url("/"))
     return {"Example": [replace(spec, interval=interval) if interval else spec]}
@@ -479,7 +480,7 @@ async def test_a_challenge_page_403_is_theirs_probing_goes_on_and_recovery_is_se
 async def test_503_then_401_after_an_outage_is_yours_not_back() -> None:
     """The API fails with 503, then answers 401 with OpenAI's key error: the outage is not over
     (no "back"), the service is "yours" (not green) and the user hears it once."""
-    from trayapp import notify_policy as policy
+    from trayapp.core import notify_policy as policy
 
     routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=503, body=OVERLOADED)}
     recorder = Recorder()
@@ -573,7 +574,7 @@ async def test_offline_a_service_that_answers_keeps_its_state_and_held_probes_wa
     re-checked at once, not 30 min later."""
     from dataclasses import replace
 
-    from trayapp import probe
+    from trayapp.probes import spec as probe
 
     with (
         ReplayServer({"/ping": Reply(reset=True)}) as reference,

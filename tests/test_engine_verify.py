@@ -6,11 +6,11 @@ runs the real engine against it.
 
 from __future__ import annotations
 
-from trayapp import payloads
-from trayapp.engine import Engine
-from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.core.model import Severity, Watch
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
+from trayapp.engine.scheduler import Engine
 
 from .test_engine import fast, running, until
 

@@ -8,7 +8,7 @@ from concurrent.futures import wait
 
 import pytest
 
-from trayapp.executor import ShortLivedExecutor
+from trayapp.engine.executor import ShortLivedExecutor
 from trayapp.memory import release, trim_heap
 
 NAME = "executor-test"

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import incident_log
+from trayapp.core.model import Component, Event, Incident, Reading, Severity
+from trayapp.core.verdict import Acknowledgement
 from trayapp.errors import IncidentLogError
-from trayapp.incident_log import (
+from trayapp.store import incident_log
+from trayapp.store.incident_log import (
     SCHEMA_VERSION,
     DayBar,
     IncidentLog,
@@ -23,8 +25,6 @@ from trayapp.incident_log import (
     to_json_rows,
     write_csv,
 )
-from trayapp.model import Component, Event, Incident, Reading, Severity
-from trayapp.verdict import Acknowledgement
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 OP, MAINT, DEG = Severity.OPERATIONAL, Severity.MAINTENANCE, Severity.DEGRADED
@@ -208,7 +208,7 @@ def test_garbage_is_moved_aside_and_a_new_log_started(
     garbage = b"this is not a database, just some text that got here somehow\n" * 64
     path.write_bytes(garbage)
     Path(f"{path}-wal").write_bytes(b"stale wal")
-    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+    with caplog.at_level(logging.WARNING, logger="trayapp.store.incident_log"):
         log = incident_log.open(path)
     with log:
         _assert_moved_aside(log, path, garbage, caplog)
@@ -231,7 +231,7 @@ def test_a_database_with_damaged_pages_is_moved_aside(
     for page in range(2, len(data) // page_size):  # scribble over every page but the header
         data[page * page_size : page * page_size + 64] = b"\xa5" * 64
     path.write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+    with caplog.at_level(logging.WARNING, logger="trayapp.store.incident_log"):
         log = incident_log.open(path)
     with log:
         _assert_moved_aside(log, path, bytes(data), caplog)
@@ -247,7 +247,7 @@ def test_someone_elses_database_is_moved_aside_not_written_into(
     conn.commit()
     conn.close()
     original = path.read_bytes()
-    with caplog.at_level(logging.WARNING, logger="trayapp.incident_log"):
+    with caplog.at_level(logging.WARNING, logger="trayapp.store.incident_log"):
         log = incident_log.open(path)
     with log:
         _assert_moved_aside(log, path, original, caplog)
@@ -666,7 +666,7 @@ def test_an_outage_still_going_at_a_restart_is_continued_not_counted_twice(
     tmp_path: Path,
 ) -> None:
     """The engine forgets its outage when it quits; after a restart its checks see it again."""
-    from trayapp.summary import PageLag
+    from trayapp.core.summary import PageLag
 
     path = tmp_path / "incidents.db"
     _run_with_an_open_outage(path)

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from trayapp import incident_log
+from trayapp.store import incident_log
 
 WRITER = Path(__file__).with_name("incident_log_writer.py")
 RUNS = 30

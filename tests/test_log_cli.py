@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import incident_log, tracker
-from trayapp.model import Component, Event, Reading, Severity
-from trayapp.verdict import Acknowledgement
+from trayapp.core import tracker
+from trayapp.core.model import Component, Event, Reading, Severity
+from trayapp.core.verdict import Acknowledgement
+from trayapp.store import incident_log
 
 OK, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 
-from trayapp.model import Event, EventKind, Incident, Severity
-from trayapp.notify_policy import (
+from trayapp.core.model import Event, EventKind, Incident, Severity
+from trayapp.core.notify_policy import (
     UNTIL_RECOVERED,
     NotifySettings,
     PolicyState,
@@ -23,7 +23,7 @@ from trayapp.notify_policy import (
     tell_when_back,
     unmute,
 )
-from trayapp.notify_wording import Context, Notification
+from trayapp.core.notify_wording import Context, Notification
 
 OK = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import __version__, autostart
+from trayapp import __version__
+from trayapp.store import autostart
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QGuiApplication exists
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from trayapp import paths
+from trayapp.store import paths
 
 
 def test_environment_redirects_config_and_data(trayapp_env: dict[str, str]) -> None:

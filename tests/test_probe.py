@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from tests.provider_fakes import GENERATE_PATH, LIST_PATH, PROVIDERS, ProviderFake
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, Request, refused_url
 from trayapp.errors import ConditionError
-from trayapp.fetch import make_client
-from trayapp.probe import (
+from trayapp.net.fetch import make_client
+from trayapp.probes.spec import (
     COSTS_TOKENS_FLOOR,
     PRESETS,
     PROBE_FLOOR,
@@ -38,8 +40,6 @@ from trayapp.probe import (
     scrub,
     with_witness,
 )
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, Request, refused_url
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 T0 = datetime(2025, 6, 2, 14, 2, tzinfo=UTC)

@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 
 from tests.provider_fakes import MemoryKeyring, ProviderFake, use_memory_keyring
-from trayapp import cli, config, incident_log, paths, secrets
-from trayapp.commands import probe as probe_command
+from trayapp.cli import main as cli
+from trayapp.cli import probe as probe_command
+from trayapp.core.model import Event, Severity
+from trayapp.core.verdict import decide, follow_acknowledgement
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, refused_url
 from trayapp.errors import SecretStoreError
-from trayapp.fetch import make_client
-from trayapp.model import Event, Severity
-from trayapp.probe import ProbeState, preset, probe_step, run_probe
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, refused_url
-from trayapp.verdict import decide, follow_acknowledgement
+from trayapp.net.fetch import make_client
+from trayapp.probes.spec import ProbeState, preset, probe_step, run_probe
+from trayapp.store import config, incident_log, paths, secrets
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 
@@ -36,7 +37,7 @@ def keyring_memory(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
 @pytest.fixture
 def command(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register ``probe`` the way the integrator will (cli.COMMANDS), for this test only."""
-    monkeypatch.setitem(cli.COMMANDS, "probe", ("trayapp.commands.probe", probe_command.HELP))
+    monkeypatch.setitem(cli.COMMANDS, "probe", ("trayapp.cli.probe", probe_command.HELP))
 
 
 @pytest.fixture

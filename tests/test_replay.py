@@ -15,18 +15,25 @@ import httpx
 import pytest
 
 from trayapp import formats
-from trayapp.errors import FetchError
-from trayapp.formats import ParseContext
-from trayapp.model import Reading, Severity
-from trayapp.payloads import (
+from trayapp.core.model import Reading, Severity
+from trayapp.demo.payloads import (
     OUTAGE_PHASES,
     OUTAGE_SEVERITIES,
     IncidentSpec,
     outage_timeline,
     statuspage_summary,
 )
-from trayapp.replay import ReplayServer, serve_forever
-from trayapp.replay_routes import Reply, Request, http_date, in_turn, merge_timelines, refused_url
+from trayapp.demo.replay import ReplayServer, serve_forever
+from trayapp.demo.replay_routes import (
+    Reply,
+    Request,
+    http_date,
+    in_turn,
+    merge_timelines,
+    refused_url,
+)
+from trayapp.errors import FetchError
+from trayapp.formats import ParseContext
 
 MB = 1024 * 1024
 
@@ -560,7 +567,7 @@ def test_statuspage_summary_indicator_override_and_bad_input() -> None:
     ids=["hang", "slow", "reset", "truncated", "huge", "huge-chunked", "loop", "file-scheme"],
 )
 def test_fetch_get_classifies_every_fault(reply: Reply, kind: str) -> None:
-    from trayapp import fetch
+    from trayapp.net import fetch
 
     async def attempt(url: str) -> FetchError:
         async with fetch.make_client(timeout=0.3, connect_timeout=0.3) as c:
@@ -575,7 +582,7 @@ def test_fetch_get_classifies_every_fault(reply: Reply, kind: str) -> None:
 
 
 def test_fetch_get_passes_statuses_and_refused_connections_through() -> None:
-    from trayapp import fetch
+    from trayapp.net import fetch
 
     async def attempt(server: ReplayServer) -> tuple[int, int, str]:
         async with fetch.make_client(timeout=1) as c:

@@ -20,9 +20,9 @@ from keyring.backends import fail, null
 from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from trayapp import secrets
-from trayapp.commands import secret as secret_command
+from trayapp.cli import secret as secret_command
 from trayapp.errors import SecretStoreError
+from trayapp.store import secrets
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 

@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from trayapp import verdict
-from trayapp.engine import SourceStatus
-from trayapp.model import Reading, Severity, Watch
-from trayapp.probe import ProbeState
-from trayapp.summary import (
+from trayapp.core import verdict
+from trayapp.core.model import Reading, Severity, Watch
+from trayapp.core.summary import (
     TOOLTIP_LIMIT,
     PageLag,
     TrayState,
@@ -30,7 +28,9 @@ from trayapp.summary import (
     tooltip,
     verdict_line,
 )
-from trayapp.tracker import SourceState, TrackerConfig, step
+from trayapp.core.tracker import SourceState, TrackerConfig, step
+from trayapp.engine.scheduler import SourceStatus
+from trayapp.probes.spec import ProbeState
 
 OP = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE
@@ -477,7 +477,7 @@ def test_acknowledgement_record_in_words() -> None:
 
 
 def test_each_probe_shows_its_evidence_age_and_next_check() -> None:
-    from trayapp.probe import ProbeResult, ProbeSpec
+    from trayapp.probes.spec import ProbeResult, ProbeSpec
 
     spec = ProbeSpec(name="list models", url="https://api.example/v1/models")
     failed = ProbeResult("theirs", 503, 80.0, "their API is overloaded (HTTP 503)", "overloaded")

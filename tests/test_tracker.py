@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trayapp.model import Component, Event, Incident, Reading, Severity
-from trayapp.tracker import SourceState, TrackerConfig, affected, step
+from trayapp.core.model import Component, Event, Incident, Reading, Severity
+from trayapp.core.tracker import SourceState, TrackerConfig, affected, step
 
 OP = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE
@@ -561,7 +561,7 @@ def test_going_unreadable_while_flapping_taints_the_stable_event() -> None:
 
 
 def test_resuming_writes_nothing_that_did_not_change() -> None:
-    from trayapp.tracker import resume
+    from trayapp.core.tracker import resume
 
     open_one = incident()
     state = resume(PART, T0 - 60 * MIN, (open_one,))
@@ -574,7 +574,7 @@ def test_resuming_writes_nothing_that_did_not_change() -> None:
 
 
 def test_a_change_while_closed_is_written_once_and_marked_seen_at_start() -> None:
-    from trayapp.tracker import SEEN_AT_START, resume
+    from trayapp.core.tracker import SEEN_AT_START, resume
 
     old, new = incident("old"), incident("new", title="Login fails")
     updated = replace(old, status="identified", latest_update="Found it.")
@@ -596,7 +596,7 @@ def test_a_change_while_closed_is_written_once_and_marked_seen_at_start() -> Non
 
 
 def test_resuming_an_unreadable_page_that_is_still_unreadable_writes_nothing() -> None:
-    from trayapp.tracker import resume
+    from trayapp.core.tracker import resume
 
     state = resume(UNK, T0 - 60 * MIN, ())
     state, events = run_steps(state, [UNK, UNK, UNK])

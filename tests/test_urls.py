@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trayapp.config import loads
+from trayapp.store.config import loads
 from trayapp.urls import is_local, needs_internet
 
 PUBLIC_REFERENCES = ("https://www.example.com/", "https://1.1.1.1/")

@@ -11,12 +11,21 @@ from typing import Any
 import pytest
 
 from tests.provider_fakes import ProviderFake
-from trayapp import incident_log, tracker
-from trayapp.fetch import any_answers, make_client
-from trayapp.model import Severity, Watch
-from trayapp.payloads import statuspage_summary
-from trayapp.poll import check_once
-from trayapp.probe import (
+from trayapp.core import tracker
+from trayapp.core.model import Severity, Watch
+from trayapp.core.verdict import (
+    Acknowledgement,
+    Verdict,
+    acknowledgement_lag,
+    decide,
+    follow_acknowledgement,
+)
+from trayapp.demo.payloads import statuspage_summary
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, refused_url
+from trayapp.engine.poll import check_once
+from trayapp.net.fetch import any_answers, make_client
+from trayapp.probes.spec import (
     ProbeResult,
     ProbeState,
     preset,
@@ -24,15 +33,7 @@ from trayapp.probe import (
     run_probe,
     with_witness,
 )
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, refused_url
-from trayapp.verdict import (
-    Acknowledgement,
-    Verdict,
-    acknowledgement_lag,
-    decide,
-    follow_acknowledgement,
-)
+from trayapp.store import incident_log
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 T0 = datetime(2025, 6, 2, 14, 2, tzinfo=UTC)

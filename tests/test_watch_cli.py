@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.support import StaticServer
-from trayapp import catalog
-from trayapp.commands import watch as watch_command
+from trayapp.cli import watch as watch_command
+from trayapp.store import catalog
 
 SUMMARY = {
     "page": {
@@ -371,7 +371,7 @@ def test_add_takes_the_best_unique_match_and_asks_when_there_is_none(
 def test_a_generated_entry_is_written_with_its_category_and_unverified(
     trayapp_env: dict[str, str],
 ) -> None:
-    from trayapp import config
+    from trayapp.store import config
 
     done = trayapp(trayapp_env, "add", "stripe")
     assert done.returncode == 0, done.stderr

@@ -20,10 +20,10 @@ import pytest
 
 from tests import test_watch_cli as watch_cli
 from tests.support import StaticServer
-from trayapp import config, incident_log
-from trayapp import monitor as monitor_module
-from trayapp.engine import EngineSettings
-from trayapp.monitor import Monitor
+from trayapp.engine import monitor as monitor_module
+from trayapp.engine.monitor import Monitor
+from trayapp.engine.scheduler import EngineSettings
+from trayapp.store import config, incident_log
 
 SUMMARY = {  # the Lab page of test_watch_cli, in partial outage
     **watch_cli.SUMMARY,

@@ -4,7 +4,7 @@
 
 Re-runnable: the same TSV gives the same file, byte for byte. Rules (issue #12):
 - only rows in a format trayapp reads, whose endpoint has that format's shape
-  (trayapp/endpoint_shapes.py); a row without an endpoint URL gets the one its page implies;
+  (trayapp/formats/endpoint_shapes.py); a row without an endpoint URL gets the one its page implies;
 - the hand-checked entries of resources/catalog.toml win: a row polling what one of them polls
   is dropped;
 - rows are de-duplicated by endpoint and filter; for a page with a JSON API, its feed is dropped;
@@ -26,8 +26,10 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trayapp import catalog, detect, detection, endpoint_shapes, formats  # noqa: E402
+from trayapp import formats  # noqa: E402
 from trayapp.errors import UnknownFormat  # noqa: E402
+from trayapp.formats import detect, detection, endpoint_shapes  # noqa: E402
+from trayapp.store import catalog  # noqa: E402
 
 DEFAULT_TSV = ROOT.parent / "shared" / "catalog" / "services.tsv"
 DEFAULT_OUT = ROOT / "resources" / "catalog-more.toml"

@@ -79,10 +79,10 @@ def main() -> int:
 
     # from source as pip installs it, with bytecode: not the compiler's time at every launch
     compileall.compile_dir(Path(__file__).resolve().parents[2] / "trayapp", quiet=1)
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     body = statuspage_summary("Loopback", {"API": Severity.OPERATIONAL})
     with (

@@ -25,7 +25,7 @@ from typing import Self
 
 import httpx
 
-from trayapp.engine import Engine
+from trayapp.engine.scheduler import Engine
 
 HOST = "127.0.0.1"
 GUARD = 60.0  # seconds a test waits before calling an attack a hang (far above any deadline)

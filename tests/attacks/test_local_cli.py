@@ -19,10 +19,10 @@ from tests.attacks.local_support import (
     start,
     write_config,
 )
-from trayapp import payloads
-from trayapp.model import Severity
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.core.model import Severity
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
 
 SUMMARY = "/api/v2/summary.json"
 PAGE = payloads.statuspage_summary(

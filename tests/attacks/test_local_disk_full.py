@@ -22,10 +22,11 @@ from tests.attacks.local_support import (
     tiny_filesystem,
     write_config,
 )
-from trayapp import incident_log, payloads
-from trayapp.model import Severity
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.core.model import Severity
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
+from trayapp.store import incident_log
 
 SUMMARY = "/api/v2/summary.json"
 CALM = payloads.statuspage_summary("Lab", {"API": Severity.OPERATIONAL})

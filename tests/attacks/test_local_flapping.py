@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from trayapp import payloads
-from trayapp.engine import Engine, EngineSettings
-from trayapp.model import Event, Reading, Severity, Watch
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, in_turn
-from trayapp.tracker import SourceState, TrackerConfig, step
+from trayapp.core.model import Event, Reading, Severity, Watch
+from trayapp.core.tracker import SourceState, TrackerConfig, step
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, in_turn
+from trayapp.engine.scheduler import Engine, EngineSettings
 
 OP, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -12,12 +12,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from trayapp import config, incident_log, log_retention, payloads
-from trayapp.engine import EngineSettings
-from trayapp.model import Component, Event, EventKind, Incident, Reading, Severity
-from trayapp.monitor import Monitor
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply
+from trayapp.core.model import Component, Event, EventKind, Incident, Reading, Severity
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply
+from trayapp.engine.monitor import Monitor
+from trayapp.engine.scheduler import EngineSettings
+from trayapp.store import config, incident_log, log_retention
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HUGE = 110_000

@@ -11,12 +11,12 @@ import pytest
 
 from tests.attacks.hostile_servers import run_cli
 from tests.attacks.local_support import LOOPBACK_WATCH, one_line_error, write_config
-from trayapp import payloads
-from trayapp.engine import Engine, EngineSettings, bounded
-from trayapp.model import Severity, Watch
-from trayapp.replay import ReplayServer
-from trayapp.replay_routes import Reply, in_turn
-from trayapp.tracker import TrackerConfig
+from trayapp.core.model import Severity, Watch
+from trayapp.core.tracker import TrackerConfig
+from trayapp.demo import payloads
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, in_turn
+from trayapp.engine.scheduler import Engine, EngineSettings, bounded
 
 LOOPBACK = LOOPBACK_WATCH.format(url="http://127.0.0.1:9/api/v2/summary.json")
 NAN = float("nan")

@@ -15,10 +15,11 @@ import zlib
 import pytest
 
 from tests.attacks.hostile_servers import GUARD, Act, HostileServer, gzip_bomb, loopback_only_client
-from trayapp import fetch, payloads
+from trayapp.core.model import Severity, Watch
+from trayapp.demo import payloads
+from trayapp.engine.poll import check_once
 from trayapp.errors import FetchError
-from trayapp.model import Severity, Watch
-from trayapp.poll import check_once
+from trayapp.net import fetch
 
 CAP = 1024 * 1024
 

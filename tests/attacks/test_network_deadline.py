@@ -21,12 +21,13 @@ from tests.attacks.hostile_servers import (
     running,
     wait_until,
 )
-from trayapp import fetch, payloads
-from trayapp.engine import Engine, EngineSettings
+from trayapp.core.model import Severity, Watch
+from trayapp.core.tracker import TrackerConfig
+from trayapp.demo import payloads
+from trayapp.engine.scheduler import Engine, EngineSettings
 from trayapp.errors import FetchError
-from trayapp.model import Severity, Watch
-from trayapp.probe import ProbeSpec, run_probe
-from trayapp.tracker import TrackerConfig
+from trayapp.net import fetch
+from trayapp.probes.spec import ProbeSpec, run_probe
 
 OK_BODY = payloads.statuspage_summary("Lab", {"API": Severity.OPERATIONAL})
 

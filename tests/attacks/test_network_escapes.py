@@ -12,9 +12,10 @@ import re
 from pathlib import Path
 
 from tests.attacks.hostile_servers import Act, HostileServer, run_cli
-from trayapp import formats, payloads
-from trayapp.model import Event, Severity
-from trayapp.payloads import IncidentSpec
+from trayapp import formats
+from trayapp.core.model import Event, Severity
+from trayapp.demo import payloads
+from trayapp.demo.payloads import IncidentSpec
 
 EVIL_TITLE = "\x1b]0;pwned\x07Database down\x1b[2J\x1b[H\r  ✓ operational\x9b31m\u202e"
 EVIL_COMPONENT = "API\x1b[8m hidden\x1b[0m"

@@ -14,11 +14,12 @@ import asyncio
 import pytest
 
 from tests.attacks.hostile_servers import GUARD, Act, HostileServer, loopback_only_client, redirect
-from trayapp import fetch, payloads
+from trayapp.core.model import Severity, Watch
+from trayapp.demo import payloads
+from trayapp.engine.poll import check_once
 from trayapp.errors import FetchError
-from trayapp.model import Severity, Watch
-from trayapp.poll import check_once
-from trayapp.probe import ProbeSpec, run_probe
+from trayapp.net import fetch
+from trayapp.probes.spec import ProbeSpec, run_probe
 
 TARGETS = [
     "http://169.254.169.254/latest/meta-data/",

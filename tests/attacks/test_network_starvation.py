@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 
 from tests.attacks.hostile_servers import GUARD, Act, HostileServer, drip, running
-from trayapp import payloads
-from trayapp.engine import Engine, EngineSettings
-from trayapp.model import Severity, Watch
-from trayapp.tracker import TrackerConfig
+from trayapp.core.model import Severity, Watch
+from trayapp.core.tracker import TrackerConfig
+from trayapp.demo import payloads
+from trayapp.engine.scheduler import Engine, EngineSettings
 
 HEALTHY_POLLS = 5  # polls of the healthy source the attack must not prevent
 OK = Act(

@@ -21,9 +21,9 @@ from tests.attacks.hostile_servers import (
     loopback_only_client,
     run_cli,
 )
-from trayapp import config
 from trayapp.errors import ConfigError
-from trayapp.probe import ProbeSpec, preset, run_probe
+from trayapp.probes.spec import ProbeSpec, preset, run_probe
+from trayapp.store import config
 
 TOKEN = "sk-attack-0123456789abcdef0123456789abcdef"
 REMOTE = "http://api.gateway.invalid"

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from tests.attacks.hostile_servers import Act, HostileServer, json_act, run_cli
-from trayapp import payloads
-from trayapp.model import Severity
+from trayapp.core.model import Severity
+from trayapp.demo import payloads
 
 MAJOR = payloads.statuspage_summary("Lab", {"API": Severity.MAJOR_OUTAGE})
 ROUTES = {

@@ -56,10 +56,10 @@ def test_the_idle_tray_defers_what_it_does_not_use(
     tmp_path: Path,
     apps: list[App],  # noqa: F811 - the fixture
 ) -> None:
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     tag = uuid.uuid4().hex[:5]
     names = [f"Idle {tag}", f"Calm {tag}"]
@@ -76,7 +76,9 @@ def test_the_idle_tray_defers_what_it_does_not_use(
         app.wait_state(lambda s: all_operational(s, 2), 20, "every service checked, all fine")
 
         loaded = modules(app)
-        assert "trayapp.engine" in loaded and "httpx" in loaded  # the answer is the real list
+        assert (
+            "trayapp.engine.scheduler" in loaded and "httpx" in loaded
+        )  # the answer is the real list
         assert [m for m in DEFERRED if imported(loaded, m)] == []
         wait_until(lambda: len(threads(app)) <= IDLE_THREADS, 60, 0.2, "threads to settle")
         assert not [t for t in threads(app) if t.startswith("QThreadWorker")]

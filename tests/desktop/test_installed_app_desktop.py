@@ -158,10 +158,10 @@ def ask(data_dir: Path, command: str) -> str | None:
 @pytest.fixture
 def replay() -> Iterator[str]:
     """A loopback Statuspage for one service, "Loopback": its API is operational."""
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     body = statuspage_summary("Loopback", {"API": Severity.OPERATIONAL, "Web": "operational"})
     with ReplayServer({"/loopback/api/v2/summary.json": Reply(body=body)}) as server:

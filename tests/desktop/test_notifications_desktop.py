@@ -35,15 +35,15 @@ from tests.desktop.support import (
     in_desktop,
     wait_until,
 )
-from trayapp.model import Event, Incident, Severity
-from trayapp.notify_policy import (
+from trayapp.core.model import Event, Incident, Severity
+from trayapp.core.notify_policy import (
     NotifySettings,
     PolicyState,
     decide,
     flush,
     next_deadline,
 )
-from trayapp.notify_wording import Context, Notification
+from trayapp.core.notify_wording import Context, Notification
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -221,7 +221,7 @@ def test_grouped_changes_make_exactly_one_notify_call(loop: asyncio.AbstractEven
 
 
 def test_muted_service_sends_nothing(loop: asyncio.AbstractEventLoop) -> None:
-    from trayapp.notify_policy import UNTIL_RECOVERED, mute
+    from trayapp.core.notify_policy import UNTIL_RECOVERED, mute
 
     muted, loud = unique("Muted"), unique("Loud")
     state = mute(PolicyState(), muted, UNTIL_RECOVERED)
@@ -242,9 +242,9 @@ import asyncio, json, subprocess, sys, time
 from datetime import UTC, datetime, timedelta
 import qasync
 from PySide6.QtWidgets import QApplication
-from trayapp.model import Event, Severity
-from trayapp.notify_policy import UNTIL_RECOVERED, NotifySettings, next_deadline
-from trayapp.notify_wording import Context
+from trayapp.core.model import Event, Severity
+from trayapp.core.notify_policy import UNTIL_RECOVERED, NotifySettings, next_deadline
+from trayapp.core.notify_wording import Context
 from trayapp.ui.notify import DesktopNotifierBackend, NotificationCenter
 
 names, muted, window = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])

@@ -24,10 +24,10 @@ import pytest
 
 from tests.desktop.support import in_desktop
 from tests.support import StaticServer
-from trayapp import config, incident_log, paths, secrets
-from trayapp.model import Severity
-from trayapp.monitor import Monitor
-from trayapp.payloads import statuspage_summary
+from trayapp.core.model import Severity
+from trayapp.demo.payloads import statuspage_summary
+from trayapp.engine.monitor import Monitor
+from trayapp.store import config, incident_log, paths, secrets
 
 pytestmark = in_desktop
 

@@ -143,12 +143,12 @@ def apps() -> Iterator[list[App]]:
 
 
 def demo_args(*extra: str) -> list[str]:
-    from trayapp import cli
+    from trayapp.cli import main as cli
 
     if "demo" in cli.COMMANDS:
         return ["-m", "trayapp", "demo", *extra]
     code = (
-        "import argparse, sys\nfrom trayapp.commands import demo\n"
+        "import argparse, sys\nfrom trayapp.cli import demo\n"
         "p = argparse.ArgumentParser(); demo.add_arguments(p)\n"
         "sys.exit(demo.run(p.parse_args(sys.argv[1:])))"
     )
@@ -182,7 +182,7 @@ def loopback_config(base_url: str, names: list[str], group_window: float = 3.0) 
 
 
 def slug(name: str) -> str:
-    from trayapp.payloads import slug as make_slug
+    from trayapp.demo.payloads import slug as make_slug
 
     return make_slug(name)
 
@@ -639,10 +639,10 @@ def all_operational(state: dict[str, Any], count: int) -> bool:
 def test_changes_together_make_one_notification_and_sigterm_quits_cleanly(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     tag = uuid.uuid4().hex[:5]
     names = [f"Alpha {tag}", f"Beta {tag}", f"Gamma {tag}"]
@@ -682,8 +682,8 @@ def test_changes_together_make_one_notification_and_sigterm_quits_cleanly(
 def test_second_launch_hands_over_and_other_profiles_run_beside(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     with ReplayServer({"/x/api/v2/summary.json": Reply(body=b"{}")}) as server:
         for root in (tmp_path / "one", tmp_path / "two"):
@@ -714,8 +714,8 @@ def test_second_launch_hands_over_and_other_profiles_run_beside(
 @pytest.mark.skipif(TRAY_MODE not in ("sni", "both"), reason="needs an SNI tray host")
 def test_two_launches_at_once_leave_one_tray(qapp: Any, tmp_path: Path, apps: list[App]) -> None:
     """A double-click on a launcher: both start before either listens; one must leave."""
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Twice"]))
@@ -738,8 +738,8 @@ def test_two_launches_at_once_leave_one_tray(qapp: Any, tmp_path: Path, apps: li
 def test_history_and_settings_open_from_the_menu(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Windowed"]))
@@ -764,10 +764,10 @@ def test_a_later_start_shows_its_menu_in_the_tray_host(
     looks the menu up when that icon registers, and must still draw the tray's menu."""
     from PySide6.QtGui import QGuiApplication
 
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     name = f"Later {uuid.uuid4().hex[:5]}"
     body = statuspage_summary(name, {"API": Severity.MAJOR_OUTAGE})
@@ -823,9 +823,10 @@ def test_underscores_and_ampersands_reach_the_tray_host_as_written(
     qapp: Any, tmp_path: Path, apps: list[App]
 ) -> None:
     """The labels the tray host reads over D-Bus draw names with '_' and '&' as written."""
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer, Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     name = f"Fake_AI & Co {uuid.uuid4().hex[:5]}"
     body = statuspage_summary(name, {"api_gateway & cdn": Severity.MAJOR_OUTAGE})
@@ -881,10 +882,10 @@ def test_seed_story_outage_then_back_within_one_problem_interval(
     outage notification, the submenu shows the probe's evidence (screenshot), and once the API
     answers again "is back" reaches dunst within one problem interval (plus the group window
     and delivery) of the recovery, from the first good answer."""
-    from trayapp.model import Severity
-    from trayapp.payloads import statuspage_summary
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.core.model import Severity
+    from trayapp.demo.payloads import statuspage_summary
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     name = f"FakeAI {uuid.uuid4().hex[:5]}"
     overloaded = '{"error": {"type": "server_error", "code": "server_is_overloaded"}}'
@@ -1006,8 +1007,8 @@ def test_without_a_tray_the_window_shows_and_the_icon_comes_later(tmp_path: Path
 
 @pytest.mark.skipif(TRAY_MODE != "none", reason="runs in a session without a tray")
 def test_no_tray_inner(qapp: Any, tmp_path: Path, apps: list[App]) -> None:
-    from trayapp.replay import ReplayServer
-    from trayapp.replay_routes import Reply
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
 
     with ReplayServer({"/x": Reply(body=b"{}")}) as server:
         write_config(tmp_path, loopback_config(server.base_url, ["Lonely"]))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, apple
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "apple"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from trayapp import fetch, formats
+from trayapp import formats
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.formats import ParseContext, aws
-from trayapp.model import Incident, Reading, Severity
+from trayapp.net import fetch
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "aws"
 UTF16 = "application/json;charset=utf-16"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, azure, feed
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "azure"
 

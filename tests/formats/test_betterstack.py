@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, betterstack
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "betterstack"
 S = Severity

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.formats import ParseContext, gcp
-from trayapp.model import Incident, Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gcp"
 CLOUD = "https://status.cloud.google.com/incidents.json"

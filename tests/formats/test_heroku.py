@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.formats import ParseContext, heroku
-from trayapp.model import Incident, Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "heroku"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, incidentio
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "incidentio"
 PROXY_URL = "https://status.example-ai.test/proxy/status.example-ai.test"

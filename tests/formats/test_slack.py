@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.formats import ParseContext, slack
-from trayapp.model import Incident, Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 

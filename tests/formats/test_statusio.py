@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, statusio
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "statusio"
 API_URL = "https://api.status.io/1.0/status/64a1f0c2e4b0a1000a000000"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from trayapp import formats
+from trayapp.core.model import Reading, Severity
 from trayapp.formats import ParseContext, statuspage
-from trayapp.model import Reading, Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "statuspage"
 PAGE = {"id": "p1", "name": "Acme", "url": "https://status.acme.test", "time_zone": "Etc/UTC"}

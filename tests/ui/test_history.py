@@ -22,16 +22,17 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QHelpEvent, QImage
 from PySide6.QtWidgets import QToolTip
 
-from trayapp import incident_log, tracker
-from trayapp.incident_log import DayBar, IncidentLog
-from trayapp.model import Component, Event, Incident, Reading, Severity
-from trayapp.summary import TrayState
+from trayapp.core import tracker
+from trayapp.core.model import Component, Event, Incident, Reading, Severity
+from trayapp.core.summary import TrayState
+from trayapp.core.verdict import Acknowledgement
+from trayapp.store import incident_log
+from trayapp.store.incident_log import DayBar, IncidentLog
 from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow
 from trayapp.ui.history_words import figures_text, local_zone, uptime_figures
 from trayapp.ui.hub import Hub
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NO_DATA, bar_rects, percent_text, tooltip_text
-from trayapp.verdict import Acknowledgement
 
 OK, MAINT = Severity.OPERATIONAL, Severity.MAINTENANCE
 DEG, PART, MAJOR = Severity.DEGRADED, Severity.PARTIAL_OUTAGE, Severity.MAJOR_OUTAGE

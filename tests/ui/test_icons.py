@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette
 
-from trayapp.summary import TrayState
+from trayapp.core.summary import TrayState
 from trayapp.ui import icons
 
 STRIP = Path("/tmp/trayapp-icons.png")

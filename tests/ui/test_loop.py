@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QGuiApplicat
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from trayapp.executor import ShortLivedExecutor
+from trayapp.engine.executor import ShortLivedExecutor
 from trayapp.ui.loop import QuietEventLoop
 
 

@@ -22,9 +22,9 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 from PySide6.QtCore import Qt
 
 from tests.support import StaticServer
-from trayapp import catalog, config
-from trayapp.model import Component, Reading, Severity, Watch
-from trayapp.payloads import IncidentSpec, statuspage_summary
+from trayapp.core.model import Component, Reading, Severity, Watch
+from trayapp.demo.payloads import IncidentSpec, statuspage_summary
+from trayapp.store import catalog, config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.hub import Hub
 from trayapp.ui.settings import SettingsWindow
@@ -453,7 +453,7 @@ def test_start_at_login_toggles_the_xdg_entry(
 def test_the_demo_profile_cannot_be_started_at_login(
     window: SettingsWindow, config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trayapp import demo
+    from trayapp.demo import story as demo
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     config_path.write_text(demo.config_text("http://127.0.0.1:4567", speed=1))

@@ -24,12 +24,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from trayapp import summary
-from trayapp.config import Config, NotificationSettings
-from trayapp.engine import SourceStatus
-from trayapp.model import Component, Incident, Reading, Severity, Watch
-from trayapp.summary import TrayState
-from trayapp.tracker import SourceState
+from trayapp.core import summary
+from trayapp.core.model import Component, Incident, Reading, Severity, Watch
+from trayapp.core.summary import TrayState
+from trayapp.core.tracker import SourceState
+from trayapp.engine.scheduler import SourceStatus
+from trayapp.store.config import Config, NotificationSettings
 from trayapp.ui import app as app_module
 from trayapp.ui import icons, tray
 from trayapp.ui.hub import NOTICE_TRAY, Hub
@@ -316,7 +316,7 @@ def test_paused_and_starting_states(hub: Hub) -> None:
 
 
 def test_offline_is_one_state_for_everything(hub: Hub) -> None:
-    from trayapp.model import Event
+    from trayapp.core.model import Event
 
     hub.publish_event(Event(NOW, "", "offline", Severity.UNKNOWN))
     assert hub.offline
@@ -331,7 +331,7 @@ def test_offline_a_service_that_still_answers_keeps_its_problem(hub: Hub) -> Non
     read before the offline spell (OpenAI's outage) does not."""
     from dataclasses import replace
 
-    from trayapp.model import Event
+    from trayapp.core.model import Event
 
     began = NOW - timedelta(seconds=90)  # the fixture's services were read 2 min ago
     hub.publish_event(Event(began, "", "offline", Severity.UNKNOWN))
@@ -499,9 +499,9 @@ def test_the_status_window_shows_both_uptimes_from_the_log(
     hub: Hub, qtbot: Any, tmp_path: Path
 ) -> None:
     """Claude's page stayed green while its checks saw 6 h of the last 24 down."""
-    from trayapp import incident_log
-    from trayapp.model import Event
-    from trayapp.verdict import Acknowledgement
+    from trayapp.core.model import Event
+    from trayapp.core.verdict import Acknowledgement
+    from trayapp.store import incident_log
 
     day = timedelta(hours=24)
     with incident_log.open(tmp_path / "incidents.sqlite3") as log:
@@ -631,7 +631,7 @@ import sys
 import keyring
 from tests.test_secrets import MemoryKeyring
 keyring.set_keyring(MemoryKeyring())
-from trayapp.cli import main
+from trayapp.cli.main import main
 sys.exit(main(["secret", sys.argv[1], "openai-key"]) or main(["secret", "delete", "openai-key"]))
 """
 
@@ -803,7 +803,8 @@ def probed(w: Watch, last: Any, health_down: bool = True, held: bool = False) ->
     """``w`` with a green page and one probe whose last result is ``last``."""
     from dataclasses import replace
 
-    from trayapp import probe, verdict
+    from trayapp.core import verdict
+    from trayapp.probes import spec as probe
 
     spec = probe.ProbeSpec(name="list models", url="http://127.0.0.1:9/v1/models")
     state = probe.ProbeState(
@@ -825,7 +826,7 @@ def probed(w: Watch, last: Any, health_down: bool = True, held: bool = False) ->
 def test_a_probe_only_outage_shows_its_evidence_in_the_submenu_and_window(
     hub: Hub, qtbot: Any
 ) -> None:
-    from trayapp.probe import ProbeResult
+    from trayapp.probes.spec import ProbeResult
 
     failed = ProbeResult("theirs", 503, 80.0, "their server failed (HTTP 503)", "server")
     hub.publish_status(probed(OPENAI, failed))
@@ -846,7 +847,7 @@ def test_a_probe_only_outage_shows_its_evidence_in_the_submenu_and_window(
 
 
 def test_a_rejected_key_has_its_own_glyph_not_green(hub: Hub) -> None:
-    from trayapp.probe import ProbeResult
+    from trayapp.probes.spec import ProbeResult
 
     rejected = ProbeResult("yours", 401, 9.0, "your key was rejected (HTTP 401)", "auth")
     hub.publish_status(status(OPENAI, Severity.OPERATIONAL))

@@ -16,7 +16,7 @@ from dataclasses import Field, dataclass, field, fields
 from datetime import time
 from typing import Any, Literal
 
-from trayapp.model import Severity
+from trayapp.core.model import Severity
 from trayapp.urls import PUBLIC_FLOOR
 
 Kind = Literal["number", "interval", "integer", "boolean", "urls", "quiet_hours", "severity"]

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
+from trayapp.core.model import Reading
 from trayapp.errors import FormatError, UnknownFormat
-from trayapp.model import Reading
 
 FORMAT_NAMES: tuple[str, ...] = (
     "statuspage",

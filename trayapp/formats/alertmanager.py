@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import expect, load_json, parse_time, rollup, shorten, text
-from trayapp.model import Incident, Reading, Severity
 
 TITLE = "Prometheus Alertmanager"
 DEFAULT_PATH = "/api/v2/alerts"

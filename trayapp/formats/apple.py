@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -26,7 +27,6 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
-from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Apple System Status"
 DEFAULT_PATH = "/support/systemstatus/data/system_status_en_US.js"

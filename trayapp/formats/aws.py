@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import expect, load_json, parse_time, plain_text, rollup, shorten, text
-from trayapp.model import Incident, Reading, Severity, worst
 
 TITLE = "AWS Health Dashboard"
 DEFAULT_PATH = "/public/currentevents"

@@ -7,10 +7,10 @@ unstated impact: ``degraded``. An empty channel is an explicit all-clear.
 
 from __future__ import annotations
 
+from trayapp.core.model import Incident, Reading, Severity
 from trayapp.formats import ParseContext
 from trayapp.formats.common import plain_text, rollup
 from trayapp.formats.feed import Entry, load_feed
-from trayapp.model import Incident, Reading, Severity
 
 TITLE = "Azure status feed"
 DEFAULT_PATH = "/en-us/status/feed/"

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -28,7 +29,6 @@ from trayapp.formats.common import (
     text,
 )
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Better Stack"
 DEFAULT_PATH = "/index.json"

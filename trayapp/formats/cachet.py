@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import expect, load_json, lookup, parse_time, plain_text, rollup, text
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Incident, Reading, Severity
 
 TITLE = "Cachet"
 DEFAULT_PATH = "/api/v1/components"

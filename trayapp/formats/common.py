@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
+from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.model import Component, Incident, Reading, Severity, worst
 
 
 def load_json(body: bytes, *, encoding: str | None = None) -> Any:

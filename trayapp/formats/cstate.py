@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import as_list, expect, load_json, lookup, parse_time, rollup, text
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Incident, Reading, Severity
 
 TITLE = "cState"
 DEFAULT_PATH = "/index.json"

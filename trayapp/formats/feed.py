@@ -31,10 +31,10 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from xml.etree import ElementTree
 
+from trayapp.core.model import Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import load_xml, parse_time, plain_text, rollup
-from trayapp.model import Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "RSS / Atom incident feed"
 DEFAULT_PATH = "/history.rss"

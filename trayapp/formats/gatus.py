@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trayapp.core.model import Component, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import as_list, expect, load_json, rollup, text
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Reading, Severity
 
 TITLE = "Gatus"
 DEFAULT_PATH = "/api/v1/endpoints/statuses"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
     expect,
@@ -27,7 +28,6 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
-from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Google Cloud / Workspace status"
 DEFAULT_PATH = "/incidents.json"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -25,7 +26,6 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Heroku status"
 DEFAULT_PATH = "/api/v4/current-status"

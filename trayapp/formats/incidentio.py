@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -27,7 +28,6 @@ from trayapp.formats.common import (
     text,
 )
 from trayapp.formats.statuspage import IMPACT, check_recognised, is_open, read_payload
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "incident.io"
 DEFAULT_PATH = "/proxy/{host}"

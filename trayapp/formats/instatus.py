@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -28,7 +29,6 @@ from trayapp.formats.common import (
     text,
 )
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Instatus"
 DEFAULT_PATH = "/summary.json"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -25,7 +26,6 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
-from trayapp.model import Component, Incident, Reading, Severity, worst
 
 TITLE = "Salesforce Trust"
 DEFAULT_PATH = "/v1/instances/status/preview"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
     as_list,
@@ -23,7 +24,6 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "Slack status"
 DEFAULT_PATH = "/api/v2.0.0/current"

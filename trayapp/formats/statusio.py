@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -29,7 +30,6 @@ from trayapp.formats.common import (
     text,
 )
 from trayapp.formats.statuspage import check_recognised
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity, worst
 
 TITLE = "status.io"
 DEFAULT_PATH = ""  # the API URL (api.status.io/1.0/status/<page id>) must be given in full

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -25,7 +26,6 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
-from trayapp.model import Component, Incident, IncidentKind, Reading, Severity
 
 TITLE = "Atlassian Statuspage"
 DEFAULT_PATH = "/api/v2/summary.json"

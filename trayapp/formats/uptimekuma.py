@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
 from trayapp.formats import ParseContext
 from trayapp.formats.common import (
@@ -32,7 +33,6 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
-from trayapp.model import Component, Incident, Reading, Severity
 
 TITLE = "Uptime Kuma"
 DEFAULT_PATH = ""  # slug-specific: the URL must be /api/status-page/heartbeat/<slug> (or /<slug>)

@@ -1,0 +1,7 @@
+"""The Qt layer: the tray icon and its menu, the windows (status, history, settings: one file
+per tab), notifications, the single-instance socket, and the app that starts them.
+
+May import: everything below it (``trayapp.demo``, ``trayapp.engine``, ``trayapp.store``,
+``trayapp.formats``, ``trayapp.core``, ``trayapp.probes``, ``trayapp.net``, the plain helpers);
+never the command line. Only this folder imports Qt.
+"""

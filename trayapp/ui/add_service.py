@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import catalog, catalog_search, config
-from trayapp.config import Config
+from trayapp.core.model import Watch
 from trayapp.errors import ConfigError
-from trayapp.model import Watch
+from trayapp.store import catalog, catalog_search, config
+from trayapp.store.config import Config
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_parts import (
     Check,

@@ -31,8 +31,9 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
-from trayapp import __version__, memory, paths
+from trayapp import __version__, memory
 from trayapp.errors import IncidentLogError
+from trayapp.store import paths
 from trayapp.ui import single_instance
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import TOKENS_CHANGED, Claim, InstanceServer, server_name
@@ -41,12 +42,12 @@ if TYPE_CHECKING:
     import asyncio
     from datetime import datetime, timedelta
 
-    from trayapp.config import Config, ConfigStore, NotificationSettings
-    from trayapp.engine import EngineSettings, SourceStatus
-    from trayapp.incident_log import IncidentLog, Uptime
-    from trayapp.model import Event
-    from trayapp.monitor import Monitor
-    from trayapp.notify_policy import Context, NotifySettings
+    from trayapp.core.model import Event
+    from trayapp.core.notify_policy import Context, NotifySettings
+    from trayapp.engine.monitor import Monitor
+    from trayapp.engine.scheduler import EngineSettings, SourceStatus
+    from trayapp.store.config import Config, ConfigStore, NotificationSettings
+    from trayapp.store.incident_log import IncidentLog, Uptime
     from trayapp.ui.notify import NotificationCenter
     from trayapp.ui.tray import Tray
 
@@ -145,7 +146,7 @@ def _show_early_icon() -> QSystemTrayIcon | None:
         return None
     icon = _cached_early_icon()
     if icon is None:
-        from trayapp.summary import TrayState
+        from trayapp.core.summary import TrayState
         from trayapp.ui import icons
 
         icon = icons.quick_icon(TrayState.UNKNOWN)
@@ -175,7 +176,7 @@ def _cached_early_icon() -> QIcon | None:
 
 def save_early_icon(dark: bool, dpr: float) -> None:
     """Keep this run's start-up icon for the next run (and drop older versions)."""
-    from trayapp.summary import TrayState
+    from trayapp.core.summary import TrayState
     from trayapp.ui import icons
 
     folder = _early_icon_dir()
@@ -246,7 +247,7 @@ def notify_settings(
     """The notifier's settings from the config's [notifications] section."""
     from datetime import timedelta
 
-    from trayapp.notify_policy import NotifySettings
+    from trayapp.core.notify_policy import NotifySettings
 
     base = NotifySettings()
     return NotifySettings(
@@ -362,7 +363,7 @@ class TrayApp(QObject):
     def _lock_profile(self) -> bool:
         """One engine per profile: with `trayapp watch` running on it, say so and leave (1).
         Another tray never gets here: the single-instance socket sent it away already."""
-        from trayapp import profile_lock
+        from trayapp.store import profile_lock
 
         try:
             self._profile_lock = profile_lock.acquire(paths.data_dir(ensure=True), "the tray")
@@ -429,9 +430,9 @@ class TrayApp(QObject):
         assert tray is not None
         import asyncio
 
-        from trayapp import config as config_mod
-        from trayapp.executor import ShortLivedExecutor
-        from trayapp.monitor import Monitor
+        from trayapp.engine.executor import ShortLivedExecutor
+        from trayapp.engine.monitor import Monitor
+        from trayapp.store import config as config_mod
         from trayapp.ui import notify
         from trayapp.ui.loop import QuietEventLoop
 
@@ -480,8 +481,8 @@ class TrayApp(QObject):
             save_early_icon(icons.is_dark_panel(), screen.devicePixelRatio() if screen else 1.0)
 
     def _load_config(self) -> Config:
-        from trayapp.config import Config
         from trayapp.errors import ConfigError
+        from trayapp.store.config import Config
 
         assert self.store is not None
         try:
@@ -495,7 +496,7 @@ class TrayApp(QObject):
     def _open_log(self) -> IncidentLog | None:
         import sqlite3
 
-        from trayapp import incident_log
+        from trayapp.store import incident_log
 
         try:
             opened = incident_log.open(paths.database_file(ensure=True))
@@ -568,7 +569,7 @@ class TrayApp(QObject):
         if self.monitor is not None and cfg is not self.monitor.config:
             self.monitor.apply(cfg)
         if self.center is not None:
-            from trayapp import notify_policy
+            from trayapp.core import notify_policy
 
             self.center.settings = notify_settings(cfg.notifications, self.options.update_interval)
             kept = {w.name for w in cfg.watches}
@@ -605,8 +606,8 @@ class TrayApp(QObject):
     def _context(self) -> Context:
         from datetime import UTC, datetime
 
-        from trayapp.notify_policy import Context
-        from trayapp.summary import alternatives
+        from trayapp.core.notify_policy import Context
+        from trayapp.core.summary import alternatives
 
         urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}
         now = datetime.now(UTC)
@@ -644,7 +645,7 @@ class TrayApp(QObject):
         if on:
             self.center.tell_when_back(name)
         else:
-            from trayapp import notify_policy
+            from trayapp.core import notify_policy
 
             self.center.state = notify_policy.cancel_when_back(self.center.state, name)
         self.hub.mutes_changed.emit()
@@ -698,7 +699,7 @@ class TrayApp(QObject):
         """A service's last 24 h from the engine's own log connection (same thread)."""
         if self.incident_log is None:
             return None
-        from trayapp.incident_log import WINDOWS  # loaded with the log already
+        from trayapp.store.incident_log import WINDOWS  # loaded with the log already
 
         return self.incident_log.uptime(name, WINDOWS["24h"], now)
 
@@ -756,7 +757,7 @@ class TrayApp(QObject):
         """What the app shows now, for tests and for the curious (``trayapp`` state command)."""
         from datetime import UTC, datetime
 
-        from trayapp.summary import probe_lines, verdict_line
+        from trayapp.core.summary import probe_lines, verdict_line
         from trayapp.ui.tray import row_label, state_of, tooltip_of
 
         now = datetime.now(UTC)
@@ -843,10 +844,10 @@ HEAVY_MODULES = (
     "asyncio",
     "qasync",
     "trayapp.ui.loop",
-    "trayapp.config",
-    "trayapp.incident_log",
-    "trayapp.monitor",
-    "trayapp.notify_policy",
+    "trayapp.store.config",
+    "trayapp.store.incident_log",
+    "trayapp.engine.monitor",
+    "trayapp.core.notify_policy",
     "trayapp.ui.notify",
     "trayapp.ui.tray",
 )

@@ -49,10 +49,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.core.model import Severity
+from trayapp.core.summary import PageLag
 from trayapp.errors import IncidentLogError
-from trayapp.incident_log import IncidentLog, LoggedEvent
-from trayapp.model import Severity
-from trayapp.summary import PageLag
+from trayapp.store.incident_log import IncidentLog, LoggedEvent
 from trayapp.ui.history_words import (
     bold,
     describe,

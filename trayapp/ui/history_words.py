@@ -15,15 +15,15 @@ from PySide6.QtWidgets import (
     QLabel,
 )
 
-from trayapp.incident_log import (
+from trayapp.core.model import Severity
+from trayapp.core.summary import PageLag, TrayState, ago, span
+from trayapp.store.incident_log import (
     SCHEMA_VERSION,
     WINDOWS,
     IncidentRecord,
     IncidentUpdate,
     LoggedEvent,
 )
-from trayapp.model import Severity
-from trayapp.summary import PageLag, TrayState, ago, span
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NOT_WATCHED, percent_text
 

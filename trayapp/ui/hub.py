@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from trayapp.config import Config
-    from trayapp.engine import SourceStatus
-    from trayapp.model import Event
+    from trayapp.core.model import Event
+    from trayapp.engine.scheduler import SourceStatus
+    from trayapp.store.config import Config
 
 # keys of ``Hub.notices``: things the user must be told about the app itself
 NOTICE_CONFIG = "config"  # the config file could not be used
@@ -118,8 +118,8 @@ class Hub(QObject):
 
     def _store_config(self, config: Config) -> None:
         """Keep the config, and a 'checking…' placeholder for each watch not yet reported."""
-        from trayapp.engine import SourceStatus
-        from trayapp.tracker import SourceState
+        from trayapp.core.tracker import SourceState
+        from trayapp.engine.scheduler import SourceStatus
 
         self.config = config
         old = self.statuses

@@ -36,7 +36,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
-from trayapp.summary import TrayState
+from trayapp.core.summary import TrayState
 
 FILL: dict[TrayState, str] = {
     TrayState.OPERATIONAL: "#009e73",  # Okabe-Ito bluish green

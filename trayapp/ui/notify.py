@@ -33,9 +33,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from trayapp import notify_policy as policy
-from trayapp.model import Event
-from trayapp.notify_policy import Notification
+from trayapp.core import notify_policy as policy
+from trayapp.core.model import Event
+from trayapp.core.notify_policy import Notification
 
 log = logging.getLogger(__name__)
 

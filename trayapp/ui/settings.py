@@ -1,9 +1,9 @@
 """The Settings window: watched services, notifications, API tokens and start at login.
 
-Every change goes through ``trayapp.config``'s editing functions (the file keeps its comments,
+Every change goes through ``trayapp.store.config``'s editing functions (the file keeps its comments,
 and an edit the file would refuse is refused before anything is written), then the new Config
 is announced on ``hub.config_changed`` so the app applies it. Tokens go to the system keyring
-(``trayapp.secrets``); the config only names the entry (``token = "<service>-token"``).
+(``trayapp.store.secrets``); the config only names the entry (``token = "<service>-token"``).
 
 Problems are shown in words in the window, never as a traceback: a broken config file (the
 file is left alone and nothing can be saved until it is fixed), a locked or missing keyring,
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import config
-from trayapp.config import Config
 from trayapp.errors import ConfigError
+from trayapp.store import config
+from trayapp.store.config import Config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_general import GeneralTab

@@ -11,14 +11,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import autostart
 from trayapp.errors import AutostartError
+from trayapp.store import autostart
 from trayapp.ui.settings_parts import SettingsTab, heading, hint, problem_text
 
 
 def is_demo_profile(config_path: Path) -> bool:
     """Whether this is ``trayapp demo``'s throw-away profile (its config starts with a marker)."""
-    from trayapp.demo import MARKER
+    from trayapp.demo.story import MARKER
 
     try:
         with config_path.open(encoding="utf-8", errors="replace") as file:

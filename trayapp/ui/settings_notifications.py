@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import config
-from trayapp.config import Config
 from trayapp.errors import ConfigError
+from trayapp.store import config
+from trayapp.store.config import Config
 from trayapp.ui.settings_parts import MIN_SEVERITIES, SettingsTab, hint, problem_text
 
 

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import formats, secrets
-from trayapp.config import Config
-from trayapp.model import Reading, Severity, Watch
+from trayapp import formats
+from trayapp.core.model import Reading, Severity, Watch
+from trayapp.store import secrets
+from trayapp.store.config import Config
 from trayapp.ui.uptime_bars import muted
 
 INTERVALS = (30, 60, 120, 300, 600, 900, 1800, 3600)  # seconds offered for a public page
@@ -79,7 +80,8 @@ Check = Callable[[Watch], Awaitable[Preview]]
 
 async def detect_preview(url: str) -> Preview:
     """Find the format behind ``url`` and read it once (DetectionError when nothing fits)."""
-    from trayapp import discovery, fetch, poll
+    from trayapp.engine import discovery, poll
+    from trayapp.net import fetch
 
     async with fetch.make_client() as client:
         found = await discovery.discover(client, url)
@@ -95,7 +97,8 @@ async def detect_preview(url: str) -> Preview:
 
 async def check_preview(watch: Watch) -> Preview:
     """Read ``watch`` once, every component included (the filter is what the user picks)."""
-    from trayapp import fetch, poll
+    from trayapp.engine import poll
+    from trayapp.net import fetch
 
     watch = replace(watch, components=())
     async with fetch.make_client() as client:

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import config
-from trayapp.config import Config
+from trayapp.core.model import Watch
 from trayapp.errors import ConfigError
-from trayapp.model import Watch
+from trayapp.store import config
+from trayapp.store.config import Config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.settings_parts import (
     DataRole,

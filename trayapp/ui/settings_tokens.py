@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import config, secrets
-from trayapp.config import Config
 from trayapp.errors import ConfigError, SecretStoreError
+from trayapp.store import config, secrets
+from trayapp.store.config import Config
 from trayapp.ui.settings_parts import SettingsTab, hint, problem_text, token_entry_name
 
 

@@ -30,16 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp import summary
-from trayapp.model import Severity
-from trayapp.summary import TrayState
+from trayapp.core import summary
+from trayapp.core.model import Severity
+from trayapp.core.summary import TrayState
 from trayapp.ui import icons
 from trayapp.ui.hub import Hub
 from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, tooltip_of
 
 if TYPE_CHECKING:
-    from trayapp.engine import SourceStatus
-    from trayapp.incident_log import Uptime
+    from trayapp.engine.scheduler import SourceStatus
+    from trayapp.store.incident_log import Uptime
 
 log = logging.getLogger(__name__)
 COLUMNS = ("Service", "State", "For", "Last check", "Page 24 h", "You saw 24 h")

@@ -19,16 +19,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from trayapp import summary
-from trayapp.model import Incident, Severity
-from trayapp.summary import TrayState
+from trayapp.core import summary
+from trayapp.core.model import Incident, Severity
+from trayapp.core.summary import TrayState
 from trayapp.ui import icons
 from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_START, Hub
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
 
-    from trayapp.engine import SourceStatus
+    from trayapp.engine.scheduler import SourceStatus
 
 UNTIL_RECOVERED = "until recovered"  # same value as notify_policy.UNTIL_RECOVERED (no import)
 MUTE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (

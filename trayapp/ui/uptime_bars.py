@@ -16,9 +16,9 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from trayapp.incident_log import DayBar
-from trayapp.model import Severity
-from trayapp.summary import TrayState
+from trayapp.core.model import Severity
+from trayapp.core.summary import TrayState
+from trayapp.store.incident_log import DayBar
 from trayapp.ui.icons import FILL
 
 NO_DATA = "#cfcfcf"  # lighter than every state grey: "we were not watching", not "unknown"
