@@ -43,10 +43,13 @@ from itertools import pairwise
 from typing import Any
 
 from trayapp.core.model import Severity, Watch
+from trayapp.core.status import SourceStatus
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply
-from trayapp.engine.scheduler import Engine, EngineSettings, SourceStatus, StatusCallback
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
+from trayapp.engine.sources import StatusCallback
 from trayapp.errors import FetchError
 from trayapp.net import fetch
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, Request
 from trayapp.engine.monitor import Monitor
-from trayapp.engine.scheduler import EngineSettings
+from trayapp.engine.settings import EngineSettings
 from trayapp.store import config, incident_log, log_retention
 
 COMPONENTS = 110_000

@@ -22,7 +22,9 @@ from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, Request, in_turn, refused_url
-from trayapp.engine.scheduler import Engine, EngineSettings, parse_retry_after
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
+from trayapp.net.retry_after import parse_retry_after
 from trayapp.store import incident_log
 
 SUMMARY = "/api/v2/summary.json"

@@ -22,6 +22,7 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from trayapp.cli import secret as secret_command
 from trayapp.errors import SecretStoreError
+from trayapp.probes import credentials
 from trayapp.store import secrets
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
@@ -199,14 +200,14 @@ def test_backend_errors_never_carry_the_secret(monkeypatch: pytest.MonkeyPatch) 
     ],
 )
 def test_secret_shaped_values_are_recognised(value: str) -> None:
-    assert secrets.looks_like_secret(value)
+    assert credentials.looks_like_secret(value)
 
 
 @pytest.mark.parametrize(
     "value", ["github-token", "openai.prod", "internal_status_page_token", "ops@example.com"]
 )
 def test_entry_names_do_not_look_like_secrets(value: str) -> None:
-    assert not secrets.looks_like_secret(value)
+    assert not credentials.looks_like_secret(value)
 
 
 # --------------------------------------------------------------------------- the command

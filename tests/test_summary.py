@@ -10,6 +10,7 @@ import pytest
 
 from trayapp.core import verdict
 from trayapp.core.model import Reading, Severity, Watch
+from trayapp.core.status import SourceStatus
 from trayapp.core.summary import (
     TOOLTIP_LIMIT,
     PageLag,
@@ -29,7 +30,6 @@ from trayapp.core.summary import (
     verdict_line,
 )
 from trayapp.core.tracker import SourceState, TrackerConfig, step
-from trayapp.engine.scheduler import SourceStatus
 from trayapp.probes.spec import ProbeState
 
 OP = Severity.OPERATIONAL

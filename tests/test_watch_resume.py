@@ -22,7 +22,7 @@ from tests import test_watch_cli as watch_cli
 from tests.support import StaticServer
 from trayapp.engine import monitor as monitor_module
 from trayapp.engine.monitor import Monitor
-from trayapp.engine.scheduler import EngineSettings
+from trayapp.engine.settings import EngineSettings
 from trayapp.store import config, incident_log
 
 SUMMARY = {  # the Lab page of test_watch_cli, in partial outage

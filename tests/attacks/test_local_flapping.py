@@ -13,7 +13,8 @@ from trayapp.core.tracker import SourceState, TrackerConfig, step
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, in_turn
-from trayapp.engine.scheduler import Engine, EngineSettings
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
 
 OP, MAJOR = Severity.OPERATIONAL, Severity.MAJOR_OUTAGE
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply
 from trayapp.engine.monitor import Monitor
-from trayapp.engine.scheduler import EngineSettings
+from trayapp.engine.settings import EngineSettings
 from trayapp.store import config, incident_log, log_retention
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -16,7 +16,8 @@ from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, in_turn
-from trayapp.engine.scheduler import Engine, EngineSettings, bounded
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings, bounded
 
 LOOPBACK = LOOPBACK_WATCH.format(url="http://127.0.0.1:9/api/v2/summary.json")
 NAN = float("nan")

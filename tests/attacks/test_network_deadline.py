@@ -24,7 +24,8 @@ from tests.attacks.hostile_servers import (
 from trayapp.core.model import Severity, Watch
 from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
-from trayapp.engine.scheduler import Engine, EngineSettings
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
 from trayapp.errors import FetchError
 from trayapp.net import fetch
 from trayapp.probes.spec import ProbeSpec, run_probe

@@ -14,7 +14,8 @@ from tests.attacks.hostile_servers import GUARD, Act, HostileServer, drip, runni
 from trayapp.core.model import Severity, Watch
 from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
-from trayapp.engine.scheduler import Engine, EngineSettings
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
 
 HEALTHY_POLLS = 5  # polls of the healthy source the attack must not prevent
 OK = Act(

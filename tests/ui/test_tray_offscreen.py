@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from trayapp.core import summary
 from trayapp.core.model import Component, Incident, Reading, Severity, Watch
+from trayapp.core.status import SourceStatus
 from trayapp.core.summary import TrayState
 from trayapp.core.tracker import SourceState
-from trayapp.engine.scheduler import SourceStatus
 from trayapp.store.config import Config, NotificationSettings
 from trayapp.ui import app as app_module
 from trayapp.ui import icons, tray

@@ -203,7 +203,7 @@ def _check_url(url: str) -> None:
     """Only http(s), and no credential in the URL itself (it would show in every output)."""
     from urllib.parse import parse_qsl, urlsplit
 
-    from trayapp.store.secrets import looks_like_secret
+    from trayapp.probes.credentials import looks_like_secret
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -18,8 +18,8 @@ from typing import TextIO
 
 from trayapp.core import summary
 from trayapp.core.model import Event
+from trayapp.core.status import SourceStatus
 from trayapp.engine.monitor import Monitor
-from trayapp.engine.scheduler import SourceStatus
 from trayapp.errors import ConfigError
 from trayapp.store import config, incident_log, paths, profile_lock
 from trayapp.text import clean

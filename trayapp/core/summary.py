@@ -17,7 +17,7 @@ from trayapp.core.model import Severity, worst
 
 if TYPE_CHECKING:  # the tray imports this module before its icon shows: nothing more up front
     from trayapp.core import verdict
-    from trayapp.engine.scheduler import SourceStatus  # (the engine pulls in httpx)
+    from trayapp.core.status import SourceStatus
 
 Statuses: TypeAlias = "Mapping[str, SourceStatus] | Iterable[SourceStatus]"
 

@@ -35,7 +35,7 @@ from trayapp.core.tracker import TrackerConfig
 from trayapp.demo.payloads import IncidentSpec, statuspage_summary
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, Request, Route, Step
-from trayapp.engine.scheduler import EngineSettings
+from trayapp.engine.settings import EngineSettings
 
 STORY_LENGTH = 180.0  # story seconds (real seconds at speed 1)
 HOLD = 10_000_000.0  # offset of the story's real start: the first scene holds until begin()

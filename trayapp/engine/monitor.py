@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from trayapp.core.model import Event
+from trayapp.core.status import SourceStatus
 from trayapp.core.tracker import SourceState, resume
 from trayapp.core.verdict import Acknowledgement
-from trayapp.engine.scheduler import Engine, EngineSettings, SourceStatus
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
 from trayapp.probes.spec import ProbeSpec
 from trayapp.store import incident_log, log_retention, secrets
 from trayapp.store.config import Config, PollingSettings

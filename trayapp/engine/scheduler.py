@@ -26,13 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -41,11 +39,29 @@ import httpx
 from trayapp import formats
 from trayapp.core import tracker, verdict
 from trayapp.core.model import Event, Reading, Severity, Watch
+from trayapp.core.status import SourceStatus
 from trayapp.core.verdict import sentence as verdict_sentence
 from trayapp.engine import poll
+from trayapp.engine.settings import (
+    MAX_DELAY,
+    MAX_JITTER,
+    MIN_DELAY,
+    ONLINE_SPREAD,
+    EngineSettings,
+    EngineStats,
+    bounded,
+)
+from trayapp.engine.sources import (
+    EventCallback,
+    StatusCallback,
+    _Source,
+    _wrong_source,
+    redetected_note,
+)
 from trayapp.errors import FetchError
 from trayapp.net import fetch
 from trayapp.net.backoff import backoff_delay
+from trayapp.net.retry_after import parse_retry_after
 from trayapp.probes import spec as probe
 from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 
@@ -54,174 +70,7 @@ if TYPE_CHECKING:  # detection is imported when a source first needs it, never o
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REFERENCE_URLS = (
-    "https://connectivitycheck.gstatic.com/generate_204",
-    "https://www.cloudflare.com/cdn-cgi/trace",
-)
 
-
-MAX_DELAY = 6 * 3600.0  # seconds: the longest wait between two polls (a clamped Retry-After)
-MAX_JITTER = 0.5
-MIN_DELAY = 0.01  # seconds: the shortest loopback floor even a test may set
-
-
-def bounded(value: float, low: float, high: float, *, fallback: float | None = None) -> float:
-    """``value`` clamped to [low, high] (so inf gives ``high``); nan gives ``fallback`` or ``low``.
-
-    ``max(nan, 30)`` is nan and ``nan < 30`` is false, so a plain comparison lets nan through.
-    """
-    if math.isnan(value):
-        value = low if fallback is None or math.isnan(fallback) else fallback
-    return min(max(value, low), high)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    """Every timing the engine uses, so tests and demos can compress hours into seconds."""
-
-    interval: float = 120.0  # seconds between polls of a healthy source
-    problem_interval: float = 60.0  # while a source is degraded or worse
-    min_public_interval: float = 30.0  # floor for any public host
-    min_loopback_interval: float = 1.0  # floor for 127.0.0.0/8, ::1, localhost
-    jitter: float = 0.2  # ±20 %
-    backoff_cap: float = 900.0  # 15 min
-    retry_after_cap: float = 6 * 3600.0  # a server asking for more is clamped, not obeyed forever
-    max_concurrency: int = 10
-    per_host: int = 2
-    timeout: float = 10.0
-    connect_timeout: float = 5.0
-    max_bytes: int = fetch.MAX_BYTES
-    reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS
-    # watches needing no internet (Config.local_services): their failures are their own, never
-    # "offline", and they keep their own state while the reference hosts fail
-    local_services: frozenset[str] = frozenset()
-    witness_timeout: float = fetch.WITNESS_DEADLINE
-    witness_cache: float = 15.0  # seconds a witness verdict is reused by other failing sources
-    offline_recheck: float = 15.0  # first recheck of connectivity while offline (then backs off)
-    yours_recheck: float = probe.YOURS_RECHECK  # a probe held on the user's side: 30 min
-    resume_grace: float = 10.0  # after a resume, polls wait this long and failures don't count
-    first_round_spread: float = 2.0  # the first polls are spread over this many seconds
-    tracker: tracker.TrackerConfig = field(default_factory=tracker.TrackerConfig)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """A snapshot of one source for the UI and the CLI (published after every poll)."""
-
-    watch: Watch
-    state: tracker.SourceState
-    reading: Reading | None  # the last readable reading (components, incidents to show)
-    last_checked: datetime | None
-    failures: int
-    next_check_in: float | None  # seconds, when known
-    probes: tuple[probe.ProbeState, ...] = ()
-    verdict: verdict.Verdict | None = None  # page + probes + witness, for a watch with probes
-    probe_specs: tuple[probe.ProbeSpec, ...] = ()  # what each of ``probes`` runs
-    interval: float | None = None  # seconds between polls now (a read older than 2x is stale)
-    reachable: bool = True  # its server answered the latest poll (on the LAN, even offline)
-    note: str | None = None  # how detection read an unverified catalog entry, or why it could not
-    local: bool = False  # needs no internet (urls.needs_internet): its own state while offline
-
-    @property
-    def active_verdict(self) -> verdict.Verdict | None:
-        """The verdict once the probes have a say (before their first result, the page rules)."""
-        if self.verdict is not None and any(p.health != "unknown" for p in self.probes):
-            return self.verdict
-        return None
-
-    @property
-    def severity(self) -> Severity:
-        """What the tray shows: the verdict once probes have a say, else the page's state."""
-        active = self.active_verdict
-        return active.severity if active is not None else self.state.display_severity
-
-
-@dataclass(slots=True)
-class EngineStats:
-    """Counters for benchmarks and for tests that assert "no retry storm"."""
-
-    requests: int = 0
-    not_modified: int = 0
-    bytes: int = 0
-    failures: int = 0
-
-
-ONLINE_SPREAD = 5.0  # seconds over which sources that failed while offline are re-polled
-
-
-def parse_retry_after(headers: dict[str, str] | None, now: datetime) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms``, or ``Retry-After`` in seconds or
-    as an HTTP date), or None."""
-    if not headers:
-        return None
-    millis = headers.get("retry-after-ms", "").strip()
-    try:
-        if millis:
-            return max(0.0, float(millis) / 1000)
-    except ValueError:
-        pass
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-@dataclass(slots=True)
-class _Source:
-    configured: Watch  # as the user configured it (format may be "auto")
-    watch: Watch  # as polled: the format and endpoint detected for an "auto" watch
-    state: tracker.SourceState = field(default_factory=tracker.SourceState)
-    reading: Reading | None = None  # last readable reading
-    etag: str | None = None
-    last_modified: str | None = None
-    failures: int = 0
-    transport_failed: bool = False  # the latest poll could not reach the server
-    last_checked: datetime | None = None
-    next_delay: float | None = None
-    reschedule: float | None = None  # a new delay requested while sleeping (None: poll now)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    probe_specs: tuple[probe.ProbeSpec, ...] = ()
-    probe_states: list[probe.ProbeState] = field(default_factory=list)
-    probe_tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    probe_wakes: list[asyncio.Event] = field(default_factory=list)
-    verdict: verdict.Verdict | None = None
-    acknowledgement: verdict.Acknowledgement | None = None
-    verify: bool = False  # an unverified catalog entry: its first unreadable answer re-detects
-    undetected: str | None = None  # why that detection found nothing (for the details)
-
-
-def _wrong_source(status: int, reading: Reading) -> bool:
-    """The answer says the catalog's endpoint or format is wrong (unparsable or wrong-shaped
-    2xx, a 4xx) rather than that the server is in trouble (5xx, 429: try again later)."""
-    if reading.error is None:
-        return False
-    return 200 <= status < 300 or (400 <= status < 500 and status not in (408, 429))
-
-
-def redetected_note(configured: Watch, polled: Watch) -> str | None:
-    """What the details say when detection, not the catalog, found how to read a service."""
-    if configured.format == formats.AUTO:
-        return None
-    if polled.format != configured.format:
-        return f"Read as {polled.format} (the catalog said {configured.format})"
-    if polled.url != configured.url:
-        return f"Read from {polled.url} (the catalog said {configured.url})"
-    return None
-
-
-EventCallback = Callable[[Event], None]
-StatusCallback = Callable[[SourceStatus], None]
 AcknowledgementCallback = Callable[[verdict.Acknowledgement], None]
 TokenLookup = Callable[[str], str | None]
 Resume = Callable[[str], tracker.SourceState]  # a source's starting state (see tracker.resume)

@@ -358,7 +358,7 @@ def check_header(name: str, value: str) -> tuple[str, str]:
 
     Credentials are refused (by name or by shape); errors never repeat the value.
     """
-    from trayapp.store.secrets import looks_like_secret
+    from trayapp.probes.credentials import looks_like_secret
 
     name = name.strip()
     if not _HEADER_NAME.fullmatch(name):
@@ -596,7 +596,7 @@ def classify(
     providers' error identifiers and (for a failed condition) a short JSON scalar, never free
     text.
     """
-    from trayapp.engine.scheduler import parse_retry_after
+    from trayapp.net.retry_after import parse_retry_after
 
     base = {"status": status, "latency_ms": latency_ms, "slow_ms": spec.slow_ms}
     took = f"HTTP {status} in {_ms(latency_ms)}"

@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 from trayapp import formats
 from trayapp.core.model import Severity, Watch
 from trayapp.errors import ConditionError, ConfigError
+from trayapp.probes.credentials import has_credential_prefix, looks_like_secret
 from trayapp.probes.spec import (
     AUTH_SCHEMES,
     PRESETS,
@@ -44,7 +45,7 @@ from trayapp.probes.spec import (
     rebase,
 )
 from trayapp.store import catalog, paths
-from trayapp.store.secrets import check_name, has_credential_prefix, looks_like_secret
+from trayapp.store.secrets import check_name
 from trayapp.urls import (
     LOOPBACK_FLOOR,
     PUBLIC_FLOOR,

@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
     from trayapp.core.model import Event
     from trayapp.core.notify_policy import Context, NotifySettings
+    from trayapp.core.status import SourceStatus
     from trayapp.engine.monitor import Monitor
-    from trayapp.engine.scheduler import EngineSettings, SourceStatus
+    from trayapp.engine.settings import EngineSettings
     from trayapp.store.config import Config, ConfigStore, NotificationSettings
     from trayapp.store.incident_log import IncidentLog, Uptime
     from trayapp.ui.notify import NotificationCenter

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from trayapp.core.model import Event
-    from trayapp.engine.scheduler import SourceStatus
+    from trayapp.core.status import SourceStatus
     from trayapp.store.config import Config
 
 # keys of ``Hub.notices``: things the user must be told about the app itself
@@ -118,8 +118,8 @@ class Hub(QObject):
 
     def _store_config(self, config: Config) -> None:
         """Keep the config, and a 'checking…' placeholder for each watch not yet reported."""
+        from trayapp.core.status import SourceStatus
         from trayapp.core.tracker import SourceState
-        from trayapp.engine.scheduler import SourceStatus
 
         self.config = config
         old = self.statuses

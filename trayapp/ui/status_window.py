@@ -38,7 +38,7 @@ from trayapp.ui.hub import Hub
 from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, tooltip_of
 
 if TYPE_CHECKING:
-    from trayapp.engine.scheduler import SourceStatus
+    from trayapp.core.status import SourceStatus
     from trayapp.store.incident_log import Uptime
 
 log = logging.getLogger(__name__)

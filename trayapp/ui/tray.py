@@ -28,7 +28,7 @@ from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_START, Hub
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
 
-    from trayapp.engine.scheduler import SourceStatus
+    from trayapp.core.status import SourceStatus
 
 UNTIL_RECOVERED = "until recovered"  # same value as notify_policy.UNTIL_RECOVERED (no import)
 MUTE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (
