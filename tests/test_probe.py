@@ -18,28 +18,22 @@ from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, Request, refused_url
 from trayapp.errors import ConditionError
 from trayapp.net.fetch import make_client
+from trayapp.probes.classify import ProbeResult, classify, with_witness
+from trayapp.probes.condition import parse_condition
+from trayapp.probes.run import run_probe, scrub
 from trayapp.probes.spec import (
     COSTS_TOKENS_FLOOR,
     PRESETS,
     PROBE_FLOOR,
     YOURS_RECHECK,
-    ProbeResult,
     ProbeSpec,
-    ProbeState,
     check_header,
-    classify,
     fingerprint,
-    next_delay,
-    parse_condition,
     parse_expect,
     preset,
-    probe_step,
     rebase,
-    resume_if_changed,
-    run_probe,
-    scrub,
-    with_witness,
 )
+from trayapp.probes.state import ProbeState, next_delay, probe_step, resume_if_changed
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"
 T0 = datetime(2025, 6, 2, 14, 2, tzinfo=UTC)

@@ -23,7 +23,9 @@ from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, refused_url
 from trayapp.errors import SecretStoreError
 from trayapp.net.fetch import make_client
-from trayapp.probes.spec import ProbeState, preset, probe_step, run_probe
+from trayapp.probes.run import run_probe
+from trayapp.probes.spec import preset
+from trayapp.probes.state import ProbeState, probe_step
 from trayapp.store import config, incident_log, paths, secrets
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"

@@ -30,7 +30,7 @@ from trayapp.core.summary import (
     verdict_line,
 )
 from trayapp.core.tracker import SourceState, TrackerConfig, step
-from trayapp.probes.spec import ProbeState
+from trayapp.probes.state import ProbeState
 
 OP = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE
@@ -477,7 +477,8 @@ def test_acknowledgement_record_in_words() -> None:
 
 
 def test_each_probe_shows_its_evidence_age_and_next_check() -> None:
-    from trayapp.probes.spec import ProbeResult, ProbeSpec
+    from trayapp.probes.classify import ProbeResult
+    from trayapp.probes.spec import ProbeSpec
 
     spec = ProbeSpec(name="list models", url="https://api.example/v1/models")
     failed = ProbeResult("theirs", 503, 80.0, "their API is overloaded (HTTP 503)", "overloaded")

@@ -25,14 +25,10 @@ from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, refused_url
 from trayapp.engine.poll import check_once
 from trayapp.net.fetch import any_answers, make_client
-from trayapp.probes.spec import (
-    ProbeResult,
-    ProbeState,
-    preset,
-    probe_step,
-    run_probe,
-    with_witness,
-)
+from trayapp.probes.classify import ProbeResult, with_witness
+from trayapp.probes.run import run_probe
+from trayapp.probes.spec import preset
+from trayapp.probes.state import ProbeState, probe_step
 from trayapp.store import incident_log
 
 TOKEN = "sk-test-3f9a1c77e2b94d0c8a5e6f7081920abc"

@@ -28,7 +28,8 @@ from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings
 from trayapp.errors import FetchError
 from trayapp.net import fetch
-from trayapp.probes.spec import ProbeSpec, run_probe
+from trayapp.probes.run import run_probe
+from trayapp.probes.spec import ProbeSpec
 
 OK_BODY = payloads.statuspage_summary("Lab", {"API": Severity.OPERATIONAL})
 

@@ -19,7 +19,8 @@ from trayapp.demo import payloads
 from trayapp.engine.poll import check_once
 from trayapp.errors import FetchError
 from trayapp.net import fetch
-from trayapp.probes.spec import ProbeSpec, run_probe
+from trayapp.probes.run import run_probe
+from trayapp.probes.spec import ProbeSpec
 
 TARGETS = [
     "http://169.254.169.254/latest/meta-data/",

@@ -22,7 +22,8 @@ from tests.attacks.hostile_servers import (
     run_cli,
 )
 from trayapp.errors import ConfigError
-from trayapp.probes.spec import ProbeSpec, preset, run_probe
+from trayapp.probes.run import run_probe
+from trayapp.probes.spec import ProbeSpec, preset
 from trayapp.store import config
 
 TOKEN = "sk-attack-0123456789abcdef0123456789abcdef"

@@ -805,9 +805,10 @@ def probed(w: Watch, last: Any, health_down: bool = True, held: bool = False) ->
 
     from trayapp.core import verdict
     from trayapp.probes import spec as probe
+    from trayapp.probes import state as probe_state
 
     spec = probe.ProbeSpec(name="list models", url="http://127.0.0.1:9/v1/models")
-    state = probe.ProbeState(
+    state = probe_state.ProbeState(
         down=health_down or None,
         since=NOW - timedelta(minutes=3),
         down_since=NOW - timedelta(minutes=4) if health_down else None,
@@ -826,7 +827,7 @@ def probed(w: Watch, last: Any, health_down: bool = True, held: bool = False) ->
 def test_a_probe_only_outage_shows_its_evidence_in_the_submenu_and_window(
     hub: Hub, qtbot: Any
 ) -> None:
-    from trayapp.probes.spec import ProbeResult
+    from trayapp.probes.classify import ProbeResult
 
     failed = ProbeResult("theirs", 503, 80.0, "their server failed (HTTP 503)", "server")
     hub.publish_status(probed(OPENAI, failed))
@@ -847,7 +848,7 @@ def test_a_probe_only_outage_shows_its_evidence_in_the_submenu_and_window(
 
 
 def test_a_rejected_key_has_its_own_glyph_not_green(hub: Hub) -> None:
-    from trayapp.probes.spec import ProbeResult
+    from trayapp.probes.classify import ProbeResult
 
     rejected = ProbeResult("yours", 401, 9.0, "your key was rejected (HTTP 401)", "auth")
     hub.publish_status(status(OPENAI, Severity.OPERATIONAL))

@@ -148,7 +148,8 @@ async def _run_checks(
 
     from trayapp.core import verdict
     from trayapp.net import fetch
-    from trayapp.probes import spec as probe
+    from trayapp.probes import classify, run
+    from trayapp.probes import state as probe_state
     from trayapp.store import secrets
 
     def token(spec: Any) -> str | None:
@@ -162,14 +163,14 @@ async def _run_checks(
     tokens = [await asyncio.to_thread(token, spec) for spec in specs]
     results = list(
         await asyncio.gather(
-            *(probe.run_probe(client, s, t) for s, t in zip(specs, tokens, strict=True))
+            *(run.run_probe(client, s, t) for s, t in zip(specs, tokens, strict=True))
         )
     )
     if any(not r.connected and r.cause == "unreachable" for r in results):
         network = await fetch.any_answers(client, reference)
-        results = [probe.with_witness(r, network) for r in results]
+        results = [classify.with_witness(r, network) for r in results]
     now = datetime.now(UTC)
-    states = [probe.probe_step(probe.ProbeState(), r, now, confirm=1) for r in results]
+    states = [probe_state.probe_step(probe_state.ProbeState(), r, now, confirm=1) for r in results]
     page = reading.severity if reading.error is None else Severity.UNKNOWN
     offline = any(r.cause == "offline" for r in results) and not any(r.connected for r in results)
     found = verdict.decide(page, reading.fetched_at, states, offline, now)

@@ -17,7 +17,8 @@ from trayapp.errors import ConfigError, SecretStoreError, UsageError
 from trayapp.text import clean
 
 if TYPE_CHECKING:
-    from trayapp.probes.spec import ProbeResult, ProbeSpec
+    from trayapp.probes.classify import ProbeResult
+    from trayapp.probes.spec import ProbeSpec
 
 NAME = "probe"
 HELP = "run one active check of an API (status, latency, your key) and say whose problem it is"
@@ -142,7 +143,8 @@ def build_spec(args: argparse.Namespace) -> ProbeSpec:
     from dataclasses import replace
 
     from trayapp.errors import ConditionError
-    from trayapp.probes.spec import ProbeSpec, check_header, parse_condition, parse_expect, preset
+    from trayapp.probes.condition import parse_condition
+    from trayapp.probes.spec import ProbeSpec, check_header, parse_expect, preset
     from trayapp.store.secrets import check_name
     from trayapp.urls import plain_text_secret
 
@@ -220,7 +222,8 @@ def _check_url(url: str) -> None:
 
 async def _probe(spec: ProbeSpec, token: str | None) -> ProbeResult:
     from trayapp.net.fetch import any_answers, make_client
-    from trayapp.probes.spec import run_probe, with_witness
+    from trayapp.probes.classify import with_witness
+    from trayapp.probes.run import run_probe
 
     async with make_client(timeout=spec.timeout) as client:
         result = await run_probe(client, spec, token)

@@ -11,6 +11,7 @@ from trayapp.core import tracker
 from trayapp.core.model import Reading, Severity, Watch
 from trayapp.core.verdict import Verdict
 from trayapp.probes import spec as probe
+from trayapp.probes import state as probe_state
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
     pass
@@ -26,7 +27,7 @@ class SourceStatus:
     last_checked: datetime | None
     failures: int
     next_check_in: float | None  # seconds, when known
-    probes: tuple[probe.ProbeState, ...] = ()
+    probes: tuple[probe_state.ProbeState, ...] = ()
     verdict: Verdict | None = None  # page + probes + witness, for a watch with probes
     probe_specs: tuple[probe.ProbeSpec, ...] = ()  # what each of ``probes`` runs
     interval: float | None = None  # seconds between polls now (a read older than 2x is stale)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from trayapp.core.model import Severity
 
 if TYPE_CHECKING:
-    from trayapp.probes.spec import ProbeState
+    from trayapp.probes.state import ProbeState
 
 VerdictKind = Literal[
     "operational",

@@ -62,7 +62,9 @@ from trayapp.errors import FetchError
 from trayapp.net import fetch
 from trayapp.net.backoff import backoff_delay
 from trayapp.net.retry_after import parse_retry_after
+from trayapp.probes import classify, run
 from trayapp.probes import spec as probe
+from trayapp.probes import state as probe_state
 from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
@@ -146,7 +148,7 @@ class Engine:
         """A token was stored or removed: re-check the probes held on the user's side now."""
         self._wake_probes(lambda state: state.paused)
 
-    def _wake_probes(self, which: Callable[[probe.ProbeState], bool]) -> None:
+    def _wake_probes(self, which: Callable[[probe_state.ProbeState], bool]) -> None:
         for src in self._sources.values():
             for state, wake in zip(src.probe_states, src.probe_wakes, strict=True):
                 if which(state):
@@ -234,7 +236,7 @@ class Engine:
             state=self._resume(watch.name),
             verify=not watch.verified,
         )
-        src.probe_states = [probe.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
+        src.probe_states = [probe_state.ProbeState(slow_ms=spec.slow_ms) for spec in specs]
         src.probe_wakes = [asyncio.Event() for _ in specs]
         self._sources[watch.name] = src
         loop = asyncio.get_running_loop()
@@ -458,25 +460,25 @@ class Engine:
             await self._unpaused.wait()
             token = await self._token(spec)
             fingerprint = probe.fingerprint(spec, token)
-            state = probe.resume_if_changed(src.probe_states[index], fingerprint)
+            state = probe_state.resume_if_changed(src.probe_states[index], fingerprint)
             host = urlsplit(spec.url).netloc
             per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
             assert self._client is not None and self._global is not None
             async with self._global, per_host:
                 self.stats.requests += 1
-                result = await probe.run_probe(self._client, spec, token)
+                result = await run.run_probe(self._client, spec, token)
             unreachable = not result.connected and result.cause == "unreachable"
             if unreachable and not self._local(src):
-                result = probe.with_witness(result, await self._connectivity())
+                result = classify.with_witness(result, await self._connectivity())
             now = datetime.now(UTC)
-            state = probe.probe_step(
+            state = probe_state.probe_step(
                 state,
                 result,
                 now,
                 self.settings.tracker.confirm_worse,
                 fingerprint=fingerprint,
             )
-            delay = probe.next_delay(
+            delay = probe_state.next_delay(
                 spec,
                 state,
                 self._rng,

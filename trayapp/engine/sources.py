@@ -13,6 +13,7 @@ from trayapp.core import tracker, verdict
 from trayapp.core.model import Event, Reading, Watch
 from trayapp.core.status import SourceStatus
 from trayapp.probes import spec as probe
+from trayapp.probes import state as probe_state
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
     pass
@@ -34,7 +35,7 @@ class _Source:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     probe_specs: tuple[probe.ProbeSpec, ...] = ()
-    probe_states: list[probe.ProbeState] = field(default_factory=list)
+    probe_states: list[probe_state.ProbeState] = field(default_factory=list)
     probe_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     probe_wakes: list[asyncio.Event] = field(default_factory=list)
     verdict: verdict.Verdict | None = None

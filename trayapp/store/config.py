@@ -34,16 +34,9 @@ from urllib.parse import parse_qsl, urlsplit
 from trayapp import formats
 from trayapp.core.model import Severity, Watch
 from trayapp.errors import ConditionError, ConfigError
+from trayapp.probes.condition import parse_condition
 from trayapp.probes.credentials import has_credential_prefix, looks_like_secret
-from trayapp.probes.spec import (
-    AUTH_SCHEMES,
-    PRESETS,
-    ProbeSpec,
-    check_header,
-    parse_condition,
-    parse_expect,
-    rebase,
-)
+from trayapp.probes.spec import AUTH_SCHEMES, PRESETS, ProbeSpec, check_header, parse_expect, rebase
 from trayapp.store import catalog, paths
 from trayapp.store.secrets import check_name
 from trayapp.urls import (
