@@ -169,12 +169,14 @@ opened = []
 sys.addaudithook(lambda event, args: event == "open" and opened.append(str(args[0])))
 from trayapp.store import catalog
 from trayapp.store import config
-config.default_config()
+from trayapp.store import config_values
+from trayapp.store import config_edits
+config_values.default_config()
 path = Path({str(tmp_path / "config.toml")!r})
 fields = catalog.parse(Path({str(REPO / "resources" / "catalog-more.toml")!r}).read_text())
 opened.clear()
 path.write_text('[[watch]]\\nservice = "openai"\\ntoken = "k"\\n')
-config.add_watch(path, **next(e for e in fields if e.format == "apple").config_fields())
+config_edits.add_watch(path, **next(e for e in fields if e.format == "apple").config_fields())
 assert [w.format for w in config.load(path).watches] == ["incidentio", "apple"]
 assert catalog.all_entries.cache_info().currsize == 0, "the whole catalog was read"
 assert not [p for p in opened if p.endswith("catalog-more.toml")], opened

@@ -11,8 +11,9 @@ import pytest
 
 from trayapp.core.model import Severity
 from trayapp.errors import ConfigError
-from trayapp.store import catalog, config
+from trayapp.store import catalog, config, config_edits, config_values
 from trayapp.store.config import ConfigStore
+from trayapp.urls import is_loopback
 
 FULL = """\
 # my trayapp setup
@@ -61,8 +62,8 @@ def test_missing_file_gives_the_catalog_defaults(tmp_path: Path) -> None:
     assert loaded.path is None
     assert [w.name for w in loaded.watches] == [e.name for e in catalog.defaults()]
     assert loaded.watches and loaded.watches[0] == catalog.defaults()[0].watch()
-    assert loaded.polling == config.PollingSettings()
-    assert loaded.notifications == config.NotificationSettings()
+    assert loaded.polling == config_values.PollingSettings()
+    assert loaded.notifications == config_values.NotificationSettings()
 
 
 def test_an_existing_file_means_exactly_what_it_says(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_full_file(tmp_path: Path) -> None:
     assert example.url == "https://status.example.com/api/v2/summary.json"  # base URL expanded
     assert example.page_url == "https://status.example.com"
     assert example.category == "Internal" and example.interval is None
-    assert feed.format == config.AUTO_FORMAT and feed.name == "status.example.org"
+    assert feed.format == config_values.AUTO_FORMAT and feed.name == "status.example.org"
     assert loaded.tokens == (("127.0.0.1:8765", "local-status"),)
     assert loaded.token_for("127.0.0.1:8765") == "local-status"
     assert loaded.watch("aws frankfurt") is aws
@@ -102,7 +103,7 @@ def test_full_file(tmp_path: Path) -> None:
 
 
 def test_defaults_are_sensible() -> None:
-    polling = config.PollingSettings()
+    polling = config_values.PollingSettings()
     assert (polling.interval, polling.problem_interval, polling.min_public_interval) == (
         120,
         60,
@@ -211,11 +212,11 @@ def test_loopback_hosts_may_poll_every_second() -> None:
         "http://[::1]:80/",
         "http://localhost/",
     ):
-        assert config.is_loopback(url), url
+        assert is_loopback(url), url
         text = f'[[watch]]\nurl = "{url}"\nformat = "auto"\ninterval = 1\n'
         assert config.loads(text).watches[0].interval == 1
-    assert not config.is_loopback("http://128.0.0.1/")
-    assert not config.is_loopback("https://localhost.example.com/")
+    assert not is_loopback("http://128.0.0.1/")
+    assert not is_loopback("https://localhost.example.com/")
 
 
 def test_a_raised_floor_also_lifts_catalog_intervals() -> None:
@@ -242,7 +243,7 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
 def test_store_keeps_the_last_good_config(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     store = ConfigStore(path)
-    assert store.current.watches == config.default_config().watches  # before any load
+    assert store.current.watches == config_values.default_config().watches  # before any load
     path.write_text('[[watch]]\nservice = "github"\n')
     good = store.reload()
     assert [w.name for w in good.watches] == ["GitHub"] and store.current is good
@@ -268,7 +269,7 @@ def test_store_keeps_the_last_good_config(tmp_path: Path) -> None:
 
 def test_add_to_a_missing_file_writes_the_defaults_too(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "config.toml"
-    result = config.add_watch(path, service="slack", interval=600)
+    result = config_edits.add_watch(path, service="slack", interval=600)
     text = path.read_text()
     assert text.startswith("# trayapp configuration")
     names = [w.name for w in result.watches]
@@ -282,7 +283,7 @@ def test_add_to_a_missing_file_writes_the_defaults_too(tmp_path: Path) -> None:
 def test_add_keeps_comments_and_layout(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(FULL)
-    result = config.add_watch(
+    result = config_edits.add_watch(
         path,
         url="http://127.0.0.1:9999/api/v2/summary.json",
         format="statuspage",
@@ -304,16 +305,16 @@ def test_add_refuses_duplicates_and_bad_entries_without_touching_the_file(tmp_pa
     path.write_text(FULL)
     before = path.read_bytes()
     with pytest.raises(ConfigError, match="already"):
-        config.add_watch(path, service="GITHUB")
+        config_edits.add_watch(path, service="GITHUB")
     with pytest.raises(ConfigError, match="already"):
-        config.add_watch(path, url="https://other.example/x.json", name="example")
+        config_edits.add_watch(path, url="https://other.example/x.json", name="example")
     with pytest.raises(ConfigError, match="floor") as caught:
-        config.add_watch(path, service="slack", interval=5)
+        config_edits.add_watch(path, service="slack", interval=5)
     assert caught.value.line is None and str(caught.value).startswith(f"{path}: ")
     with pytest.raises(ConfigError, match="secret set"):
-        config.add_watch(path, service="slack", token="ghp_0123456789abcdefghijABCDEFGHIJ")
+        config_edits.add_watch(path, service="slack", token="ghp_0123456789abcdefghijABCDEFGHIJ")
     with pytest.raises(ConfigError, match="unknown service"):
-        config.add_watch(path, service="nope-not-a-service")
+        config_edits.add_watch(path, service="nope-not-a-service")
     assert path.read_bytes() == before
 
 
@@ -321,7 +322,7 @@ def test_add_refuses_to_edit_a_broken_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[polling\n")
     with pytest.raises(ConfigError) as caught:
-        config.add_watch(path, service="slack")
+        config_edits.add_watch(path, service="slack")
     assert caught.value.line == 1
     assert path.read_text() == "[polling\n"
 
@@ -346,7 +347,7 @@ service = "zoom"
 def test_remove_takes_the_table_and_its_own_comments(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(REMOVABLE)
-    result = config.remove_watch(path, "Slack")
+    result = config_edits.remove_watch(path, "Slack")
     assert [w.name for w in result.watches] == ["GitHub", "Zoom"]
     text = path.read_text()
     assert "slack" not in text.lower()
@@ -358,20 +359,20 @@ def test_remove_takes_the_table_and_its_own_comments(tmp_path: Path) -> None:
 def test_remove_by_alias_and_down_to_nothing(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(REMOVABLE)
-    config.remove_watch(path, "github")
-    config.remove_watch(path, "zoom")
-    result = config.remove_watch(path, "slack")
+    config_edits.remove_watch(path, "github")
+    config_edits.remove_watch(path, "zoom")
+    result = config_edits.remove_watch(path, "slack")
     assert result.watches == ()
     assert config.load(path).watches == ()  # an emptied file stays empty, no defaults
     assert "# header stays" in path.read_text()
     with pytest.raises(ConfigError, match="no watch named 'github'"):
-        config.remove_watch(path, "github")
+        config_edits.remove_watch(path, "github")
 
 
 def test_remove_from_a_missing_file_keeps_the_other_defaults(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     first, *rest = catalog.defaults()
-    result = config.remove_watch(path, first.name)
+    result = config_edits.remove_watch(path, first.name)
     assert [w.name for w in result.watches] == [e.name for e in rest]
     assert path.exists()
 
@@ -384,7 +385,7 @@ def test_edits_write_through_a_symlinked_config(tmp_path: Path) -> None:
     real.chmod(0o640)
     link = tmp_path / "config.toml"
     link.symlink_to(real)
-    config.add_watch(link, service="slack")
+    config_edits.add_watch(link, service="slack")
     assert link.is_symlink()
     assert "slack" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o640

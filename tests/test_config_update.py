@@ -10,7 +10,7 @@ import pytest
 
 from trayapp.core.model import Severity
 from trayapp.errors import ConfigError
-from trayapp.store import catalog, config
+from trayapp.store import catalog, config, config_edits
 
 TEXT = """\
 # mine
@@ -39,11 +39,11 @@ def path(tmp_path: Path) -> Path:
 
 
 def test_token_reference_is_set_and_cleared(path: Path) -> None:
-    result = config.update_watch(path, "Lab", token="lab-token")
+    result = config_edits.update_watch(path, "Lab", token="lab-token")
     assert result.token_for("Lab") == "lab-token"
     assert 'token = "lab-token"' in path.read_text()
     assert config.load(path).watch("Lab").param_map == {"region": "eu"}  # type: ignore[union-attr]
-    result = config.update_watch(path, "Lab", token=None)
+    result = config_edits.update_watch(path, "Lab", token=None)
     assert result.token_for("Lab") is None
     assert "token" not in path.read_text()
 
@@ -51,31 +51,33 @@ def test_token_reference_is_set_and_cleared(path: Path) -> None:
 def test_interval_and_components_by_catalog_alias_keep_comments(path: Path) -> None:
     github = catalog.find("github")
     assert github is not None
-    result = config.update_watch(path, github.id, interval=600.0, components=("API Requests",))
+    result = config_edits.update_watch(
+        path, github.id, interval=600.0, components=("API Requests",)
+    )
     watch = result.watch(github.name)
     assert watch is not None and watch.interval == 600 and watch.components == ("API Requests",)
     text = path.read_text()
     assert "# mine" in text and "# the code host" in text
     assert "interval = 600" in text  # a whole number stays an integer in the file
-    result = config.update_watch(path, github.name, interval=None, components=())
+    result = config_edits.update_watch(path, github.name, interval=None, components=())
     watch = result.watch(github.name)
     assert watch is not None and watch.components == () and watch.interval == github.interval
 
 
 def test_refused_edits_leave_the_file_alone(path: Path) -> None:
     with pytest.raises(ConfigError, match="not hold the secret"):
-        config.update_watch(path, "Lab", token="ghp_abcdefghijklmnopqrstuvwxyz0123456789")
+        config_edits.update_watch(path, "Lab", token="ghp_abcdefghijklmnopqrstuvwxyz0123456789")
     with pytest.raises(ConfigError, match="below the 30 s floor"):
-        config.update_watch(path, "github", interval=5)
+        config_edits.update_watch(path, "github", interval=5)
     with pytest.raises(ConfigError, match="no watch named 'Nope'"):
-        config.update_watch(path, "Nope", interval=60)
+        config_edits.update_watch(path, "Nope", interval=60)
     with pytest.raises(ValueError, match="cannot change url"):
-        config.update_watch(path, "Lab", url="http://127.0.0.1:1/")
+        config_edits.update_watch(path, "Lab", url="http://127.0.0.1:1/")
     assert path.read_text() == TEXT
 
 
 def test_notifications_table_is_created_then_edited(path: Path) -> None:
-    result = config.update_notifications(
+    result = config_edits.update_notifications(
         path,
         enabled=False,
         quiet_hours=(time(22, 0), time(7, 30)),
@@ -86,7 +88,7 @@ def test_notifications_table_is_created_then_edited(path: Path) -> None:
     assert not n.enabled and n.on_maintenance
     assert n.quiet_hours == (time(22, 0), time(7, 30))
     assert n.min_severity is Severity.PARTIAL_OUTAGE
-    result = config.update_notifications(path, quiet_hours=None, enabled=True)
+    result = config_edits.update_notifications(path, quiet_hours=None, enabled=True)
     assert result.notifications.quiet_hours is None and result.notifications.enabled
     assert result.notifications.on_maintenance  # untouched fields keep their value
     assert path.read_text().count("[notifications]") == 1
@@ -96,12 +98,12 @@ def test_notifications_table_is_created_then_edited(path: Path) -> None:
 def test_edits_refuse_a_broken_file(path: Path) -> None:
     path.write_text("[[watch]]\nservice = 'github'\nbogus = 1\n")
     with pytest.raises(ConfigError, match="unknown key 'bogus'"):
-        config.update_notifications(path, enabled=False)
+        config_edits.update_notifications(path, enabled=False)
     assert "bogus" in path.read_text()
 
 
 def test_editing_a_missing_file_writes_the_defaults_first(tmp_path: Path) -> None:
     target = tmp_path / "new" / "config.toml"
-    result = config.update_notifications(target, on_recovery=False)
+    result = config_edits.update_notifications(target, on_recovery=False)
     assert not result.notifications.on_recovery
     assert [w.name for w in result.watches] == [e.name for e in catalog.defaults()]

@@ -371,7 +371,7 @@ def test_add_takes_the_best_unique_match_and_asks_when_there_is_none(
 def test_a_generated_entry_is_written_with_its_category_and_unverified(
     trayapp_env: dict[str, str],
 ) -> None:
-    from trayapp.store import config
+    from trayapp.store import config, config_edits
 
     done = trayapp(trayapp_env, "add", "stripe")
     assert done.returncode == 0, done.stderr
@@ -383,6 +383,6 @@ def test_a_generated_entry_is_written_with_its_category_and_unverified(
     assert 'category = "Payments"' in path.read_text() and "verified = false" in path.read_text()
 
     other = next(e for e in catalog.all_entries() if e.category == "Other" and not e.verified)
-    result = config.add_watch(path, **other.config_fields())
+    result = config_edits.add_watch(path, **other.config_fields())
     added = result.watch(other.name)
     assert added is not None and added.category is None and not added.verified

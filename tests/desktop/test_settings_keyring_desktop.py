@@ -27,7 +27,7 @@ from tests.support import StaticServer
 from trayapp.core.model import Severity
 from trayapp.demo.payloads import statuspage_summary
 from trayapp.engine.monitor import Monitor
-from trayapp.store import config, incident_log, paths, secrets
+from trayapp.store import config, config_values, incident_log, paths, secrets
 
 pytestmark = in_desktop
 
@@ -68,7 +68,7 @@ def app_log(trayapp_env: dict[str, str]) -> Iterator[Path]:
     handler.close()
 
 
-async def poll_until_recorded(cfg: config.Config, db: Path) -> None:
+async def poll_until_recorded(cfg: config_values.Config, db: Path) -> None:
     """Run the real Monitor (engine → incident log) until the watch's first event is logged."""
     with incident_log.open(db) as log:
         monitor = Monitor(cfg, log)

@@ -24,7 +24,7 @@ from PySide6.QtCore import Qt
 from tests.support import StaticServer
 from trayapp.core.model import Component, Reading, Severity, Watch
 from trayapp.demo.payloads import IncidentSpec, statuspage_summary
-from trayapp.store import catalog, config
+from trayapp.store import catalog, config, config_edits
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.hub import Hub
 from trayapp.ui.settings import SettingsWindow
@@ -495,7 +495,7 @@ def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
 def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> None:  # type: ignore[no-untyped-def]
     for service in ("openai", "anthropic", "slack"):  # config entries only: nothing is polled
         if catalog.find(service) is not None:
-            config.add_watch(window.config_path, service=service)
+            config_edits.add_watch(window.config_path, service=service)
     window.reload()
     window.resize(820, 560)
     window.select_watch("Lab")

@@ -29,7 +29,7 @@ from trayapp.core.model import Component, Incident, Reading, Severity, Watch
 from trayapp.core.status import SourceStatus
 from trayapp.core.summary import TrayState
 from trayapp.core.tracker import SourceState
-from trayapp.store.config import Config, NotificationSettings
+from trayapp.store.config_values import Config, NotificationSettings
 from trayapp.ui import app as app_module
 from trayapp.ui import icons, tray
 from trayapp.ui.hub import NOTICE_TRAY, Hub

@@ -22,7 +22,7 @@ from trayapp.core.model import Reading, Severity, Watch
 from trayapp.errors import ConfigError
 from trayapp.formats import FORMAT_NAMES
 from trayapp.store import catalog
-from trayapp.store.config import AUTO_FORMAT
+from trayapp.store.config_values import AUTO_FORMAT
 from trayapp.text import clean
 
 NAME = "check"

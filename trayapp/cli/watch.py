@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from trayapp.core.model import Watch
     from trayapp.formats.detection import Detection
-    from trayapp.store.config import Config
+    from trayapp.store.config_values import Config
 
 NAME = "watch"
 HELP = "add, remove or list watched services; with no action, watch them in the terminal"
@@ -99,15 +99,15 @@ def run(args: argparse.Namespace) -> int:
 
         return watch_catalog.show(" ".join(args.search), as_json=args.json)
 
-    from trayapp.store import config, paths
+    from trayapp.store import config, config_edits, paths
 
     path = paths.config_file()
     try:
         if args.action == "add":
             return _add(args, path)
         if args.action == "remove":
-            found = config.find_watch(config.load(path), args.name)
-            config.remove_watch(path, args.name)
+            found = config_edits.find_watch(config.load(path), args.name)
+            config_edits.remove_watch(path, args.name)
             print(f"Stopped watching {found.name if found else args.name}.")
             print(f"Config file: {path}")
             return 0
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace, path: Path) -> int:
     from trayapp.cli import watch_catalog
-    from trayapp.store import catalog, config
+    from trayapp.store import catalog, config_edits
 
     args.target = " ".join(args.target)
     components = tuple(args.component)
@@ -141,7 +141,9 @@ def _add(args: argparse.Namespace, path: Path) -> int:
         fields = entry.config_fields()
         if args.name is not None:
             fields["name"] = args.name
-        result = config.add_watch(path, **fields, interval=args.interval, components=components)
+        result = config_edits.add_watch(
+            path, **fields, interval=args.interval, components=components
+        )
         watch = result.watches[-1]
         print(f"Watching {watch.name} ({watch.format}, {watch.url}).")
         print(f"Config file: {path}")
@@ -179,7 +181,7 @@ def _add(args: argparse.Namespace, path: Path) -> int:
         return 1
     if args.name is None and _already_watched(path, wanted, url, args):
         return 0
-    result = config.add_watch(
+    result = config_edits.add_watch(
         path, name=args.name, interval=args.interval, components=components, **fields
     )
     watch = result.watches[-1]
@@ -192,7 +194,7 @@ def _already_watched(path: Path, wanted: Watch, what: str, args: argparse.Namesp
     """True (after saying so) when a watch already reads ``wanted``'s source: the same
     endpoint, format and filters (Gemini and Google Cloud share one feed, not one filter).
     The ``--interval`` and ``--component`` asked for are then set on that watch."""
-    from trayapp.store import config
+    from trayapp.store import config, config_edits
 
     key = (wanted.url, wanted.format, dict(wanted.params))
     cfg = config.load(path)
@@ -209,7 +211,9 @@ def _already_watched(path: Path, wanted: Watch, what: str, args: argparse.Namesp
         changes["components"] = tuple(args.component)
         said.append("components " + ", ".join(args.component))
     if changes:
-        config.update_watch(path, same.name, **changes)  # checked like any edit (the floor...)
+        config_edits.update_watch(
+            path, same.name, **changes
+        )  # checked like any edit (the floor...)
         print(f"{what} is already watched{alias}: set its {' and '.join(said)}.")
     else:
         print(f"{what} is already watched{alias}: nothing changed.")

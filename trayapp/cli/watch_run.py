@@ -21,7 +21,7 @@ from trayapp.core.model import Event
 from trayapp.core.status import SourceStatus
 from trayapp.engine.monitor import Monitor
 from trayapp.errors import ConfigError
-from trayapp.store import config, incident_log, paths, profile_lock
+from trayapp.store import config, config_values, incident_log, paths, profile_lock
 from trayapp.text import clean
 
 
@@ -49,7 +49,9 @@ def run_engine(args: argparse.Namespace) -> int:
             log.close()
 
 
-def _watch(args: argparse.Namespace, cfg: config.Config, log: incident_log.IncidentLog) -> int:
+def _watch(
+    args: argparse.Namespace, cfg: config_values.Config, log: incident_log.IncidentLog
+) -> int:
     monitor = Monitor(cfg, log)
     printer = Printer(
         sys.stdout, total=len(cfg.watches), verbose=args.verbose, on_closed=monitor.stop

@@ -24,7 +24,7 @@ from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings
 from trayapp.probes.spec import ProbeSpec
 from trayapp.store import incident_log, log_retention, secrets
-from trayapp.store.config import Config, PollingSettings
+from trayapp.store.config_values import Config, PollingSettings
 from trayapp.store.log_writer import LogWriter
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.model import Watch
 from trayapp.errors import ConfigError
-from trayapp.store import catalog, catalog_search, config
-from trayapp.store.config import Config
+from trayapp.store import catalog, catalog_search, config_edits
+from trayapp.store.config_values import Config
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_parts import (
     Check,
@@ -272,12 +272,12 @@ class AddServiceDialog(QDialog):
                 fields = self.entry.config_fields()
                 if (name is not None and name != self.entry.name) or "name" in fields:
                     fields["name"] = name or self.entry.name
-                result = config.add_watch(
+                result = config_edits.add_watch(
                     self.config_path, **fields, interval=interval, components=components
                 )
             elif self.preview is not None:
                 watch = self.preview.watch
-                result = config.add_watch(
+                result = config_edits.add_watch(
                     self.config_path,
                     url=watch.url,
                     format=watch.format,

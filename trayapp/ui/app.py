@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from trayapp.core.status import SourceStatus
     from trayapp.engine.monitor import Monitor
     from trayapp.engine.settings import EngineSettings
-    from trayapp.store.config import Config, ConfigStore, NotificationSettings
+    from trayapp.store.config import ConfigStore
+    from trayapp.store.config_values import Config, NotificationSettings
     from trayapp.store.incident_log import IncidentLog, Uptime
     from trayapp.ui.notify import NotificationCenter
     from trayapp.ui.tray import Tray
@@ -483,7 +484,7 @@ class TrayApp(QObject):
 
     def _load_config(self) -> Config:
         from trayapp.errors import ConfigError
-        from trayapp.store.config import Config
+        from trayapp.store.config_values import Config
 
         assert self.store is not None
         try:

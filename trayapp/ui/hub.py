@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from trayapp.core.model import Event
     from trayapp.core.status import SourceStatus
-    from trayapp.store.config import Config
+    from trayapp.store.config_values import Config
 
 # keys of ``Hub.notices``: things the user must be told about the app itself
 NOTICE_CONFIG = "config"  # the config file could not be used

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from trayapp.errors import ConfigError
 from trayapp.store import config
-from trayapp.store.config import Config
+from trayapp.store.config_values import Config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_general import GeneralTab

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp.errors import ConfigError
-from trayapp.store import config
-from trayapp.store.config import Config
+from trayapp.store import config_edits
+from trayapp.store.config_values import Config
 from trayapp.ui.settings_parts import MIN_SEVERITIES, SettingsTab, hint, problem_text
 
 
@@ -98,7 +98,7 @@ class NotificationsTab(SettingsTab):
             self.message.ok("Nothing to save: the notification settings are as in the file.")
             return
         try:
-            result = config.update_notifications(self.config_path, **changes)
+            result = config_edits.update_notifications(self.config_path, **changes)
         except (ConfigError, ValueError, OSError) as exc:
             self.message.error(f"Not saved: {problem_text(exc)}")
             return

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from trayapp import formats
 from trayapp.core.model import Reading, Severity, Watch
 from trayapp.store import secrets
-from trayapp.store.config import Config
+from trayapp.store.config_values import Config
 from trayapp.ui.uptime_bars import muted
 
 INTERVALS = (30, 60, 120, 300, 600, 900, 1800, 3600)  # seconds offered for a public page

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.model import Watch
 from trayapp.errors import ConfigError
-from trayapp.store import config
-from trayapp.store.config import Config
+from trayapp.store import config_edits
+from trayapp.store.config_values import Config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.settings_parts import (
     DataRole,
@@ -170,7 +170,7 @@ class ServicesTab(SettingsTab):
         if watch is None:
             return
         try:
-            result = config.update_watch(
+            result = config_edits.update_watch(
                 self.config_path,
                 watch.name,
                 interval=self.interval_box.currentData(),
@@ -186,7 +186,7 @@ class ServicesTab(SettingsTab):
         if watch is None or not self.confirm_remove(watch.name):
             return
         try:
-            result = config.remove_watch(self.config_path, watch.name)
+            result = config_edits.remove_watch(self.config_path, watch.name)
         except (ConfigError, OSError) as exc:
             self.message.error(f"Not removed: {problem_text(exc)}")
             return

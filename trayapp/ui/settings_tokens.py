@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp.errors import ConfigError, SecretStoreError
-from trayapp.store import config, secrets
-from trayapp.store.config import Config
+from trayapp.store import config_edits, secrets
+from trayapp.store.config_values import Config
 from trayapp.ui.settings_parts import SettingsTab, hint, problem_text, token_entry_name
 
 
@@ -118,7 +118,7 @@ class TokensTab(SettingsTab):
             self._show_token_state()
             return
         try:
-            result = config.update_watch(self.config_path, name, token=entry)
+            result = config_edits.update_watch(self.config_path, name, token=entry)
         except (ConfigError, ValueError, OSError) as exc:
             self.message.error(
                 f"The token is in the keyring as “{entry}”, but the config could not name it: "
@@ -143,7 +143,7 @@ class TokensTab(SettingsTab):
             self._show_token_state()
             return
         try:
-            result = config.update_watch(self.config_path, name, token=None)
+            result = config_edits.update_watch(self.config_path, name, token=None)
         except (ConfigError, ValueError, OSError) as exc:
             self.message.error(f"Not saved: {problem_text(exc)}")
             return
