@@ -27,6 +27,7 @@ PYTHON="${PYTHON:-python3}"
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # configured in pyproject.toml: strict outside trayapp/ui, zero errors
 # The Linux bundle and .deb, which tests/desktop/test_installed_app_desktop.py installs and runs
 # (about 90 s the first time; TRAYAPP_NO_BUNDLE=1 skips the build and those tests).
 [[ "${TRAYAPP_NO_BUNDLE:-}" == 1 ]] || bash packaging/linux/build.sh

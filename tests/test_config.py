@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from trayapp.core.model import Severity
+from trayapp.core.settings import NotificationSettings, PollingSettings
 from trayapp.errors import ConfigError
 from trayapp.store import catalog, config, config_edits, config_values
 from trayapp.store.config import ConfigStore
@@ -62,8 +63,8 @@ def test_missing_file_gives_the_catalog_defaults(tmp_path: Path) -> None:
     assert loaded.path is None
     assert [w.name for w in loaded.watches] == [e.name for e in catalog.defaults()]
     assert loaded.watches and loaded.watches[0] == catalog.defaults()[0].watch()
-    assert loaded.polling == config_values.PollingSettings()
-    assert loaded.notifications == config_values.NotificationSettings()
+    assert loaded.polling == PollingSettings()
+    assert loaded.notifications == NotificationSettings()
 
 
 def test_an_existing_file_means_exactly_what_it_says(tmp_path: Path) -> None:
@@ -103,7 +104,7 @@ def test_full_file(tmp_path: Path) -> None:
 
 
 def test_defaults_are_sensible() -> None:
-    polling = config_values.PollingSettings()
+    polling = PollingSettings()
     assert (polling.interval, polling.problem_interval, polling.min_public_interval) == (
         120,
         60,

@@ -1,6 +1,6 @@
 """``python -m trayapp`` is the same as ``trayapp``."""
 
-import _signal  # built in: importing it takes no time, unlike signal's enums
+import _signal  # type: ignore[import-not-found]  # built in, no stub; no time, unlike signal's enums
 import sys
 
 # A Ctrl-C while the command line is still being imported ends quietly with 130, as later

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from trayapp.core import summary
 from trayapp.core.model import Component, Incident, Reading, Severity, Watch
+from trayapp.core.settings import NotificationSettings
 from trayapp.core.status import SourceStatus
 from trayapp.core.summary import TrayState
 from trayapp.core.tracker import SourceState
-from trayapp.store.config_values import Config, NotificationSettings
+from trayapp.store.config_values import Config
 from trayapp.ui import app as app_module
 from trayapp.ui import icons, tray
 from trayapp.ui.hub import NOTICE_TRAY, Hub

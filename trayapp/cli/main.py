@@ -121,20 +121,21 @@ def _run_command(argv: list[str]) -> int:
         parser.print_help()
         return 2
     try:
-        return importlib.import_module(args._module).run(args)
+        status: int = importlib.import_module(args._module).run(args)
     except OSError as exc:  # a data or config folder that is a file, read-only, full...
         if isinstance(exc, BrokenPipeError):
             raise
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"trayapp: cannot use {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
-    except Exception as exc:
-        from trayapp.errors import IncidentLogError
+    except Exception as exc:  # trayapp's own errors: a line in words, the status of its kind
+        from trayapp.errors import TrayappError, exit_status
 
-        if not isinstance(exc, IncidentLogError):
+        if not isinstance(exc, TrayappError):
             raise
         print(f"trayapp: {exc}", file=sys.stderr)
-        return 1
+        return exit_status(exc)
+    return status
 
 
 if __name__ == "__main__":

@@ -234,12 +234,14 @@ async def _probe(spec: ProbeSpec, token: str | None) -> ProbeResult:
 
 def _reference_urls() -> tuple[str, ...]:
     """The connectivity witness's hosts, from the config (its defaults if it cannot be read)."""
-    from trayapp.store import config, config_values
+    from trayapp.store import config
 
     try:
         return config.load().polling.reference_urls
     except ConfigError:
-        return config_values.PollingSettings().reference_urls
+        from trayapp.core.settings import PollingSettings
+
+        return PollingSettings().reference_urls
 
 
 _MARK = {"ok": "✓", "degraded": "▲", "theirs": "✖", "yours": "!", "rate_limited": "…"}

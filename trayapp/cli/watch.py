@@ -138,11 +138,11 @@ def _add(args: argparse.Namespace, path: Path) -> int:
             return 1
         if args.name is None and _already_watched(path, entry.watch(), entry.name, args):
             return 0
-        fields = entry.config_fields()
+        given = entry.config_fields()
         if args.name is not None:
-            fields["name"] = args.name
+            given["name"] = args.name
         result = config_edits.add_watch(
-            path, **fields, interval=args.interval, components=components
+            path, **given, interval=args.interval, components=components
         )
         watch = result.watches[-1]
         print(f"Watching {watch.name} ({watch.format}, {watch.url}).")

@@ -11,20 +11,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
 from trayapp.core.model import Event
+from trayapp.core.settings import PollingSettings, declared
 from trayapp.core.status import SourceStatus
-from trayapp.core.tracker import SourceState, resume
+from trayapp.core.tracker import SourceState, TrackerConfig, resume
 from trayapp.core.verdict import Acknowledgement
 from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings
 from trayapp.probes.spec import ProbeSpec
 from trayapp.store import incident_log, log_retention, secrets
-from trayapp.store.config_values import Config, PollingSettings
+from trayapp.store.config_values import Config
 from trayapp.store.log_writer import LogWriter
 
 log = logging.getLogger(__name__)
@@ -37,20 +39,13 @@ BEAT_WRITES_EVERY = 10.0  # seconds: polls closer together than this share one h
 def engine_settings(polling: PollingSettings, base: EngineSettings | None = None) -> EngineSettings:
     """The engine's settings from the user's polling section (other timings keep ``base``)."""
     base = base or EngineSettings()
+    values = {f.name: getattr(polling, f.name) for f, _ in declared(PollingSettings)}
+
+    def named(kind: Any) -> dict[str, Any]:  # the declared settings that ``kind`` has a field for
+        return {k: v for k, v in values.items() if k in {f.name for f in fields(kind)}}
+
     return replace(
-        base,
-        interval=polling.interval,
-        problem_interval=polling.problem_interval,
-        min_public_interval=polling.min_public_interval,
-        jitter=polling.jitter,
-        timeout=polling.timeout,
-        max_bytes=polling.max_bytes,
-        reference_urls=polling.reference_urls,
-        tracker=replace(
-            base.tracker,
-            confirm_worse=polling.confirm_worse,
-            confirm_better=polling.confirm_better,
-        ),
+        base, **named(EngineSettings), tracker=replace(base.tracker, **named(TrackerConfig))
     )
 
 
@@ -202,11 +197,16 @@ class Monitor:
         now = datetime.now(UTC)
         reading = status.reading
         name = status.watch.name
-        fresh = reading is not None and reading.fetched_at is not None
-        if fresh and self._logged_readings.get(name) != reading.fetched_at:
-            self._logged_readings[name] = reading.fetched_at
+        fetched = reading.fetched_at if reading is not None else None
+        if (
+            reading is not None
+            and fetched is not None
+            and self._logged_readings.get(name) != fetched
+        ):
+            self._logged_readings[name] = fetched
+            read = reading  # (narrowed, for the lambda)
             writer.replace(
-                ("components", name), lambda log_: log_.record_components(name, reading, now)
+                ("components", name), lambda log_: log_.record_components(name, read, now)
             )
         else:
             writer.flush()  # a write that failed is retried at every poll

@@ -68,7 +68,7 @@ from trayapp.probes import state as probe_state
 from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
-    from trayapp.formats.detect import Detection
+    from trayapp.formats.detection import Detection
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +314,7 @@ class Engine:
                     deadline=self.settings.timeout,
                 )
             except FetchError as exc:
-                failure = exc
+                failure: FetchError | None = exc
             else:
                 failure = None
         if failure is not None:  # the witness is asked after the slots are given back

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from trayapp.core import tracker
+from trayapp.core.settings import PollingSettings, declared
 from trayapp.net import fetch
 from trayapp.probes import spec as probe
+from trayapp.urls import LOOPBACK_FLOOR
 
-if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
-    pass
-
-
-DEFAULT_REFERENCE_URLS = (
-    "https://connectivitycheck.gstatic.com/generate_204",
-    "https://www.cloudflare.com/cdn-cgi/trace",
-)
-
+# the user's polling settings are declared once; the engine's defaults are theirs
+_POLLING = PollingSettings()
 
 MAX_DELAY = 6 * 3600.0  # seconds: the longest wait between two polls (a clamped Retry-After)
-
-
-MAX_JITTER = 0.5
-
-
+MAX_JITTER = next(d.high for f, d in declared(PollingSettings) if f.name == "jitter") or 0.5
 MIN_DELAY = 0.01  # seconds: the shortest loopback floor even a test may set
 
 
@@ -44,19 +34,19 @@ def bounded(value: float, low: float, high: float, *, fallback: float | None = N
 class EngineSettings:
     """Every timing the engine uses, so tests and demos can compress hours into seconds."""
 
-    interval: float = 120.0  # seconds between polls of a healthy source
-    problem_interval: float = 60.0  # while a source is degraded or worse
-    min_public_interval: float = 30.0  # floor for any public host
-    min_loopback_interval: float = 1.0  # floor for 127.0.0.0/8, ::1, localhost
-    jitter: float = 0.2  # ±20 %
+    interval: float = _POLLING.interval  # seconds between polls of a healthy source
+    problem_interval: float = _POLLING.problem_interval  # while a source is degraded or worse
+    min_public_interval: float = _POLLING.min_public_interval  # floor for any public host
+    min_loopback_interval: float = LOOPBACK_FLOOR  # floor for 127.0.0.0/8, ::1, localhost
+    jitter: float = _POLLING.jitter
     backoff_cap: float = 900.0  # 15 min
     retry_after_cap: float = 6 * 3600.0  # a server asking for more is clamped, not obeyed forever
     max_concurrency: int = 10
     per_host: int = 2
-    timeout: float = 10.0
+    timeout: float = _POLLING.timeout
     connect_timeout: float = 5.0
-    max_bytes: int = fetch.MAX_BYTES
-    reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS
+    max_bytes: int = _POLLING.max_bytes
+    reference_urls: tuple[str, ...] = _POLLING.reference_urls
     # watches needing no internet (Config.local_services): their failures are their own, never
     # "offline", and they keep their own state while the reference hosts fail
     local_services: frozenset[str] = frozenset()

@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from trayapp import formats
-from trayapp.core import tracker, verdict
+from trayapp.core import tracker
 from trayapp.core.model import Event, Reading, Watch
 from trayapp.core.status import SourceStatus
+from trayapp.core.verdict import Acknowledgement, Verdict
 from trayapp.probes import spec as probe
 from trayapp.probes import state as probe_state
 
@@ -38,8 +39,8 @@ class _Source:
     probe_states: list[probe_state.ProbeState] = field(default_factory=list)
     probe_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     probe_wakes: list[asyncio.Event] = field(default_factory=list)
-    verdict: verdict.Verdict | None = None
-    acknowledgement: verdict.Acknowledgement | None = None
+    verdict: Verdict | None = None
+    acknowledgement: Acknowledgement | None = None
     verify: bool = False  # an unverified catalog entry: its first unreadable answer re-detects
     undetected: str | None = None  # why that detection found nothing (for the details)
 

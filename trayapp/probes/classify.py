@@ -189,7 +189,7 @@ def classify(
     """
     from trayapp.net.retry_after import parse_retry_after
 
-    base = {"status": status, "latency_ms": latency_ms, "slow_ms": spec.slow_ms}
+    base: dict[str, Any] = {"status": status, "latency_ms": latency_ms, "slow_ms": spec.slow_ms}
     took = f"HTTP {status} in {_ms(latency_ms)}"
     if status in spec.expect:
         problem = _condition_problem(spec.condition, body)

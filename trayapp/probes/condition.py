@@ -54,10 +54,10 @@ class Condition:
         if not _orderable(found, self.value):
             return False, f"{where} is {_show(found)}, which cannot be compared with {self.op}"
         holds = {
-            "<": found < self.value,  # type: ignore[operator]
-            "<=": found <= self.value,  # type: ignore[operator]
-            ">": found > self.value,  # type: ignore[operator]
-            ">=": found >= self.value,  # type: ignore[operator]
+            "<": found < self.value,
+            "<=": found <= self.value,
+            ">": found > self.value,
+            ">=": found >= self.value,
         }[self.op]
         return holds, f"{where} is {_show(found)}"
 

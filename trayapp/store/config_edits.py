@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from trayapp.core.model import Severity, Watch
+from trayapp.core.settings import NotificationSettings
 from trayapp.errors import ConfigError
 from trayapp.store import catalog
 from trayapp.store.config import loads, read_text
 from trayapp.store.config_layout import _Layout
 from trayapp.store.config_reader import _Reader
-from trayapp.store.config_values import NEW_FILE_HEADER, Config, NotificationSettings
+from trayapp.store.config_values import NEW_FILE_HEADER, Config
 
 
 def add_watch(
@@ -113,7 +114,7 @@ def update_watch(path: Path, name: str, **changes: Any) -> Config:
     if index is None:
         raise _no_such_watch(path, current, name)
     doc = tomlkit.parse(text)
-    table = doc["watch"][index]  # type: ignore[index]
+    table = doc["watch"][index]
     for key, value in changes.items():
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -145,7 +146,7 @@ def update_notifications(path: Path, **changes: Any) -> Config:
             value = "" if value is None else "-".join(t.strftime("%H:%M") for t in value)
         elif isinstance(value, Severity):
             value = value.value
-        table[key] = value  # type: ignore[index]
+        table[key] = value
     return _save(path, tomlkit.dumps(doc))
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from trayapp import formats
 from trayapp.core.model import Severity, Watch
+from trayapp.core.settings import NOTIFY_LEVELS, SECTIONS, PollingSettings, Setting, declared
 from trayapp.errors import ConditionError, ConfigError
 from trayapp.probes.condition import parse_condition
 from trayapp.probes.credentials import has_credential_prefix, looks_like_secret
@@ -21,7 +22,6 @@ from trayapp.probes.spec import AUTH_SCHEMES, PRESETS, ProbeSpec, check_header, 
 from trayapp.store import catalog
 from trayapp.store.config_layout import _Layout
 from trayapp.store.config_values import (
-    _NOTIFY_LEVELS,
     _PROBE_KEYS,
     _PROBE_METHODS,
     _ROOT_KEYS,
@@ -31,13 +31,8 @@ from trayapp.store.config_values import (
     _URL_KEYS,
     AUTO_FORMAT,
     MAX_INTERVAL,
-    MAX_JITTER,
-    MAX_KEEP_DAYS,
     SECRET_KEYS,
     Config,
-    LogSettings,
-    NotificationSettings,
-    PollingSettings,
 )
 from trayapp.store.secrets import check_name
 from trayapp.urls import (
@@ -68,9 +63,9 @@ class _Reader:
 
     def config(self, data: dict[str, Any]) -> Config:
         self.keys(data, _ROOT_KEYS, "at the top level")
-        self.polling = self.polling_settings(self.table(data, "polling"))
-        notifications = self.notification_settings(self.table(data, "notifications"))
-        log = self.log_settings(self.table(data, "log"))
+        self.polling = self.settings("polling", self.table(data, "polling"))
+        notifications = self.settings("notifications", self.table(data, "notifications"))
+        log = self.settings("log", self.table(data, "log"))
         self.at = ("", 0)
         entries = data.get("watch", [])
         if not isinstance(entries, list):
@@ -121,42 +116,40 @@ class _Reader:
 
     # ----- settings
 
-    def polling_settings(self, table: dict[str, Any]) -> PollingSettings:
-        self.keys(table, [f.name for f in fields(PollingSettings)], "in [polling]")
-        d = PollingSettings()
-        floor = self.number(table, "min_public_interval", d.min_public_interval, PUBLIC_FLOOR)
-        return PollingSettings(
-            interval=self.interval(table, "interval", d.interval, floor),
-            problem_interval=self.interval(table, "problem_interval", d.problem_interval, floor),
-            min_public_interval=floor,
-            jitter=self.number(table, "jitter", d.jitter, 0.0, MAX_JITTER),
-            confirm_worse=self.integer(table, "confirm_worse", d.confirm_worse, 1, 20),
-            confirm_better=self.integer(table, "confirm_better", d.confirm_better, 1, 20),
-            timeout=self.number(table, "timeout", d.timeout, 1.0, 120.0),
-            max_bytes=self.integer(table, "max_bytes", d.max_bytes, 64 * 1024, 100 * 1024 * 1024),
-            reference_urls=self.reference_urls(table, d.reference_urls),
-        )
+    def settings(self, section: str, table: dict[str, Any]) -> Any:
+        """A settings section, each key read as its declaration (trayapp.core.settings) says."""
+        kind = SECTIONS[section]
+        self.keys(table, [f.name for f in fields(kind)], f"in [{section}]")
+        floor = PUBLIC_FLOOR
+        if section == "polling":  # the intervals' floor, which the file may raise
+            low = PollingSettings().min_public_interval
+            floor = self.number(table, "min_public_interval", low, PUBLIC_FLOOR)
+        values = {
+            f.name: self.setting(table, f.name, f.default, d, floor) for f, d in declared(kind)
+        }
+        return kind(**values)
 
-    def reference_urls(self, table: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
-        urls = self.strings(table, "reference_urls")
-        return default if urls is None else tuple(self.url(u, "reference_urls") for u in urls)
-
-    def notification_settings(self, table: dict[str, Any]) -> NotificationSettings:
-        self.keys(table, [f.name for f in fields(NotificationSettings)], "in [notifications]")
-        d = NotificationSettings()
-        return NotificationSettings(
-            enabled=self.boolean(table, "enabled", d.enabled),
-            quiet_hours=self.quiet_hours(table.get("quiet_hours", False)),
-            group_window=self.number(table, "group_window", d.group_window, 0.0, 3600.0),
-            min_severity=self.severity(table.get("min_severity", d.min_severity.value)),
-            on_recovery=self.boolean(table, "on_recovery", d.on_recovery),
-            on_maintenance=self.boolean(table, "on_maintenance", d.on_maintenance),
-        )
-
-    def log_settings(self, table: dict[str, Any]) -> LogSettings:
-        self.keys(table, [f.name for f in fields(LogSettings)], "in [log]")
-        keep = self.integer(table, "keep_days", LogSettings().keep_days, 1, MAX_KEEP_DAYS)
-        return LogSettings(keep_days=keep)
+    def setting(
+        self, table: dict[str, Any], key: str, default: Any, d: Setting, floor: float
+    ) -> Any:
+        low = d.low if d.low is not None else 0.0
+        high = d.high if d.high is not None else MAX_INTERVAL
+        match d.kind:
+            case "interval":
+                return self.interval(table, key, default, floor)
+            case "number":
+                return self.number(table, key, default, low, high)
+            case "integer":
+                return self.integer(table, key, default, int(low), int(high))
+            case "boolean":
+                return self.boolean(table, key, default)
+            case "urls":
+                urls = self.strings(table, key)
+                return default if urls is None else tuple(self.url(u, key) for u in urls)
+            case "quiet_hours":
+                return self.quiet_hours(table.get(key, False))
+            case "severity":
+                return self.severity(table.get(key, default.value))
 
     def quiet_hours(self, value: Any) -> tuple[time, time] | None:
         if value is False or value == "":
@@ -172,7 +165,7 @@ class _Reader:
         return time(h1, m1), time(h2, m2)
 
     def severity(self, value: Any) -> Severity:
-        words = [s.value for s in _NOTIFY_LEVELS]
+        words = [s.value for s in NOTIFY_LEVELS]
         word = value.strip().lower().replace(" ", "_") if isinstance(value, str) else None
         if word not in words:
             self.fail(f"min_severity must be one of {', '.join(words)}", "min_severity")

@@ -4,15 +4,14 @@ the reader and the editor share."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
 from pathlib import Path
 
 from trayapp import formats
-from trayapp.core.model import Severity, Watch
+from trayapp.core.model import Watch
+from trayapp.core.settings import LogSettings, NotificationSettings, PollingSettings
 from trayapp.probes.spec import ProbeSpec
 from trayapp.store import catalog
 from trayapp.urls import (
-    PUBLIC_FLOOR,
     needs_internet,
 )
 
@@ -22,24 +21,10 @@ AUTO_FORMAT = formats.AUTO  # a url watch without ``format``: the engine detects
 MAX_INTERVAL = 86_400.0
 
 
-MAX_KEEP_DAYS = 100 * 366  # [log] keep_days: a century is "keep everything"
-
-
-MAX_JITTER = 0.5  # a fraction of the interval: more would let two polls come back to back
-
-
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # same cap as trayapp.net.fetch.MAX_BYTES
 
 
 MAX_FILE_BYTES = 1024 * 1024  # a config file larger than this is not a hand-written one
-
-
-# Connectivity witness: tiny, highly available endpoints of three unrelated operators.
-DEFAULT_REFERENCE_URLS = (
-    "https://www.gstatic.com/generate_204",
-    "https://www.cloudflare.com/cdn-cgi/trace",
-    "https://detectportal.firefox.com/success.txt",
-)
 
 
 # Key names that can only mean a credential; they are refused wherever they appear.
@@ -89,9 +74,6 @@ _PROBE_KEYS = (
 _PROBE_METHODS = ("GET", "HEAD", "POST")
 
 
-_NOTIFY_LEVELS = tuple(s for s in Severity if s not in (Severity.OPERATIONAL, Severity.UNKNOWN))
-
-
 NEW_FILE_HEADER = """\
 # trayapp configuration. Edit freely: trayapp checks it and keeps the last good version.
 # A watch is `service = "<catalog name>"` or `url = "..."` (+ format, name, page, interval,
@@ -101,49 +83,15 @@ NEW_FILE_HEADER = """\
 
 
 @dataclass(frozen=True, slots=True)
-class PollingSettings:
-    """How often and how carefully sources are polled (seconds, counts, bytes)."""
-
-    interval: float = 120.0  # a healthy source
-    problem_interval: float = 60.0  # a source with a problem, to see recovery sooner
-    min_public_interval: float = PUBLIC_FLOOR  # floor for any non-loopback host
-    jitter: float = 0.2  # +/- fraction of the interval, so polls never line up
-    confirm_worse: int = 2  # readings in a row before a worse state is believed
-    confirm_better: int = 2  # readings in a row before a better state is believed
-    timeout: float = 10.0
-    max_bytes: int = DEFAULT_MAX_BYTES
-    reference_urls: tuple[str, ...] = DEFAULT_REFERENCE_URLS  # connectivity witness
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationSettings:
-    """When a change becomes a desktop notification."""
-
-    enabled: bool = True
-    quiet_hours: tuple[time, time] | None = None  # (start, end), may wrap past midnight
-    group_window: float = 30.0  # seconds: changes this close together make one notification
-    min_severity: Severity = Severity.DEGRADED
-    on_recovery: bool = True
-    on_maintenance: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LogSettings:
-    """How long the incident log keeps what it recorded (older rows are deleted daily)."""
-
-    keep_days: int = 365
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the file says; ``path`` is None for the built-in defaults (no file yet)."""
 
     watches: tuple[Watch, ...] = ()
-    polling: PollingSettings = PollingSettings()
-    notifications: NotificationSettings = NotificationSettings()
+    polling: PollingSettings = field(default_factory=PollingSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
     tokens: tuple[tuple[str, str], ...] = ()  # watch name -> keyring entry name
     probes: tuple[tuple[str, ProbeSpec], ...] = ()  # watch name -> probe, in file order
-    log: LogSettings = LogSettings()
+    log: LogSettings = field(default_factory=LogSettings)
     path: Path | None = field(default=None, compare=False)
 
     def watch(self, name: str) -> Watch | None:

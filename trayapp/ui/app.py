@@ -43,12 +43,14 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from trayapp.core.model import Event
-    from trayapp.core.notify_policy import Context, NotifySettings
+    from trayapp.core.notify_policy import NotifySettings
+    from trayapp.core.notify_wording import Context
+    from trayapp.core.settings import NotificationSettings
     from trayapp.core.status import SourceStatus
     from trayapp.engine.monitor import Monitor
     from trayapp.engine.settings import EngineSettings
     from trayapp.store.config import ConfigStore
-    from trayapp.store.config_values import Config, NotificationSettings
+    from trayapp.store.config_values import Config
     from trayapp.store.incident_log import IncidentLog, Uptime
     from trayapp.ui.notify import NotificationCenter
     from trayapp.ui.tray import Tray
@@ -608,7 +610,7 @@ class TrayApp(QObject):
     def _context(self) -> Context:
         from datetime import UTC, datetime
 
-        from trayapp.core.notify_policy import Context
+        from trayapp.core.notify_wording import Context
         from trayapp.core.summary import alternatives
 
         urls = {n: s.watch.page_url for n, s in self.hub.statuses.items() if s.watch.page_url}

@@ -286,7 +286,7 @@ class HistoryWindow(QWidget):
     def selected_service(self) -> str:
         """The service shown, or ALL."""
         item = self.services.currentItem()
-        return item.data(EventRole) if item is not None else ALL
+        return str(item.data(EventRole)) if item is not None else ALL
 
     def select_service(self, name: str) -> None:
         for row in range(self.services.count()):

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from trayapp.core import notify_policy as policy
 from trayapp.core.model import Event
-from trayapp.core.notify_policy import Notification
+from trayapp.core.notify_wording import Context, Notification
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class NotificationCenter(QObject):
         self,
         notifier: Notifier,
         settings: policy.NotifySettings | None = None,
-        context: Callable[[], policy.Context] = policy.Context,
+        context: Callable[[], Context] = Context,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
         on_sent: Callable[[], None] | None = None,

@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.core.settings import NOTIFY_LEVELS, NotificationSettings, declared
 from trayapp.errors import ConfigError
 from trayapp.store import config_edits
 from trayapp.store.config_values import Config
-from trayapp.ui.settings_parts import MIN_SEVERITIES, SettingsTab, hint, problem_text
+from trayapp.ui.settings_parts import SettingsTab, hint, problem_text
+
+DECLARED = {f.name: d for f, d in declared(NotificationSettings)}  # bounds and help, once
 
 
 class NotificationsTab(SettingsTab):
@@ -45,12 +48,13 @@ class NotificationsTab(SettingsTab):
         quiet_row.addWidget(self.quiet_end)
         quiet_row.addStretch(1)
         self.min_severity = QComboBox()
-        for severity in MIN_SEVERITIES:
+        for severity in NOTIFY_LEVELS:
             self.min_severity.addItem(severity.label.capitalize() + " or worse", severity)
         self.on_recovery = QCheckBox("When a service recovers")
         self.on_maintenance = QCheckBox("When maintenance starts or ends")
         self.group_window = QSpinBox()
-        self.group_window.setRange(0, 3600)
+        window = DECLARED["group_window"]
+        self.group_window.setRange(int(window.low or 0), int(window.high or 0))
         self.group_window.setSuffix(" s")
         self.save_notify_button = QPushButton("Save")
         self.save_notify_button.clicked.connect(self.save_notifications)
@@ -64,6 +68,16 @@ class NotificationsTab(SettingsTab):
         form.addRow("", self.on_maintenance)
         form.addRow("Quiet hours", quiet_row)
         form.addRow("Group changes within", self.group_window)
+        controls = {
+            "enabled": self.notify_enabled,
+            "min_severity": self.min_severity,
+            "on_recovery": self.on_recovery,
+            "on_maintenance": self.on_maintenance,
+            "quiet_hours": self.quiet,
+            "group_window": self.group_window,
+        }
+        for name, control in controls.items():  # each says what its setting means, as the README
+            control.setToolTip(DECLARED[name].help.replace("`", ""))
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(form)

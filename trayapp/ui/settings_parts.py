@@ -25,19 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import formats
-from trayapp.core.model import Reading, Severity, Watch
+from trayapp.core.model import Reading, Watch
 from trayapp.store import secrets
 from trayapp.store.config_values import Config
 from trayapp.ui.uptime_bars import muted
 
 INTERVALS = (30, 60, 120, 300, 600, 900, 1800, 3600)  # seconds offered for a public page
 LOOPBACK_INTERVALS = (1, 5, 10, 15)  # extra choices for a page on this machine
-MIN_SEVERITIES = (
-    Severity.MAINTENANCE,
-    Severity.DEGRADED,
-    Severity.PARTIAL_OUTAGE,
-    Severity.MAJOR_OUTAGE,
-)
 ERROR_STYLE = "QLabel { background: #fde7e9; color: #7a1020; border: 1px solid #e8a0a8; }"
 OK_STYLE = "QLabel { background: #e6f4ea; color: #0d5223; border: 1px solid #9ccfab; }"
 DataRole = Qt.ItemDataRole.UserRole

@@ -85,7 +85,7 @@ def for_dbus(menu: QMenu) -> None:
     for action in menu.actions():
         if action.text():
             action.setText(dbus_label(action.text()))
-        if (sub := action.menu()) is not None:
+        if isinstance(sub := action.menu(), QMenu):
             for_dbus(sub)
 
 
