@@ -16,15 +16,10 @@ import pytest
 from trayapp.core.model import Component, Event, Incident, Reading, Severity
 from trayapp.core.verdict import Acknowledgement
 from trayapp.errors import IncidentLogError
-from trayapp.store import incident_log
-from trayapp.store.incident_log import (
-    SCHEMA_VERSION,
-    DayBar,
-    IncidentLog,
-    LoggedEvent,
-    to_json_rows,
-    write_csv,
-)
+from trayapp.store import incident_log, log_rows, log_schema
+from trayapp.store.incident_log import IncidentLog
+from trayapp.store.log_rows import DayBar, LoggedEvent, to_json_rows, write_csv
+from trayapp.store.log_schema import SCHEMA_VERSION
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 OP, MAINT, DEG = Severity.OPERATIONAL, Severity.MAINTENANCE, Severity.DEGRADED
@@ -137,19 +132,19 @@ def test_a_v2_file_with_outages_migrates_and_reads_them(tmp_path: Path) -> None:
     path = tmp_path / "incidents.db"
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
-    incident_log.MIGRATIONS[1](conn)  # frozen: v2 exactly as released
+    log_schema.MIGRATIONS[1](conn)  # frozen: v2 exactly as released
     conn.execute("PRAGMA user_version = 2")
     conn.executemany(
         "INSERT INTO acknowledgements (service, probe_down_at, probe_up_at, page_ack_at)"
         " VALUES (?, ?, ?, ?)",
         [
-            ("gemini", incident_log._ts(at(1)), incident_log._ts(at(2)), None),
-            ("gemini", incident_log._ts(at(3)), None, None),  # open when that trayapp quit
+            ("gemini", log_rows._ts(at(1)), log_rows._ts(at(2)), None),
+            ("gemini", log_rows._ts(at(3)), None, None),  # open when that trayapp quit
         ],
     )
     conn.execute(
         "INSERT INTO observed (started_at, ended_at) VALUES (?, ?)",
-        (incident_log._ts(at(0)), incident_log._ts(at(4))),
+        (log_rows._ts(at(0)), log_rows._ts(at(4))),
     )
     conn.commit()
     conn.close()
@@ -626,7 +621,7 @@ def test_an_outage_only_your_checks_saw_lowers_as_you_saw_it_not_as_the_page_say
     assert day2.seen_observed == timedelta(hours=21)  # + the hour the checks saw it down
     assert day2.seen_fraction == pytest.approx((21 - 5) / 21)  # 30-34 h and 41-42 h down
     together = log.uptimes("github", at(48))  # one read of 90 days, cut to each window
-    for name, window in incident_log.WINDOWS.items():
+    for name, window in log_rows.WINDOWS.items():
         assert together[name] == log.uptime("github", window, at(48))
     plus2 = timezone(timedelta(hours=2))
     bars, windows = log.overview("github", at(47), days=3, tz=plus2)  # History's one read

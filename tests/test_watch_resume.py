@@ -23,7 +23,7 @@ from tests.support import StaticServer
 from trayapp.engine import monitor as monitor_module
 from trayapp.engine.monitor import Monitor
 from trayapp.engine.settings import EngineSettings
-from trayapp.store import config, incident_log
+from trayapp.store import config, incident_log, log_rows
 
 SUMMARY = {  # the Lab page of test_watch_cli, in partial outage
     **watch_cli.SUMMARY,
@@ -130,8 +130,8 @@ async def test_a_pause_longer_than_the_heartbeat_gap_is_not_watched(
         monitor.stop()
         await asyncio.wait_for(running, timeout=30)
         first, second = spans()
-        assert first[1] <= incident_log._ts(paused_at + timedelta(seconds=0.3))
-        assert second[0] >= incident_log._ts(paused_at + timedelta(seconds=gap))
+        assert first[1] <= log_rows._ts(paused_at + timedelta(seconds=0.3))
+        assert second[0] >= log_rows._ts(paused_at + timedelta(seconds=gap))
 
 
 async def test_heartbeats_ride_on_the_polls_so_an_idle_app_never_wakes_for_them(
@@ -165,7 +165,7 @@ async def test_heartbeats_ride_on_the_polls_so_an_idle_app_never_wakes_for_them(
                 spans = log._conn.execute("SELECT started_at, ended_at FROM observed").fetchall()
                 assert len(spans) <= 1, spans  # one run, one span
                 return sum(
-                    (incident_log._dt(ended) - incident_log._dt(started)).total_seconds()
+                    (log_rows._dt(ended) - log_rows._dt(started)).total_seconds()
                     for started, ended in spans
                 )
 

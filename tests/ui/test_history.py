@@ -26,8 +26,9 @@ from trayapp.core import tracker
 from trayapp.core.model import Component, Event, Incident, Reading, Severity
 from trayapp.core.summary import TrayState
 from trayapp.core.verdict import Acknowledgement
-from trayapp.store import incident_log
-from trayapp.store.incident_log import DayBar, IncidentLog
+from trayapp.store import incident_log, log_rows
+from trayapp.store.incident_log import IncidentLog
+from trayapp.store.log_rows import DayBar
 from trayapp.ui.history import INCIDENT_KINDS, HistoryWindow
 from trayapp.ui.history_words import figures_text, local_zone, uptime_figures
 from trayapp.ui.hub import Hub
@@ -476,19 +477,19 @@ def test_the_window_fits_a_small_screen(window: HistoryWindow) -> None:
 def test_uptime_figures_share_one_figure_where_windows_read_the_same() -> None:
     end = datetime(2026, 3, 2, tzinfo=UTC)
 
-    def up(window: str, observed: timedelta, down: timedelta) -> incident_log.Uptime:
-        length = incident_log.WINDOWS[window]
-        return incident_log.Uptime("A", None, end - length, end, observed, observed - down)
+    def up(window: str, observed: timedelta, down: timedelta) -> log_rows.Uptime:
+        length = log_rows.WINDOWS[window]
+        return log_rows.Uptime("A", None, end - length, end, observed, observed - down)
 
     minute = timedelta(minutes=1)
-    fresh = {w: up(w, 30 * minute, timedelta(0)) for w in incident_log.WINDOWS}
+    fresh = {w: up(w, 30 * minute, timedelta(0)) for w in log_rows.WINDOWS}
     assert uptime_figures(fresh) == "24 h\u201390 d 100 %"
     assert figures_text(fresh, None).splitlines() == [
         "As the page says: 24 h\u201390 d 100 %",
         "As you saw it: 24 h\u201390 d 100 %",
         "watched 30 min",
     ]
-    unseen = {w: up(w, timedelta(0), timedelta(0)) for w in incident_log.WINDOWS}
+    unseen = {w: up(w, timedelta(0), timedelta(0)) for w in log_rows.WINDOWS}
     assert uptime_figures(unseen) == "24 h\u201390 d not watched"
     unreadable = {w: replace(u, watched=timedelta(hours=1)) for w, u in unseen.items()}
     assert uptime_figures(unreadable) == "24 h\u201390 d no data"

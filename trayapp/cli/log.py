@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from trayapp.cli.argtypes import positive_int
 from trayapp.errors import UnknownService
-from trayapp.store import incident_log, paths
+from trayapp.store import incident_log, log_rows, paths
 from trayapp.text import clean
 
 NAME = "log"
@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         log.close()
     if args.json:
-        print(json.dumps(incident_log.to_json_rows(events), indent=2, ensure_ascii=False))
+        print(json.dumps(log_rows.to_json_rows(events), indent=2, ensure_ascii=False))
     elif args.csv:
-        incident_log.write_csv(events, sys.stdout, incident_log.LoggedEvent.COLUMNS)
+        log_rows.write_csv(events, sys.stdout, log_rows.LoggedEvent.COLUMNS)
     elif not events:
         print(f"No events for {service}." if service else "No events recorded yet.")
     else:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from trayapp.cli.log import resolve_service
 from trayapp.core.summary import PageLag, span
 from trayapp.errors import ConfigError, UnknownService
-from trayapp.store import incident_log, paths
+from trayapp.store import incident_log, log_rows, paths
 
 NAME = "uptime"
 LAG_WINDOW = timedelta(days=90)
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         known = log.services()
         services = [resolve_service(args.service, known)] if args.service else known
-        rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]] = []
+        rows: list[tuple[str, str | None, dict[str, log_rows.Uptime]]] = []
         lags: dict[str, PageLag | None] = {}
         for service in services:
             rows.append((service, None, log.uptimes(service, now)))
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime]]]) -> None:
+def _print_table(rows: list[tuple[str, str | None, dict[str, log_rows.Uptime]]]) -> None:
     """Two lines per service (as the page says, as you saw it); one per component (the page's:
     your checks watch the whole service)."""
     windows = list(rows[0][2])
@@ -113,7 +113,7 @@ def _print_table(rows: list[tuple[str, str | None, dict[str, incident_log.Uptime
     print("you were offline; such time counts neither up nor down.")
 
 
-def _window_json(up: incident_log.Uptime) -> dict[str, float | None]:
+def _window_json(up: log_rows.Uptime) -> dict[str, float | None]:
     return {
         "percent": up.percent,
         "seen_percent": up.seen_percent,
@@ -137,7 +137,7 @@ def _lag_json(lag: PageLag | None) -> dict[str, float | int | None] | None:
     }
 
 
-def _percent(percent: float | None, up: incident_log.Uptime) -> str:
+def _percent(percent: float | None, up: log_rows.Uptime) -> str:
     """'99.95%'; for no figure, 'not watched' when trayapp was not running, else '—' (watched,
     but the page was unreadable or the user offline)."""
     if percent is not None:

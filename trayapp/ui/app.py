@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from trayapp.engine.settings import EngineSettings
     from trayapp.store.config import ConfigStore
     from trayapp.store.config_values import Config
-    from trayapp.store.incident_log import IncidentLog, Uptime
+    from trayapp.store.incident_log import IncidentLog
+    from trayapp.store.log_rows import Uptime
     from trayapp.ui.notify import NotificationCenter
     from trayapp.ui.tray import Tray
 
@@ -703,7 +704,7 @@ class TrayApp(QObject):
         """A service's last 24 h from the engine's own log connection (same thread)."""
         if self.incident_log is None:
             return None
-        from trayapp.store.incident_log import WINDOWS  # loaded with the log already
+        from trayapp.store.log_rows import WINDOWS
 
         return self.incident_log.uptime(name, WINDOWS["24h"], now)
 

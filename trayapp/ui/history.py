@@ -52,7 +52,8 @@ from PySide6.QtWidgets import (
 from trayapp.core.model import Severity
 from trayapp.core.summary import PageLag
 from trayapp.errors import IncidentLogError
-from trayapp.store.incident_log import IncidentLog, LoggedEvent
+from trayapp.store.incident_log import IncidentLog
+from trayapp.store.log_rows import LoggedEvent
 from trayapp.ui.history_words import (
     bold,
     describe,

@@ -17,13 +17,8 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.model import Severity
 from trayapp.core.summary import PageLag, TrayState, ago, span
-from trayapp.store.incident_log import (
-    SCHEMA_VERSION,
-    WINDOWS,
-    IncidentRecord,
-    IncidentUpdate,
-    LoggedEvent,
-)
+from trayapp.store.log_rows import WINDOWS, IncidentRecord, IncidentUpdate, LoggedEvent
+from trayapp.store.log_schema import SCHEMA_VERSION
 from trayapp.ui.icons import FILL
 from trayapp.ui.uptime_bars import NOT_WATCHED, percent_text
 

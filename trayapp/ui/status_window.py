@@ -39,7 +39,7 @@ from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, toolt
 
 if TYPE_CHECKING:
     from trayapp.core.status import SourceStatus
-    from trayapp.store.incident_log import Uptime
+    from trayapp.store.log_rows import Uptime
 
 log = logging.getLogger(__name__)
 COLUMNS = ("Service", "State", "For", "Last check", "Page 24 h", "You saw 24 h")

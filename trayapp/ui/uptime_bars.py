@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from trayapp.core.model import Severity
 from trayapp.core.summary import TrayState
-from trayapp.store.incident_log import DayBar
+from trayapp.store.log_rows import DayBar
 from trayapp.ui.icons import FILL
 
 NO_DATA = "#cfcfcf"  # lighter than every state grey: "we were not watching", not "unknown"
