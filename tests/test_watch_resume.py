@@ -103,13 +103,13 @@ async def test_a_pause_longer_than_the_heartbeat_gap_is_not_watched(
     monkeypatch.setattr(monitor_module, "HEARTBEAT_EVERY", timedelta(seconds=0.05))
     monkeypatch.setattr(monitor_module, "HEARTBEAT_GAP", timedelta(seconds=0.3))
     cfg = config.loads(
-        '[polling]\nreference_urls = []\n\n[[watch]]\nname = "Lab"\n'
+        '[polling]\nreference_urls = []\ntimeout = 1\n\n[[watch]]\nname = "Lab"\n'
         'url = "http://127.0.0.1:9/api/v2/summary.json"\nformat = "statuspage"\ninterval = 1\n'
     )
     path = tmp_path / "incidents.sqlite3"
     with incident_log.open(path) as log:
         monitor = Monitor(cfg, log)
-        gap = 2.5 * monitor.beat_period()  # the slowest poll, 1 s, with its jitter: 3 s
+        gap = 2.5 * monitor.beat_period()  # the 1 s poll, its jitter and its 1 s timeout: 5.5 s
 
         def spans() -> list[tuple[str, str]]:
             return log._conn.execute("SELECT started_at, ended_at FROM observed").fetchall()
@@ -146,8 +146,8 @@ async def test_heartbeats_ride_on_the_polls_so_an_idle_app_never_wakes_for_them(
     with StaticServer(tmp_path / "site") as server:
         url = server.url("api/v2/summary.json")
         cfg = config.loads(
-            f'[polling]\nreference_urls = []\n\n[[watch]]\nname = "Lab"\nurl = "{url}"\n'
-            'format = "statuspage"\ninterval = 1\n'
+            '[polling]\nreference_urls = []\ntimeout = 1\n\n'
+            f'[[watch]]\nname = "Lab"\nurl = "{url}"\nformat = "statuspage"\ninterval = 1\n'
         )
         with incident_log.open(tmp_path / "incidents.sqlite3") as log:
             monitor = Monitor(cfg, log)

@@ -109,14 +109,16 @@ class Monitor:
 
     def beat_period(self) -> float:
         """Seconds a running app may go without a heartbeat: the slowest healthy poll, jitter
-        included. Heartbeats ride on the polls, so an idle app never wakes just to say it runs;
-        a timer beats only when no poll came in that time (every source backing off, offline)."""
+        included, plus the longest its answer may take (a poll's delay counts from the end of
+        the one before). Heartbeats ride on the polls, so an idle app never wakes just to say it
+        runs; a timer beats only when no poll came in that time (all backing off, offline)."""
         settings = self.engine.settings
         slowest = max(
             (watch.interval or settings.interval for watch in self.config.watches),
             default=settings.interval,
         )
-        return max(HEARTBEAT_EVERY.total_seconds(), slowest * (1 + settings.jitter))
+        poll = slowest * (1 + settings.jitter) + settings.timeout
+        return max(HEARTBEAT_EVERY.total_seconds(), poll)
 
     def _arm_beat(self) -> None:
         """(Re)start the fallback heartbeat one beat period from now; a log is needed for it."""
