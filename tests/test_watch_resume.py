@@ -146,7 +146,7 @@ async def test_heartbeats_ride_on_the_polls_so_an_idle_app_never_wakes_for_them(
     with StaticServer(tmp_path / "site") as server:
         url = server.url("api/v2/summary.json")
         cfg = config.loads(
-            '[polling]\nreference_urls = []\ntimeout = 1\n\n'
+            "[polling]\nreference_urls = []\ntimeout = 1\n\n"
             f'[[watch]]\nname = "Lab"\nurl = "{url}"\nformat = "statuspage"\ninterval = 1\n'
         )
         with incident_log.open(tmp_path / "incidents.sqlite3") as log:
