@@ -32,6 +32,18 @@ def timeout_seconds(text: str) -> float:
     return _seconds(text, MAX_TIMEOUT)
 
 
+def add_timeout_argument(parser: argparse.ArgumentParser) -> None:
+    """``--timeout S``: one total deadline per request (check and detect say it alike)."""
+    parser.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds for the whole of each request (a detection: 3 times that in all), "
+        f"above 0 and at most {MAX_TIMEOUT:g} (default 10)",
+    )
+
+
 def _seconds(text: str, high: float | None) -> float:
     allowed = "above 0" + (f" and at most {high:g}" if high is not None else "")
     try:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trayapp import formats
-from trayapp.cli.argtypes import MAX_TIMEOUT, timeout_seconds
+from trayapp.cli.argtypes import add_timeout_argument
 from trayapp.core.model import Reading, Severity, Watch
 from trayapp.errors import ConfigError
 from trayapp.formats import FORMAT_NAMES
@@ -48,14 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the status pages only, without the probes the config gives a watch",
     )
-    parser.add_argument(
-        "--timeout",
-        type=timeout_seconds,
-        default=10.0,
-        metavar="S",
-        help="seconds for the whole of each request (a detection: 3 times that in all), "
-        f"above 0 and at most {MAX_TIMEOUT:g} (default 10)",
-    )
+    add_timeout_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

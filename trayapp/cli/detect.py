@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from trayapp.cli.argtypes import MAX_TIMEOUT, timeout_seconds
+from trayapp.cli.argtypes import add_timeout_argument
 from trayapp.text import clean
 
 if TYPE_CHECKING:
@@ -20,14 +20,7 @@ HELP = "tell which status format a URL speaks"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", metavar="URL", help="a status page, API or feed URL (http/https)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument(
-        "--timeout",
-        type=timeout_seconds,
-        default=10.0,
-        metavar="S",
-        help="seconds for the whole of each request (a detection: 3 times that in all), "
-        f"above 0 and at most {MAX_TIMEOUT:g} (default 10)",
-    )
+    add_timeout_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
