@@ -80,10 +80,10 @@ def test_the_desktop_file_validates_and_names_what_the_app_uses() -> None:
     # the name Qt gives Wayland compositors and portals (QGuiApplication.setDesktopFileName)
     import inspect
 
-    from trayapp.ui import app
+    from trayapp.ui import qt_setup
 
-    assert "setDesktopFileName(APP_ID)" in inspect.getsource(app)
-    assert DESKTOP.stem == app.APP_ID == autostart.DESKTOP_FILE.removesuffix(".desktop")
+    assert "setDesktopFileName(APP_ID)" in inspect.getsource(qt_setup)
+    assert DESKTOP.stem == qt_setup.APP_ID == autostart.DESKTOP_FILE.removesuffix(".desktop")
 
 
 def test_a_broken_desktop_file_is_caught(tmp_path: Path) -> None:

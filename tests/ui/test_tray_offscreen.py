@@ -32,7 +32,7 @@ from trayapp.core.summary import TrayState
 from trayapp.core.tracker import SourceState
 from trayapp.store.config_values import Config
 from trayapp.ui import app as app_module
-from trayapp.ui import icons, tray
+from trayapp.ui import early_icon, icons, tray
 from trayapp.ui.hub import NOTICE_TRAY, Hub
 from trayapp.ui.single_instance import (
     TOKENS_CHANGED,
@@ -744,7 +744,8 @@ def test_without_a_tray_the_app_opens_its_window_and_reports_state(
     assert controller.command(TOKENS_CHANGED, None) == "ok"  # no engine yet: nothing held
     controller.quit()  # before the engine ever started: nothing to wait for
     assert controller.command("state", None)
-    window = controller._windows["main"]
+    window = controller.windows.get("main")
+    assert window is not None
     window.close()
     QCoreApplication.processEvents()
 
@@ -753,12 +754,12 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))
-    folder = app_module._early_icon_dir()
+    folder = early_icon.cache_folder()
     assert folder is not None and folder.parent == tmp_path / "data" / "cache"
     stale = folder.parent / "starting-icon-00000000"
     stale.mkdir(parents=True)
     (stale / "16@1.png").write_bytes(b"old")
-    app_module.save_early_icon(dark=False, dpr=2.0)
+    early_icon.save(dark=False, dpr=2.0)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         f"{size}@2.png" for size in icons.QUICK_SIZES
     )
@@ -770,7 +771,7 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
     centre = image.pixelColor(32, 40)  # inside the circle, below the "?"
     assert centre.name() == icons.FILL[TrayState.UNKNOWN]
     no_tray(monkeypatch)
-    assert app_module._show_early_icon() is None  # no tray to show it in
+    assert early_icon.show() is None  # no tray to show it in
 
 
 def test_a_start_that_fails_is_reported_not_left_starting(
@@ -792,7 +793,9 @@ def test_a_start_that_fails_is_reported_not_left_starting(
     assert "start" in state["notices"]
     assert state["tooltip"] == "trayapp could not start: no event loop for you"
     controller.quit()
-    controller._windows["main"].close()
+    window = controller.windows.get("main")
+    assert window is not None
+    window.close()
     controller.server.close()
     QCoreApplication.processEvents()
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"trayapp demo: --speed must be above 0 and at most {limit}", file=sys.stderr)
         return 2
     try:
-        from trayapp.ui.app import no_display
+        from trayapp.ui.qt_setup import no_display
     except ModuleNotFoundError as exc:
         from trayapp.cli.main import without_gui
 

@@ -12,35 +12,37 @@ the network.
 Quitting (menu, SIGTERM/SIGINT, a ``quit`` command on the socket) stops the engine, waits for
 its tasks and for notifications under way, closes the log, and only then stops the loop: no
 task or thread is left behind.
+
+TrayApp holds the order and the parts; its helpers live beside it: ``qt_setup`` (display check,
+QApplication), ``early_icon``, ``warm_up`` (the import thread), ``live_config`` (the config
+file), ``windows`` and ``commands`` (what the single-instance socket answers).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import sys
-import threading
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from trayapp import __version__, memory
+from trayapp import memory
 from trayapp.errors import IncidentLogError
 from trayapp.store import paths
-from trayapp.ui import single_instance
-from trayapp.ui.hub import NOTICE_CONFIG, NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
-from trayapp.ui.single_instance import TOKENS_CHANGED, Claim, InstanceServer, server_name
+from trayapp.ui import commands, early_icon
+from trayapp.ui.hub import NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
+from trayapp.ui.qt_setup import activation, application, lighten_pyside_import_hook, no_display
+from trayapp.ui.single_instance import Claim, InstanceServer, server_name
+from trayapp.ui.warm_up import WarmUp
+from trayapp.ui.windows import Windows
 
 if TYPE_CHECKING:
     import asyncio
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from trayapp.core.model import Event
     from trayapp.core.notify_policy import NotifySettings
@@ -49,19 +51,15 @@ if TYPE_CHECKING:
     from trayapp.core.status import SourceStatus
     from trayapp.engine.monitor import Monitor
     from trayapp.engine.settings import EngineSettings
-    from trayapp.store.config import ConfigStore
     from trayapp.store.config_values import Config
     from trayapp.store.incident_log import IncidentLog
-    from trayapp.store.log_rows import Uptime
+    from trayapp.ui.live_config import LiveConfig
     from trayapp.ui.notify import NotificationCenter
     from trayapp.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
-APP_ID = "trayapp"  # application name and desktop file name (trayapp.desktop)
-STARTING = "trayapp: starting…"
 ALREADY_RUNNING = "trayapp is already running: its window was brought up."
-CONFIG_SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
 RELEASE_AFTER_MS = 2000  # memory is given back once this long has passed without a new status
 RESOLVER_THREADS = 4  # the loop's executor runs getaddrinfo only; its threads end when done
 NO_TRAY_TEXT = (
@@ -93,157 +91,18 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
     if missing := no_display():
         print(missing, file=sys.stderr)
         return 1
-    app = _application(argv)
-    _lighten_pyside_import_hook()
+    app = application(argv)
+    lighten_pyside_import_hook()
     server = InstanceServer(server_name(paths.data_dir()))
-    if server.hand_over("show", _activation()):
+    if server.hand_over("show", activation()):
         print(ALREADY_RUNNING, file=sys.stderr)
         return 0
     controller = TrayApp(app, server, options or TrayOptions())
-    controller.early_icon = _show_early_icon()
+    controller.early_icon = early_icon.show()
     if controller.early_icon is None:  # no tray: open the window now
         controller.build()
     controller.warm_up()
     return controller.run_loop()
-
-
-def no_display() -> str | None:
-    """Why no window can be shown, on Linux/BSD without X11 or Wayland (Qt would abort with a
-    misleading message about xcb libraries); None when there is a display or a Qt platform
-    was chosen explicitly."""
-    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    return (
-        "trayapp: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set), so there "
-        "is no tray to show. In a terminal, try `trayapp check` or `trayapp watch`."
-    )
-
-
-# ---------------------------------------------------------------------------- the early icon
-# The "starting" icon shows before the tray, its menu and the engine are imported. The painter
-# needs Qt's enum tables, which take PySide a few dozen milliseconds to build, so each run keeps
-# the icon as PNG files for the next one to show at once; the first start paints it.
-
-
-def _early_icon_dir() -> Path | None:
-    """Where the cached start-up icon lives; the name changes when the painter does."""
-    painter = Path(__file__).with_name("icons.py")
-    try:
-        info = painter.stat()
-    except OSError:  # a frozen build without sources: just paint
-        return None
-    key = f"{__version__}:{info.st_mtime_ns}:{info.st_size}".encode()
-    redirected = os.environ.get(paths.DATA_DIR_ENV, "").strip()
-    if redirected:
-        root = paths.data_dir() / "cache"
-    else:
-        import platformdirs
-
-        root = platformdirs.user_cache_path(paths.APP_NAME, appauthor=False)
-    return root / f"starting-icon-{zlib.crc32(key):08x}"
-
-
-def _show_early_icon() -> QSystemTrayIcon | None:
-    """Show the start-up icon at once (cached, else painted), if there is a tray to show it in."""
-    if not QSystemTrayIcon.isSystemTrayAvailable():
-        return None
-    icon = _cached_early_icon()
-    if icon is None:
-        from trayapp.core.summary import TrayState
-        from trayapp.ui import icons
-
-        icon = icons.quick_icon(TrayState.UNKNOWN)
-    tray_icon = QSystemTrayIcon(icon)
-    tray_icon.setToolTip(STARTING)
-    # D-Bus tray hosts look the menu up once, when the icon registers: give it one now (the
-    # tray's own menu takes its place, and the host is told when that menu is filled)
-    tray_icon.setContextMenu(QMenu())
-    tray_icon.show()
-    return tray_icon
-
-
-def _cached_early_icon() -> QIcon | None:
-    """The start-up icon an earlier run kept, or None."""
-    folder = _early_icon_dir()
-    if folder is None or not folder.is_dir():
-        return None
-    icon = QIcon()
-    for path in folder.iterdir():
-        size, _, scale = path.stem.partition("@")
-        if path.suffix == ".png" and size.isdigit():
-            pixmap = QPixmap(str(path))
-            pixmap.setDevicePixelRatio(float(scale or 1))
-            icon.addPixmap(pixmap)
-    return None if icon.isNull() else icon
-
-
-def save_early_icon(dark: bool, dpr: float) -> None:
-    """Keep this run's start-up icon for the next run (and drop older versions)."""
-    from trayapp.core.summary import TrayState
-    from trayapp.ui import icons
-
-    folder = _early_icon_dir()
-    if folder is None or folder.is_dir():
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for size in icons.QUICK_SIZES:
-            pixmap = icons.pixmap_for(TrayState.UNKNOWN, size, dpr, dark_panel=dark)
-            pixmap.save(str(folder / f"{size}@{dpr:g}.png"))
-        for old in folder.parent.glob("starting-icon-*"):
-            if old != folder:
-                for path in old.iterdir():
-                    path.unlink()
-                old.rmdir()
-    except OSError as exc:
-        log.info("could not cache the start-up icon: %s", exc)
-
-
-def _application(argv: Sequence[str] | None) -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        app = existing
-    else:
-        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
-    app.setApplicationName(APP_ID)
-    # no display name: Qt would append it to every window title ("trayapp — History — trayapp")
-    app.setOrganizationName(APP_ID)
-    app.setDesktopFileName(APP_ID)  # Wayland panels find the icon through trayapp.desktop
-    app.setQuitOnLastWindowClosed(False)  # closing a window must not end the tray
-    return app
-
-
-def _lighten_pyside_import_hook() -> None:
-    """PySide6's import hook (its ``__feature__`` support) asks of every module imported after
-    PySide6 whether its source mentions "PySide6", through ``inspect.getsource``, which keeps
-    each module's lines in ``linecache``: about 10 MiB for the network stack. Dropping them
-    later does not give the memory back: the line strings were made between the modules' own
-    objects, and the holes they leave keep Python's heap arenas in use. Ask the same question
-    of the file's bytes instead (read and let go). Left alone if PySide changes."""
-    feature = sys.modules.get("shibokensupport.feature")
-    original = getattr(feature, "_mod_uses_pyside", None)
-    if feature is None or getattr(original, "__name__", None) != "_mod_uses_pyside":
-        return
-
-    def uses_pyside(module: Any) -> bool:
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str) and path.endswith(".py"):
-            try:
-                with open(path, "rb") as source:
-                    return b"PySide6" in source.read()
-            except OSError:
-                pass
-        return bool(original(module))  # type: ignore[misc]
-
-    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]
-
-
-def _activation() -> dict[str, str] | None:
-    """Tokens that let the running instance raise its window for this launch (Wayland, X11)."""
-    keys = ("XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID")
-    return {key: os.environ[key] for key in keys if os.environ.get(key)} or None
 
 
 def notify_settings(
@@ -283,16 +142,14 @@ class TrayApp(QObject):
         self.monitor: Monitor | None = None
         self.center: NotificationCenter | None = None
         self.incident_log: IncidentLog | None = None
-        self.store: ConfigStore | None = None
+        self.live_config: LiveConfig | None = None  # see start()
         self._engine_task: asyncio.Task[None] | None = None
-        self._windows: dict[str, QWidget] = {}
+        self.windows = Windows(hub, lambda: self.incident_log, options.title)
         self._stopping = False
         self._ready_fired = False
         self._ready_timer: QTimer | None = None
-        self._config_timer: QTimer | None = None
-        self._warm_thread: threading.Thread | None = None
         self._claim: Claim | None = None
-        self._warm = _Signal(self)  # made here, so that it lives in the Qt thread
+        self._warm = WarmUp(self)  # made here, so that it lives in the Qt thread
         self._release_timer = QTimer(self)  # after a poll round: see _status
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(RELEASE_AFTER_MS)
@@ -304,11 +161,10 @@ class TrayApp(QObject):
         hub.mute_requested.connect(self.mute)
         hub.back_requested.connect(self.tell_when_back)
         hub.open_url_requested.connect(self.open_url)
-        hub.reload_config_requested.connect(self.reload_config)
         hub.config_changed.connect(self._apply_config)
-        hub.show_main_requested.connect(lambda: self.show_window("main"))
-        hub.show_history_requested.connect(lambda: self.show_window("history"))
-        hub.show_settings_requested.connect(lambda: self.show_window("settings"))
+        hub.show_main_requested.connect(lambda: self.windows.show("main"))
+        hub.show_history_requested.connect(lambda: self.windows.show("history"))
+        hub.show_settings_requested.connect(lambda: self.windows.show("settings"))
         hub.quit_requested.connect(self.quit)
         hub.status_changed.connect(self._status)
 
@@ -328,31 +184,8 @@ class TrayApp(QObject):
 
     def warm_up(self) -> None:
         """Import the engine, network and notification stack in a short-lived thread while
-        the Qt loop answers the tray host; ``start`` then runs in the Qt thread. (Nothing Qt
-        happens here: PySide's first calls of a kind are slow, and the host is waiting.)"""
-        self._warm_thread = threading.Thread(
-            target=self._warm_up, name="trayapp-warm-up", daemon=True
-        )
-        self._warm_thread.start()
-
-    def _warm_up(self) -> None:
-        """In the warm-up thread: imports only (the import system is thread-safe); a module
-        that fails is left to ``start``, which reports it. Then hand over to the Qt thread."""
-        from PySide6.QtCore import Qt
-
-        queued = Qt.ConnectionType.QueuedConnection
-        try:  # what listening needs (a Unix socket, or named pipes through QLocalServer)
-            importlib.import_module("socket" if single_instance.UNIX else "PySide6.QtNetwork")
-        finally:  # listen as early as can be, so a launch right after ours finds us
-            self._warm.network.connect(self._listen, queued)
-            self._warm.network.emit()
-        for name in HEAVY_MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception:
-                break
-        self._warm.done.connect(self.start, queued)
-        self._warm.done.emit()
+        the Qt loop answers the tray host; ``start`` then runs in the Qt thread."""
+        self._warm.start(listen=self._listen, then=self.start)
 
     def _listen(self) -> None:
         """Take the single-instance socket; if a launch at the same moment won it, hand our
@@ -361,7 +194,7 @@ class TrayApp(QObject):
             return
         self._claim = self.server.listen()
         if self._claim is Claim.TAKEN:
-            self.server.hand_over("show", _activation())
+            self.server.hand_over("show", activation())
             print(ALREADY_RUNNING, file=sys.stderr)
             self.quit()
 
@@ -385,8 +218,7 @@ class TrayApp(QObject):
     def run_loop(self) -> int:
         """Run the Qt loop until ``quit`` ends it; asyncio joins it in ``start`` (qasync)."""
         self.app.exec()
-        if self._warm_thread is not None:
-            self._warm_thread.join()
+        self._warm.join()
         loop = self.loop
         if loop is None:
             return self.exit_code
@@ -428,7 +260,7 @@ class TrayApp(QObject):
             self.hub.set_notice(NOTICE_START, f"trayapp could not start: {exc}")
             if self.tray is not None:
                 self.tray.refresh()
-            self.show_window("main")
+            self.windows.show("main")
 
     def _start(self) -> None:
         tray = self.tray
@@ -437,13 +269,12 @@ class TrayApp(QObject):
 
         from trayapp.engine.executor import ShortLivedExecutor
         from trayapp.engine.monitor import Monitor
-        from trayapp.store import config as config_mod
         from trayapp.ui import notify
+        from trayapp.ui.live_config import LiveConfig
         from trayapp.ui.loop import QuietEventLoop
 
         logging.basicConfig(level=logging.WARNING, format="trayapp: %(levelname)s: %(message)s")
-        if self._warm_thread is not None:
-            self._warm_thread.join()
+        self._warm.join()
         self._listen()
         if self._stopping or not self._lock_profile():
             return
@@ -453,8 +284,8 @@ class TrayApp(QObject):
         self.loop = loop
         self._install_signal_handlers(loop)
 
-        self.store = config_mod.ConfigStore(paths.config_file())
-        cfg = self._load_config()
+        self.live_config = live = LiveConfig(self.hub, self)
+        cfg = live.load()
         self.incident_log = self._open_log()
         self.hub.config_changed.emit(cfg)
         monitor = Monitor(cfg, self.incident_log, settings=self.options.engine_settings)
@@ -472,31 +303,18 @@ class TrayApp(QObject):
         self.center = center
         self.hub.mute_source = lambda: (center.state.mutes, center.state.back_watch)
         self.hub.event_received.connect(self._event)
-        self._watch_config_file()
+        live.watch()
         self._engine_task = loop.create_task(monitor.run(), name="engine")
         self._engine_task.add_done_callback(self._engine_ended)
         self.hub.started = True
         memory.release()
         tray.refresh()
-        self._windows_refresh()
+        self.windows.refresh_main()
         if tray.icon is not None:
             from trayapp.ui import icons
 
             screen = self.app.primaryScreen()
-            save_early_icon(icons.is_dark_panel(), screen.devicePixelRatio() if screen else 1.0)
-
-    def _load_config(self) -> Config:
-        from trayapp.errors import ConfigError
-        from trayapp.store.config_values import Config
-
-        assert self.store is not None
-        try:
-            cfg = self.store.reload()
-        except ConfigError as exc:
-            self.hub.set_notice(NOTICE_CONFIG, f"The config file has an error: {exc}")
-            return Config(path=self.store.path)  # watch nothing rather than guess
-        self.hub.set_notice(NOTICE_CONFIG, None)
-        return cfg
+            early_icon.save(icons.is_dark_panel(), screen.devicePixelRatio() if screen else 1.0)
 
     def _open_log(self) -> IncidentLog | None:
         import sqlite3
@@ -526,48 +344,6 @@ class TrayApp(QObject):
             log.error("the engine stopped", exc_info=task.exception())
 
     # ------------------------------------------------------------------ config
-
-    def _watch_config_file(self) -> None:
-        """Reload when the file changes (editors replace it, so its folder is watched too)."""
-        from PySide6.QtCore import QFileSystemWatcher
-
-        assert self.store is not None
-        path = self.store.path
-        watcher = QFileSystemWatcher(self)
-        if path.parent.is_dir():
-            watcher.addPath(str(path.parent))
-        if path.exists():
-            watcher.addPath(str(path))
-        self._config_timer = QTimer(self)
-        self._config_timer.setSingleShot(True)
-        self._config_timer.setInterval(CONFIG_SETTLE_MS)
-        self._config_timer.timeout.connect(self._config_file_changed)
-        watcher.fileChanged.connect(self._config_timer.start)
-        watcher.directoryChanged.connect(self._config_timer.start)
-        self._watcher = watcher
-
-    def _config_file_changed(self) -> None:
-        assert self.store is not None
-        path = str(self.store.path)
-        if self.store.path.exists() and path not in self._watcher.files():
-            self._watcher.addPath(path)  # a new file replaced the watched one
-        if self.store.changed():
-            self.reload_config()
-
-    def reload_config(self) -> None:
-        from trayapp.errors import ConfigError
-
-        if self.store is None:
-            return
-        try:
-            cfg = self.store.reload()
-        except ConfigError as exc:
-            self.hub.set_notice(
-                NOTICE_CONFIG, f"The config file has an error: {exc}. The last good one is in use."
-            )
-            return
-        self.hub.set_notice(NOTICE_CONFIG, None)
-        self.hub.config_changed.emit(cfg)
 
     def _apply_config(self, cfg: Config) -> None:
         """Whoever emitted config_changed (a reload, the settings window): put it to work."""
@@ -662,61 +438,10 @@ class TrayApp(QObject):
 
     # ------------------------------------------------------------------ windows
 
-    def show_window(self, kind: str, activation: dict[str, str] | None = None) -> QWidget | None:
-        """Show (creating on first use) the main, history or settings window, raised."""
-        window = self._windows.get(kind)
-        if window is None:
-            window = self._create_window(kind)
-            memory.release()  # what importing that window's modules left
-        if window is None:
-            return None
-        self._windows[kind] = window
-        if activation:
-            os.environ.update(activation)  # Qt reads these when it next activates a window
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        return window
-
-    def _create_window(self, kind: str) -> QWidget | None:
-        if kind == "main":
-            from trayapp.ui.status_window import StatusWindow
-
-            window: QWidget = StatusWindow(self.hub, uptime=self._day_uptime)
-            if self.options.title:
-                window.setWindowTitle(f"trayapp — {self.options.title}")
-            return window
-        try:
-            if kind == "history":
-                from trayapp.ui.history import HistoryWindow
-
-                return HistoryWindow(paths.database_file(), self.hub)
-            if kind == "settings":
-                from trayapp.ui.settings import SettingsWindow
-
-                return SettingsWindow(paths.config_file(), self.hub)
-        except ImportError as exc:  # a build without that window
-            log.warning("the %s window is not available: %s", kind, exc)
-            return None
-        raise ValueError(f"no window called {kind!r}")
-
-    def _day_uptime(self, name: str, now: datetime) -> Uptime | None:
-        """A service's last 24 h from the engine's own log connection (same thread)."""
-        if self.incident_log is None:
-            return None
-        from trayapp.store.log_rows import WINDOWS
-
-        return self.incident_log.uptime(name, WINDOWS["24h"], now)
-
-    def _windows_refresh(self) -> None:
-        main = self._windows.get("main")
-        if main is not None and main.isVisible():
-            main.refresh()  # type: ignore[attr-defined]
-
     def no_tray(self) -> None:
         """No tray host: say so, live in the window, and keep looking for a tray."""
         self.hub.set_notice(NOTICE_TRAY, NO_TRAY_TEXT)
-        self.show_window("main")
+        self.windows.show("main")
         assert self.tray is not None
         self.tray.keep_trying()
 
@@ -730,63 +455,8 @@ class TrayApp(QObject):
     # ------------------------------------------------------------------ commands (socket)
 
     def command(self, name: str, argument: Any) -> str:
-        """Serve a later launch (``show``, ``quit``, ``ping``), ``trayapp secret``
-        (``tokens-changed``), or a test, benchmark or script (``state``, ``modules``, ``check``:
-        poll every service now)."""
-        if name == "ping":
-            return "pong"
-        if name == "show":
-            activation = argument if isinstance(argument, dict) else None
-            self.show_window("main", {str(k): str(v) for k, v in (activation or {}).items()})
-            return "ok"
-        if name == "quit":
-            QTimer.singleShot(0, self.quit)  # answer first
-            return "ok"
-        if name == "check":
-            self.check_now("")
-            return "ok"
-        if name == TOKENS_CHANGED:  # `trayapp secret set/delete` in another process
-            self.tokens_changed()
-            return "ok"
-        if name == "state":
-            import json
-
-            return json.dumps(self.state())
-        if name == "modules":  # what is imported: deferred modules must not be, at idle
-            import json
-
-            return json.dumps(sorted(sys.modules))
-        return "unknown command"
-
-    def state(self) -> dict[str, Any]:
-        """What the app shows now, for tests and for the curious (``trayapp`` state command)."""
-        from datetime import UTC, datetime
-
-        from trayapp.core.summary import probe_lines, verdict_line
-        from trayapp.ui.tray import row_label, state_of, tooltip_of
-
-        now = datetime.now(UTC)
-        main = self._windows.get("main")
-        return {
-            "state": str(state_of(self.hub)),
-            "tooltip": tooltip_of(self.hub, now),
-            "tray": self.tray is not None and self.tray.visible,
-            "window": bool(main and main.isVisible()),
-            "started": self.hub.started,
-            "paused": self.hub.paused,
-            "offline": self.hub.offline,
-            "notices": sorted(self.hub.notices),
-            "services": {
-                name: {
-                    "severity": str(s.severity),
-                    "row": row_label(s, self.hub, now),
-                    "verdict": verdict_line(s),
-                    "evidence": probe_lines(s, now),
-                    "checked": s.last_checked.isoformat() if s.last_checked else None,
-                }
-                for name, s in self.hub.statuses.items()
-            },
-        }
+        """Serve the single-instance socket (``trayapp.ui.commands``)."""
+        return commands.answer(self, name, argument)
 
     # ------------------------------------------------------------------ quitting
 
@@ -827,8 +497,7 @@ class TrayApp(QObject):
                 self.incident_log = None
             if self.options.on_quit is not None:
                 self.options.on_quit()
-            for window in self._windows.values():
-                window.close()
+            self.windows.close_all()
             self._hide_icon()
             self.server.close()
             await _cancel_others()
@@ -838,24 +507,6 @@ class TrayApp(QObject):
         finally:
             if stop_loop and self.loop is not None:
                 self.loop.stop()
-
-
-class _Signal(QObject):
-    network = Signal()  # the warm-up thread imported what listening needs
-    done = Signal()  # ... and everything else
-
-
-HEAVY_MODULES = (
-    "asyncio",
-    "qasync",
-    "trayapp.ui.loop",
-    "trayapp.store.config",
-    "trayapp.store.incident_log",
-    "trayapp.engine.monitor",
-    "trayapp.core.notify_policy",
-    "trayapp.ui.notify",
-    "trayapp.ui.tray",
-)
 
 
 async def _cancel_others() -> None:

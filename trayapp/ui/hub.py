@@ -51,7 +51,6 @@ class Hub(QObject):
     mute_requested = Signal(str, object)  # service, datetime | "until recovered" | None (unmute)
     back_requested = Signal(str, bool)  # "tell me when it's back": on / off
     open_url_requested = Signal(str)
-    reload_config_requested = Signal()  # read the config file again (e.g. after an edit)
     show_main_requested = Signal()
     show_history_requested = Signal()
     show_settings_requested = Signal()

@@ -1,0 +1,80 @@
+"""The config file while the tray runs: loaded at start, reloaded when the file changes.
+
+Editors often save in several writes, and replace the file rather than write it in place, so
+the file and its folder are watched and a reload waits until the writes settle. A broken file
+keeps the last good config in use and says so in a notice; a good one is announced on
+``hub.config_changed``, which the app and every view follow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
+
+from trayapp.errors import ConfigError
+from trayapp.store import paths
+from trayapp.store.config import ConfigStore
+from trayapp.ui.hub import NOTICE_CONFIG
+
+if TYPE_CHECKING:
+    from trayapp.store.config_values import Config
+    from trayapp.ui.hub import Hub
+
+SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
+
+
+class LiveConfig(QObject):
+    """Owns the ConfigStore and the file watcher; announces each good config on the hub."""
+
+    def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.store = ConfigStore(paths.config_file())
+        self._watcher = QFileSystemWatcher(self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SETTLE_MS)
+        self._timer.timeout.connect(self._file_changed)
+
+    def load(self) -> Config:
+        """The config at start: the file's, or none at all when it is broken (watch nothing
+        rather than guess; the notice says why)."""
+        from trayapp.store.config_values import Config
+
+        try:
+            cfg = self.store.reload()
+        except ConfigError as exc:
+            self.hub.set_notice(NOTICE_CONFIG, f"The config file has an error: {exc}")
+            return Config(path=self.store.path)
+        self.hub.set_notice(NOTICE_CONFIG, None)
+        return cfg
+
+    def watch(self) -> None:
+        """Reload when the file changes (editors replace it, so its folder is watched too)."""
+        path = self.store.path
+        if path.parent.is_dir():
+            self._watcher.addPath(str(path.parent))
+        if path.exists():
+            self._watcher.addPath(str(path))
+        self._watcher.fileChanged.connect(self._timer.start)
+        self._watcher.directoryChanged.connect(self._timer.start)
+
+    def _file_changed(self) -> None:
+        path = str(self.store.path)
+        if self.store.path.exists() and path not in self._watcher.files():
+            self._watcher.addPath(path)  # a new file replaced the watched one
+        if self.store.changed():
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the file again and announce it; a broken file keeps the last good config."""
+        try:
+            cfg = self.store.reload()
+        except ConfigError as exc:
+            self.hub.set_notice(
+                NOTICE_CONFIG, f"The config file has an error: {exc}. The last good one is in use."
+            )
+            return
+        self.hub.set_notice(NOTICE_CONFIG, None)
+        self.hub.config_changed.emit(cfg)
