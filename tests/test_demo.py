@@ -18,9 +18,9 @@ from trayapp.core.model import Event, Severity, Watch
 from trayapp.demo import story as demo
 from trayapp.engine import poll
 from trayapp.engine.monitor import Monitor
-from trayapp.engine.scheduler import is_loopback
 from trayapp.net.fetch import Response
 from trayapp.store import config
+from trayapp.urls import is_loopback
 
 OK = Severity.OPERATIONAL
 

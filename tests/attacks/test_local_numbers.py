@@ -16,6 +16,7 @@ from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, in_turn
+from trayapp.engine import timing
 from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings, bounded
 
@@ -68,9 +69,8 @@ def test_local_engine_floors_hold_for_nan_and_inf() -> None:
             jitter=value,
             backoff_cap=value,
         )
-        engine = Engine([public, local], settings)
-        assert engine._floor(public) >= 30
-        assert engine._floor(local) > 0 and math.isfinite(engine._floor(local))
+        assert timing.floor(settings, public) >= 30
+        assert timing.floor(settings, local) > 0 and math.isfinite(timing.floor(settings, local))
     assert bounded(NAN, 30, 100) == 30 and bounded(math.inf, 30, 100) == 100
 
 

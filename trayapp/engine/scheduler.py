@@ -10,29 +10,25 @@ What makes it polite (a status tray must never join a retry storm):
 - concurrency is bounded overall and per host; each request has one total deadline, run inside
   its slots (a server dripping a byte a second holds them no longer); responses are
   size-capped; only http(s);
-- a connectivity witness is consulted only when a source that needs the internet fails to
-  connect: if the reference hosts fail too (or, with none configured, every source fails at once)
-  the verdict is "you are offline" instead of a page of false outages; a service on this machine
-  or the LAN (``local_services``, see ``urls.needs_internet``) keeps its own state, failures
-  included;
-- after a sleep/resume, failures in the first seconds are not held against anyone.
+- offline is told apart from "service down", and after a sleep/resume failures in the first
+  seconds are not held against anyone (``connectivity``).
 
-Nothing ticks: between polls every task sleeps until its own deadline. Readings go through the
-pure tracker; the engine hands out events and per-source snapshots through callbacks.
+Nothing ticks: between polls every task sleeps until its own deadline (``timing`` says how
+long). Readings go through the pure tracker; the engine hands out events and per-source
+snapshots through callbacks. Active probes run beside the polls (``probe_runner``), sharing the
+engine's client, slots and settings (``context``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,17 +36,11 @@ from trayapp import formats
 from trayapp.core import tracker, verdict
 from trayapp.core.model import Event, Reading, Severity, Watch
 from trayapp.core.status import SourceStatus
-from trayapp.core.verdict import sentence as verdict_sentence
-from trayapp.engine import poll
-from trayapp.engine.settings import (
-    MAX_DELAY,
-    MAX_JITTER,
-    MIN_DELAY,
-    ONLINE_SPREAD,
-    EngineSettings,
-    EngineStats,
-    bounded,
-)
+from trayapp.engine import poll, timing
+from trayapp.engine.connectivity import Connectivity
+from trayapp.engine.context import EngineContext, Slots
+from trayapp.engine.probe_runner import ProbeRunner, TokenLookup, next_verdict
+from trayapp.engine.settings import ONLINE_SPREAD, EngineSettings, EngineStats
 from trayapp.engine.sources import (
     EventCallback,
     StatusCallback,
@@ -60,12 +50,9 @@ from trayapp.engine.sources import (
 )
 from trayapp.errors import FetchError
 from trayapp.net import fetch
-from trayapp.net.backoff import backoff_delay
 from trayapp.net.retry_after import parse_retry_after
-from trayapp.probes import classify, run
 from trayapp.probes import spec as probe
 from trayapp.probes import state as probe_state
-from trayapp.urls import LOOPBACK_FLOOR, PUBLIC_FLOOR, is_loopback
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
     from trayapp.formats.detection import Detection
@@ -74,8 +61,8 @@ log = logging.getLogger(__name__)
 
 
 AcknowledgementCallback = Callable[[verdict.Acknowledgement], None]
-TokenLookup = Callable[[str], str | None]
 Resume = Callable[[str], tracker.SourceState]  # a source's starting state (see tracker.resume)
+OFFLINE_MESSAGE = "You are offline: neither the status pages nor the reference hosts answer"
 
 
 class Engine:
@@ -95,7 +82,10 @@ class Engine:
         rng: random.Random | None = None,
         resume: Resume | None = None,
     ) -> None:
-        self.settings = settings or EngineSettings()
+        self._context = EngineContext(
+            settings=settings or EngineSettings(), rng=rng or random.Random(), client=client
+        )
+        self._context.unpaused.set()
         self._watches = list(watches)
         self._probes = {name: tuple(specs) for name, specs in (probes or {}).items()}
         self._token_lookup = token_lookup
@@ -103,32 +93,37 @@ class Engine:
         self._on_status = on_status or (lambda status: None)
         self._on_ack = on_acknowledgement or (lambda ack: None)
         self._resume = resume or (lambda name: tracker.SourceState())
-        self._client = client
         self._own_client = client is None
-        self._rng = rng or random.Random()
         self._sources: dict[str, _Source] = {}
         self._stop = asyncio.Event()
-        self._unpaused = asyncio.Event()
-        self._unpaused.set()
-        self._global: asyncio.Semaphore | None = None
-        self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._offline = False
-        self._witness_lock = asyncio.Lock()
-        self._witness_at = -1e9
-        self._witness_ok = True
-        self._offline_task: asyncio.Task[None] | None = None
-        self._grace_until = 0.0
-        self.stats = EngineStats()
+        self._connectivity = Connectivity(self._context, self._sources, self._offline_changed)
+        self._probe_runner = ProbeRunner(
+            self._context, self._connectivity, token_lookup, self._probed
+        )
+
+    @property
+    def settings(self) -> EngineSettings:
+        """Every timing the engine uses; replacing it (a config reload) takes effect at each
+        source's next poll."""
+        return self._context.settings
+
+    @settings.setter
+    def settings(self, settings: EngineSettings) -> None:
+        self._context.settings = settings
+
+    @property
+    def stats(self) -> EngineStats:
+        return self._context.stats
 
     # ------------------------------------------------------------------ commands (UI → engine)
 
     @property
     def offline(self) -> bool:
-        return self._offline
+        return self._connectivity.offline
 
     @property
     def paused(self) -> bool:
-        return not self._unpaused.is_set()
+        return not self._context.unpaused.is_set()
 
     def statuses(self) -> dict[str, SourceStatus]:
         return {name: self._snapshot(src) for name, src in self._sources.items()}
@@ -156,26 +151,25 @@ class Engine:
 
     def set_paused(self, paused: bool) -> None:
         if paused:
-            self._unpaused.clear()
+            self._context.unpaused.clear()
         else:
-            self._unpaused.set()
+            self._context.unpaused.set()
 
     def network_changed(self) -> None:
         """The OS says the network changed: recheck connectivity and failing sources soon."""
-        self._witness_at = -1e9
+        self._connectivity.forget()
         for src in self._sources.values():
-            if src.transport_failed or self._offline:
-                self._wake(src, self._rng.uniform(0.5, 3.0))
+            if src.transport_failed or self.offline:
+                self._wake(src, self._context.rng.uniform(0.5, 3.0))
 
     def resumed_from_sleep(self) -> None:
         """After a resume the network needs a moment: poll after a grace period, ignore failures
         until then."""
         grace = self.settings.resume_grace
-        self._grace_until = time.monotonic() + grace
-        self._witness_at = -1e9
+        self._connectivity.begin_grace(grace)
         log.info("resumed from sleep: polling again in %.0f s", grace)
         for src in self._sources.values():
-            self._wake(src, grace + self._rng.uniform(0, 3.0))
+            self._wake(src, grace + self._context.rng.uniform(0, 3.0))
 
     def set_watches(
         self,
@@ -186,7 +180,7 @@ class Engine:
         self._watches = list(watches)
         if probes is not None:
             self._probes = {name: tuple(specs) for name, specs in probes.items()}
-        if self._global is None:  # not running yet
+        if self._context.slots is None:  # not running yet
             return
         wanted = {w.name: w for w in self._watches}
         for name in list(self._sources):
@@ -205,12 +199,13 @@ class Engine:
 
     async def run(self) -> None:
         """Poll until ``stop()``; then cancel every task and close the client it opened."""
-        self._global = asyncio.Semaphore(self.settings.max_concurrency)
-        if self._client is None:
-            self._client = fetch.make_client(
-                timeout=self.settings.timeout,
-                connect_timeout=self.settings.connect_timeout,
-                max_connections=self.settings.max_concurrency * 2,
+        context, settings = self._context, self.settings
+        context.slots = Slots(settings.max_concurrency, settings.per_host)
+        if context.client is None:
+            context.client = fetch.make_client(
+                timeout=settings.timeout,
+                connect_timeout=settings.connect_timeout,
+                max_connections=settings.max_concurrency * 2,
             )
         try:
             for watch in self._watches:
@@ -218,14 +213,14 @@ class Engine:
             await self._stop.wait()
         finally:
             tasks = [t for s in self._sources.values() for t in (s.task, *s.probe_tasks) if t]
-            if self._offline_task:
-                tasks.append(self._offline_task)
+            if self._connectivity.recheck:
+                tasks.append(self._connectivity.recheck)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if self._own_client:
-                await self._client.aclose()
-                self._client = None
+                await context.client.aclose()
+                context.client = None
 
     def _start_source(self, watch: Watch) -> None:
         specs = self._probes.get(watch.name, ())
@@ -242,17 +237,22 @@ class Engine:
         loop = asyncio.get_running_loop()
         src.task = loop.create_task(self._run_source(src), name=f"poll {watch.name}")
         src.probe_tasks = [
-            loop.create_task(self._run_probe(src, i), name=f"probe {watch.name}: {spec.name}")
+            loop.create_task(
+                self._probe_runner.run(src, i), name=f"probe {watch.name}: {spec.name}"
+            )
             for i, spec in enumerate(specs)
         ]
 
     async def _run_source(self, src: _Source) -> None:
-        delay = self._rng.uniform(0, self.settings.first_round_spread)
+        delay = self._context.rng.uniform(0, self.settings.first_round_spread)
         while True:
             await self._sleep(src, delay)
-            await self._unpaused.wait()
+            await self._context.unpaused.wait()
             try:
-                delay = self._next_poll(src, await self._poll(src))
+                asked = await self._poll(src)  # may detect another url for src.watch
+                delay = timing.at_least_floor(
+                    self.settings, src.watch, asked, self._base_interval(src)
+                )
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not silently end this source's polling
@@ -270,7 +270,8 @@ class Engine:
                 async with asyncio.timeout(max(0.0, delay)):
                     await src.wake.wait()
             except TimeoutError:
-                self._detect_resume(wall, mono)
+                if self._connectivity.slept_since(wall, mono):
+                    self.resumed_from_sleep()
                 return
             if src.reschedule is None:
                 return
@@ -280,16 +281,9 @@ class Engine:
         src.reschedule = delay
         src.wake.set()
 
-    def _detect_resume(self, wall: float, mono: float) -> None:
-        """The monotonic clock stops during suspend, the wall clock does not: a gap means resume."""
-        gap = (time.time() - wall) - (time.monotonic() - mono)
-        if gap > 30 and time.monotonic() > self._grace_until:
-            self.resumed_from_sleep()
-
     # ------------------------------------------------------------------ one poll
 
     async def _poll(self, src: _Source) -> float:
-        assert self._client is not None and self._global is not None
         if src.watch.format == formats.AUTO and not await self._detect(src):
             return self._backoff(src)
         watch = src.watch
@@ -300,14 +294,14 @@ class Engine:
             if src.last_modified:
                 headers["If-Modified-Since"] = src.last_modified
         headers |= await poll.bearer(watch, self._token_lookup)
-        host = urlsplit(watch.url).netloc
-        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
+        client, slots = self._context.running()
         now = datetime.now(UTC)
-        async with self._global, per_host:  # the deadline runs inside: a slot is held no longer
+        # the deadline runs inside the slots: a slot is held no longer
+        async with slots.overall, slots.host(watch.url):
             self.stats.requests += 1
             try:
                 response = await fetch.get(
-                    self._client,
+                    client,
                     watch.url,
                     headers=headers,
                     max_bytes=self.settings.max_bytes,
@@ -322,10 +316,10 @@ class Engine:
         self.stats.bytes += len(response.body)
         src.transport_failed = False
         src.last_checked = now
-        if self._offline and await self._connectivity():
+        if self.offline and await self._connectivity.network_works():
             # with reference hosts, only they end an offline spell: a page on this machine or
             # the LAN answering says nothing about the internet (the witness is cached)
-            self._set_offline(False, now)
+            self._connectivity.set_offline(False, now)
 
         if response.status == 304 and src.reading is not None:
             self.stats.not_modified += 1
@@ -347,12 +341,12 @@ class Engine:
         if response.status == 429 or response.status >= 500:
             src.failures += 1
             self.stats.failures += 1
-            delay = max(self._backoff(src), min(retry_after or 0.0, self.settings.retry_after_cap))
         else:
             src.failures = 0
-            delay = self._interval(src)
-            if retry_after:  # e.g. a 200/304 that still asks for patience
-                delay = max(delay, min(retry_after, self.settings.retry_after_cap))
+        base = self._base_interval(src)
+        delay = timing.after_answer(
+            self.settings, base, src.failures, retry_after, self._context.rng
+        )
         self._feed(src, reading, now)
         return delay
 
@@ -360,11 +354,9 @@ class Engine:
         """One detection through the fetch edge, in a global slot, within its total deadline."""
         from trayapp.engine.discovery import DETECTION_BUDGET, discover
 
-        assert self._client is not None and self._global is not None
-        async with self._global:
-            return await discover(
-                self._client, url, deadline=self.settings.timeout * DETECTION_BUDGET
-            )
+        client, slots = self._context.running()
+        async with slots.overall:
+            return await discover(client, url, deadline=self.settings.timeout * DETECTION_BUDGET)
 
     async def _redetect(self, src: _Source, reading: Reading) -> Reading | None:
         """An unverified catalog entry's answer could not be read: detect its page once. None
@@ -416,18 +408,18 @@ class Engine:
         src.last_checked = now
         src.transport_failed = not exc.connected
         self.stats.failures += 1
-        if time.monotonic() < self._grace_until:  # just resumed: the network may not be up yet
+        if self._connectivity.in_grace():  # just resumed: the network may not be up yet
             self._publish(src)
             return self._backoff(src)
-        if src.transport_failed and not self._local(src):
-            network = await self._connectivity()
+        if src.transport_failed and not self._connectivity.is_local(src):
+            network = await self._connectivity.network_works()
             if network is not True:
                 if network is False:
-                    self._set_offline(True, now)
+                    self._connectivity.set_offline(True, now)
                 self._publish(src)
                 return self._backoff(src)
-            if self._offline:
-                self._set_offline(False, now)
+            if self.offline:
+                self._connectivity.set_offline(False, now)
         self._feed(src, replace(Reading.unknown(src.watch.format, str(exc)), fetched_at=now), now)
         return self._backoff(src)
 
@@ -442,235 +434,48 @@ class Engine:
         self._update_verdict(src, now)
         self._publish(src)
 
-    # ------------------------------------------------------------------ active probes
+    # ------------------------------------------------------------------ timing (see ``timing``)
 
-    async def _run_probe(self, src: _Source, index: int) -> None:
-        """One probe's loop: the same politeness as polling (floor, jitter, Retry-After), every
-        ``problem_interval`` while in outage, and a held "yours" re-checked slowly. Woken early
-        by Check now, a token change and the network coming back."""
-        spec = src.probe_specs[index]
-        wake = src.probe_wakes[index]
-        floor = self._probe_floor(spec)
-        delay = self._rng.uniform(0, self.settings.first_round_spread)
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, delay)):
-                    await wake.wait()
-            wake.clear()  # after the wait: a wake during the request below is not lost
-            await self._unpaused.wait()
-            token = await self._token(spec)
-            fingerprint = probe.fingerprint(spec, token)
-            state = probe_state.resume_if_changed(src.probe_states[index], fingerprint)
-            host = urlsplit(spec.url).netloc
-            per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.per_host))
-            assert self._client is not None and self._global is not None
-            async with self._global, per_host:
-                self.stats.requests += 1
-                result = await run.run_probe(self._client, spec, token)
-            unreachable = not result.connected and result.cause == "unreachable"
-            if unreachable and not self._local(src):
-                result = classify.with_witness(result, await self._connectivity())
-            now = datetime.now(UTC)
-            state = probe_state.probe_step(
-                state,
-                result,
-                now,
-                self.settings.tracker.confirm_worse,
-                fingerprint=fingerprint,
-            )
-            delay = probe_state.next_delay(
-                spec,
-                state,
-                self._rng,
-                floor=floor,
-                problem_interval=self.settings.problem_interval,
-                cap=self.settings.backoff_cap,
-                retry_after_cap=self.settings.retry_after_cap,
-                yours_recheck=self.settings.yours_recheck,
-            )
-            delay = bounded(delay, floor or spec.floor, MAX_DELAY)  # nan in a spec: the floor
-            src.probe_states[index] = replace(state, next_at=now + timedelta(seconds=delay))
-            self._update_verdict(src, now)
-            self._publish(src)
+    def _base_interval(self, src: _Source) -> float:
+        problem = src.state.display_severity.is_problem
+        return timing.base_interval(self.settings, src.watch, problem=problem)
 
-    def _probe_floor(self, spec: probe.ProbeSpec) -> float | None:
-        """A loopback probe may run as often as a loopback page (tests, the demo)."""
-        return self.settings.min_loopback_interval if is_loopback(spec.url) else None
+    def _backoff(self, src: _Source) -> float:
+        return timing.backoff(
+            self.settings, self._base_interval(src), src.failures, self._context.rng
+        )
 
-    async def _token(self, spec: probe.ProbeSpec) -> str | None:
-        if not spec.token_name or self._token_lookup is None:
-            return None
-        try:  # the keyring may block (D-Bus, an unlock prompt): never in the event loop
-            return await asyncio.to_thread(self._token_lookup, spec.token_name)
-        except Exception as exc:  # a locked or missing keyring: the probe reports no token
-            log.warning("no token for %s: %s", spec.name, type(exc).__name__)
-            return None
+    # ------------------------------------------------------------------ probes and offline
+
+    def _probed(self, src: _Source, now: datetime) -> None:
+        """A probe of ``src`` ran: its verdict may have changed."""
+        self._update_verdict(src, now)
+        self._publish(src)
 
     def _update_verdict(self, src: _Source, now: datetime) -> None:
-        """Recompute the service's verdict; record how late the page admitted an outage."""
-        if not src.probe_specs:
-            return
-        previous = src.verdict
-        followed = src.acknowledgement
-        src.verdict = verdict.decide(
-            src.state.confirmed,
-            src.state.since,
-            src.probe_states,
-            self._offline and not self._answers(src) and not self._local(src),
-            now,
-            page_admitted=followed is not None
-            and followed.page_ack_at is not None
-            and followed.probe_up_at is None,
-        )
-        incident = next(iter(src.reading.open_incidents), None) if src.reading else None
-        src.acknowledgement, write = verdict.follow_acknowledgement(
-            src.acknowledgement,
-            src.watch.name,
-            src.verdict,
-            now,
-            incident_id=incident.id if incident else None,
-        )
+        offline = self._connectivity.held_offline(src)
+        write, event = next_verdict(src, now, offline=offline)
         if write is not None:
             self._on_ack(write)
-        yours = src.verdict.kind == "yours"
-        changed = previous.kind != src.verdict.kind if previous is not None else (
-            yours or src.verdict.severity.is_problem  # found before the page's first read
-        )  # fmt: skip
-        if changed:
-            self._emit(
-                Event(
-                    time=now,
-                    service=src.watch.name,
-                    kind="yours" if yours else "verdict",
-                    severity=src.verdict.severity,
-                    previous=previous.severity if previous is not None else None,
-                    message=verdict_sentence(src.verdict) if yours else src.verdict.text,
-                )
-            )
+        if event is not None:
+            self._emit(event)
 
-    def _local(self, src: _Source) -> bool:
-        """The service needs no internet (``EngineSettings.local_services``)."""
-        return src.watch.name in self.settings.local_services
-
-    def _answers(self, src: _Source) -> bool:
-        """Whether the service itself answers while the reference hosts fail: its page was
-        reached, or a probe got an answer (a host on this machine or the LAN often does)."""
-        if src.last_checked is not None and not src.transport_failed:
-            return True
-        return any(s.last is not None and s.last.connected for s in src.probe_states)
-
-    # ------------------------------------------------------------------ connectivity witness
-
-    async def _connectivity(self) -> bool | None:
-        """Ask the witness whether the network works: True, False, or None for "can't tell yet".
-
-        With reference hosts configured, any answer from one proves the network works. Without
-        them, every source on two or more hosts failing to connect means offline; while some
-        sources have not been tried yet there is no verdict.
-        """
-        if not self.settings.reference_urls:
-            sources = list(self._sources.values())
-            hosts = {urlsplit(s.watch.url).netloc for s in sources}
-            if len(hosts) < 2 or any(s.last_checked and not s.transport_failed for s in sources):
-                return True
-            return None if any(s.last_checked is None for s in sources) else False
-        async with self._witness_lock:
-            if time.monotonic() - self._witness_at < self.settings.witness_cache:
-                return self._witness_ok
-            self._witness_ok = await self._probe_references()
-            self._witness_at = time.monotonic()
-            return self._witness_ok
-
-    async def _probe_references(self) -> bool:
-        assert self._client is not None
-        urls = self.settings.reference_urls
-        return bool(await fetch.any_answers(self._client, urls, self.settings.witness_timeout))
-
-    def _set_offline(self, offline: bool, now: datetime) -> None:
-        if offline == self._offline:
-            return
-        self._offline = offline
+    def _offline_changed(self, offline: bool, now: datetime) -> None:
+        """The machine went offline or came back: every verdict may change; say it once, and
+        when back, re-poll what failed meanwhile, spread out (many clients come back now)."""
         for src in self._sources.values():
             self._update_verdict(src, now)
         if offline:
-            self._emit(
-                Event(
-                    time=now,
-                    service="",
-                    kind="offline",
-                    severity=Severity.UNKNOWN,
-                    message="You are offline: neither the status pages nor the reference hosts "
-                    "answer",
-                )
-            )
-            if self.settings.reference_urls:  # without them, the first page to answer ends it
-                self._offline_task = asyncio.get_running_loop().create_task(self._await_online())
-        else:
-            self._emit(
-                Event(
-                    time=now,
-                    service="",
-                    kind="online",
-                    severity=Severity.UNKNOWN,
-                    message="Back online",
-                )
-            )
-            for src in self._sources.values():
-                if src.transport_failed:  # spread out: many clients come back at this moment
-                    src.failures = 0
-                    self._wake(src, self._rng.uniform(0.2, ONLINE_SPREAD))
-            self._wake_probes(
-                lambda state: state.paused or (state.last is not None and state.last.neutral)
-            )
-
-    async def _await_online(self) -> None:
-        """While offline, recheck the reference hosts with capped, jittered backoff."""
-        wait = self.settings.offline_recheck
-        while self._offline:
-            await asyncio.sleep(self._rng.uniform(wait * 0.8, wait * 1.2))
-            if not self._offline:
-                return
-            self._witness_at = -1e9
-            if self.settings.reference_urls and await self._probe_references():
-                self._set_offline(False, datetime.now(UTC))
-                return
-            wait = min(wait * 2, self.settings.backoff_cap / 3)
-
-    # ------------------------------------------------------------------ timing
-
-    # Every number below is passed through ``bounded`` although the config checks them too:
-    # whatever reaches the engine (nan, inf, negative), no host is polled faster than its floor.
-
-    def _floor(self, watch: Watch) -> float:
-        if is_loopback(watch.url):
-            value = self.settings.min_loopback_interval  # tests compress it below a second
-            return bounded(value, MIN_DELAY, MAX_DELAY, fallback=LOOPBACK_FLOOR)
-        return bounded(self.settings.min_public_interval, PUBLIC_FLOOR, MAX_DELAY)
-
-    def _base_interval(self, src: _Source) -> float:
-        floor = self._floor(src.watch)
-        base = bounded(src.watch.interval or self.settings.interval, floor, MAX_DELAY)
-        if src.state.display_severity.is_problem:
-            base = min(base, bounded(self.settings.problem_interval, floor, MAX_DELAY))
-        return base
-
-    def _jitter(self) -> float:
-        return bounded(self.settings.jitter, 0.0, MAX_JITTER)
-
-    def _interval(self, src: _Source) -> float:
-        jitter = self._jitter()
-        return self._base_interval(src) * self._rng.uniform(1 - jitter, 1 + jitter)
-
-    def _backoff(self, src: _Source) -> float:
-        """Never sooner than a normal poll; at most 8/h at the default cap (``backoff_delay``)."""
-        base = self._base_interval(src)
-        cap = bounded(self.settings.backoff_cap, base, MAX_DELAY)
-        return backoff_delay(base, src.failures, cap, self._rng)
-
-    def _next_poll(self, src: _Source, delay: float) -> float:
-        """The delay a poll asked for, never shorter than a jittered floor (nan: the interval)."""
-        low = self._floor(src.watch) * (1 - self._jitter())
-        return bounded(delay, low, MAX_DELAY, fallback=self._base_interval(src))
+            self._emit(Event(now, "", "offline", Severity.UNKNOWN, message=OFFLINE_MESSAGE))
+            return
+        self._emit(Event(now, "", "online", Severity.UNKNOWN, message="Back online"))
+        for src in self._sources.values():
+            if src.transport_failed:
+                src.failures = 0
+                self._wake(src, self._context.rng.uniform(0.2, ONLINE_SPREAD))
+        self._wake_probes(
+            lambda state: state.paused or (state.last is not None and state.last.neutral)
+        )
 
     # ------------------------------------------------------------------ output
 
@@ -693,7 +498,7 @@ class Engine:
             interval=self._base_interval(src),
             reachable=not src.transport_failed,
             note=redetected_note(src.configured, src.watch) if src.reading else src.undetected,
-            local=self._local(src),
+            local=self._connectivity.is_local(src),
         )
 
     def _publish(self, src: _Source) -> None:
