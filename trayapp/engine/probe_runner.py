@@ -21,6 +21,7 @@ from trayapp.core.verdict import sentence as verdict_sentence
 from trayapp.engine import timing
 from trayapp.engine.connectivity import Connectivity
 from trayapp.engine.context import EngineContext
+from trayapp.engine.poll import TokenLookup
 from trayapp.engine.settings import MAX_DELAY, bounded
 from trayapp.engine.sources import _Source
 from trayapp.probes import classify, run
@@ -29,7 +30,6 @@ from trayapp.probes import state as probe_state
 
 log = logging.getLogger(__name__)
 
-TokenLookup = Callable[[str], str | None]
 Probed = Callable[[_Source, datetime], None]  # a probe of this source ran at this time
 
 

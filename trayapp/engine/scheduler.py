@@ -39,7 +39,8 @@ from trayapp.core.status import SourceStatus
 from trayapp.engine import poll, timing
 from trayapp.engine.connectivity import Connectivity
 from trayapp.engine.context import EngineContext, Slots
-from trayapp.engine.probe_runner import ProbeRunner, TokenLookup, next_verdict
+from trayapp.engine.poll import TokenLookup
+from trayapp.engine.probe_runner import ProbeRunner, next_verdict
 from trayapp.engine.settings import ONLINE_SPREAD, EngineSettings, EngineStats
 from trayapp.engine.sources import (
     EventCallback,
