@@ -10,6 +10,7 @@ reader must follow. Beside it, the size rules that keep the rooms small.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import trayapp
@@ -95,6 +96,30 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     found = _imports("trayapp.core.probe_me", path)
     assert found == {"trayapp.engine", "trayapp.engine.scheduler", "trayapp.ui.app"}
     assert all(_rank(target) > _rank("trayapp.core.probe_me") for target in found)
+
+
+def _too_long(paths: Iterable[Path]) -> list[str]:
+    """Each module over MAX_LINES, named with its line count."""
+    found = []
+    for path in sorted(paths):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES:
+            name = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE) else path
+            found.append(f"{name}: {lines} lines")
+    return found
+
+
+def test_no_module_over_600_lines() -> None:
+    too_long = "\n".join(_too_long(_modules().values()))
+    assert not too_long, f"modules over {MAX_LINES} lines (split them by concern):\n{too_long}"
+
+
+def test_the_size_check_sees_a_long_module(tmp_path: Path) -> None:
+    """The count is of real lines: a module one line over is named with its count."""
+    path = tmp_path / "long.py"
+    path.write_text("x = 1\n" * (MAX_LINES + 1), encoding="utf-8")
+    (tmp_path / "short.py").write_text("x = 1\n" * MAX_LINES, encoding="utf-8")
+    assert _too_long([path, tmp_path / "short.py"]) == [f"{path}: {MAX_LINES + 1} lines"]
 
 
 def test_few_loose_modules() -> None:
