@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from trayapp.core.model import Event, Severity, Watch
+from trayapp.core.settings import NotificationSettings
 from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
@@ -501,7 +502,7 @@ async def test_503_then_401_after_an_outage_is_yours_not_back() -> None:
             await asyncio.sleep(0.5)
             status = engine.statuses()["Example"]
     assert status.severity is not Severity.OPERATIONAL
-    settings = policy.NotifySettings(group_window=timedelta(0))
+    settings = policy.NotifySettings(NotificationSettings(group_window=0))
     state = policy.PolicyState()
     sent: list[policy.Notification] = []
     for event in recorder.events:

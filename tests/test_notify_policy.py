@@ -24,6 +24,7 @@ from trayapp.core.notify_policy import (
     unmute,
 )
 from trayapp.core.notify_wording import Context, Notification
+from trayapp.core.settings import NotificationSettings
 
 OK = Severity.OPERATIONAL
 MAINT = Severity.MAINTENANCE
@@ -263,7 +264,7 @@ def test_recovery_notifies_who_was_told_then_forgets() -> None:
 
 
 def test_no_recovery_for_an_outage_nobody_was_told_of() -> None:
-    quiet = NotifySettings(quiet_hours=(time(0), time(23, 59)), timezone=UTC)
+    quiet = NotifySettings(NotificationSettings(quiet_hours=(time(0), time(23, 59))), timezone=UTC)
     state, out = run([status("OpenAI", OK, MAJOR)], settings=quiet)  # suppressed: not told
     assert out == []
     _, out = run([status("OpenAI", MAJOR, OK, at(300))], state)
@@ -316,7 +317,7 @@ def test_improving_and_worsening_against_what_was_told() -> None:
 
 
 def test_min_severity_moves_the_line_between_problem_and_fine() -> None:
-    settings = NotifySettings(min_severity=PART, timezone=UTC)
+    settings = NotifySettings(NotificationSettings(min_severity=PART), timezone=UTC)
     _, out = run([status("OpenAI", OK, DEG)], settings=settings)
     assert out == []
     state, _ = run([status("OpenAI", OK, MAJOR)], settings=settings)
@@ -405,7 +406,7 @@ def test_unmute() -> None:
 
 
 def test_tell_when_back_fires_once_through_mute_and_quiet_hours() -> None:
-    quiet = NotifySettings(quiet_hours=(time(0), time(23, 59)), timezone=UTC)
+    quiet = NotifySettings(NotificationSettings(quiet_hours=(time(0), time(23, 59))), timezone=UTC)
     state = mute(tell_when_back(PolicyState(), "OpenAI"), "OpenAI", at(7200))
     state, out = run([status("OpenAI", OK, MAJOR)], state, settings=quiet)
     assert out == []
@@ -441,7 +442,7 @@ def test_tell_when_back_replaces_the_recovery_message() -> None:
 
 
 def test_disabled_suppresses_even_tell_when_back_and_keeps_books() -> None:
-    off = NotifySettings(enabled=False, timezone=UTC)
+    off = NotifySettings(NotificationSettings(enabled=False), timezone=UTC)
     state = tell_when_back(told("OpenAI"), "OpenAI")
     state, out = run([status("OpenAI", MAJOR, OK, at(600))], state, settings=off)
     assert out == []
@@ -469,30 +470,32 @@ def test_disabled_suppresses_even_tell_when_back_and_keeps_books() -> None:
     ],
 )
 def test_quiet_hours_wrap_midnight(clock: time, quiet: bool) -> None:
-    settings = NotifySettings(quiet_hours=(time(22), time(7)), timezone=UTC)
+    settings = NotifySettings(NotificationSettings(quiet_hours=(time(22), time(7))), timezone=UTC)
     now = datetime.combine(T0.date(), clock, tzinfo=UTC)
     assert in_quiet_hours(now, settings) is quiet
 
 
 def test_quiet_hours_without_wrap_and_empty_span() -> None:
-    lunch = NotifySettings(quiet_hours=(time(12), time(13)), timezone=UTC)
+    lunch = NotifySettings(NotificationSettings(quiet_hours=(time(12), time(13))), timezone=UTC)
     assert in_quiet_hours(T0, lunch) and not in_quiet_hours(T0 - timedelta(seconds=1), lunch)
     assert not in_quiet_hours(T0 + timedelta(hours=1), lunch)
-    empty = NotifySettings(quiet_hours=(time(12), time(12)), timezone=UTC)
+    empty = NotifySettings(NotificationSettings(quiet_hours=(time(12), time(12))), timezone=UTC)
     assert not in_quiet_hours(T0, empty)
     assert not in_quiet_hours(T0, S)
 
 
 def test_quiet_hours_read_the_local_wall_clock() -> None:
     tokyo = timezone(timedelta(hours=9))
-    night = NotifySettings(quiet_hours=(time(22), time(7)), timezone=tokyo)
+    night = NotifySettings(NotificationSettings(quiet_hours=(time(22), time(7))), timezone=tokyo)
     assert not in_quiet_hours(T0, night)  # 12:00 UTC is 21:00 in Tokyo
     assert in_quiet_hours(T0 + timedelta(hours=1), night)  # 22:00 in Tokyo, 13:00 UTC
     assert in_quiet_hours(datetime(2026, 3, 2, 22, 30), night)  # naive: taken as local already
 
 
 def test_quiet_hours_suppress_problems_and_later_recoveries() -> None:
-    night = NotifySettings(quiet_hours=(time(11, 55), time(12, 5)), timezone=UTC)
+    night = NotifySettings(
+        NotificationSettings(quiet_hours=(time(11, 55), time(12, 5))), timezone=UTC
+    )
     state, out = run([status("OpenAI", OK, MAJOR)], settings=night)
     assert out == [] and state.told_outage == frozenset()
     _, out = run([status("OpenAI", MAJOR, OK, at(3600))], state, settings=night)
@@ -500,7 +503,9 @@ def test_quiet_hours_suppress_problems_and_later_recoveries() -> None:
 
 
 def test_quiet_hours_are_judged_when_the_group_is_sent() -> None:
-    night = NotifySettings(quiet_hours=(time(12, 0, 20), time(13)), timezone=UTC)
+    night = NotifySettings(
+        NotificationSettings(quiet_hours=(time(12, 0, 20), time(13))), timezone=UTC
+    )
     state, _ = decide(PolicyState(), status("OpenAI", OK, MAJOR), T0, night)  # 12:00:00: awake
     _, out = flush(state, at(30), night)  # 12:00:30: quiet
     assert out == []
@@ -516,7 +521,7 @@ def test_maintenance_only_when_asked_for() -> None:
     ]
     _, out = run(events)
     assert out == []
-    wanted = NotifySettings(notify_maintenance=True, timezone=UTC)
+    wanted = NotifySettings(NotificationSettings(on_maintenance=True), timezone=UTC)
     _, out = run(events, settings=wanted)
     assert [(n.title, n.body, n.urgency, n.kind) for n in out] == [
         ("OpenAI: maintenance", "DB upgrade", "low", "maintenance")
@@ -616,16 +621,16 @@ def test_forget_drops_everything_about_a_service() -> None:
 @pytest.mark.parametrize("severity", [OK, MAINT, UNK])
 def test_settings_reject_a_non_problem_threshold(severity: Severity) -> None:
     with pytest.raises(ValueError):
-        NotifySettings(min_severity=severity)
+        NotifySettings(NotificationSettings(min_severity=severity))
 
 
 def test_settings_reject_negative_windows() -> None:
     with pytest.raises(ValueError):
-        NotifySettings(group_window=timedelta(seconds=-1))
+        NotifySettings(NotificationSettings(group_window=-1))
 
 
 def test_zero_window_is_due_at_once() -> None:
-    settings = NotifySettings(group_window=timedelta(0), timezone=UTC)
+    settings = NotifySettings(NotificationSettings(group_window=0), timezone=UTC)
     state, _ = decide(PolicyState(), status("OpenAI", OK, MAJOR), T0, settings)
     assert next_deadline(state) == T0
     assert len(flush(state, T0, settings)[1]) == 1
@@ -645,7 +650,7 @@ def test_an_outage_only_your_checks_see_notifies_like_a_status_change() -> None:
 
 
 def test_recoveries_can_be_switched_off() -> None:
-    quiet = replace(S, notify_recovery=False)
+    quiet = replace(S, user=NotificationSettings(on_recovery=False))
     state = told("OpenAI")
     _, out = run([status("OpenAI", MAJOR, OK, at(300))], state, quiet)
     assert out == []

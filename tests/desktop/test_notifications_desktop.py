@@ -245,6 +245,7 @@ from PySide6.QtWidgets import QApplication
 from trayapp.core.model import Event, Severity
 from trayapp.core.notify_policy import UNTIL_RECOVERED, NotifySettings, next_deadline
 from trayapp.core.notify_wording import Context
+from trayapp.core.settings import NotificationSettings
 from trayapp.ui.notify import DesktopNotifierBackend, NotificationCenter
 
 names, muted, window = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
@@ -255,7 +256,7 @@ urls = {name: f"http://127.0.0.1:9/{i}" for i, name in enumerate([*names, muted]
 async def main():
     center = NotificationCenter(
         DesktopNotifierBackend(on_open=opened.append),
-        NotifySettings(group_window=timedelta(seconds=window)),
+        NotifySettings(NotificationSettings(group_window=window)),
         context=lambda: Context(urls=urls),
     )
     center.mute(muted, UNTIL_RECOVERED)

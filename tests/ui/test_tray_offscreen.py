@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from trayapp.core import summary
 from trayapp.core.model import Component, Incident, Reading, Severity, Watch
+from trayapp.core.notify_policy import NotifySettings
 from trayapp.core.settings import NotificationSettings
 from trayapp.core.status import SourceStatus
 from trayapp.core.summary import TrayState
@@ -690,7 +691,8 @@ def test_a_stale_socket_is_taken_over(qapp: QApplication, socket_name: str) -> N
 # ---------------------------------------------------------------------------- the app
 
 
-def test_notify_settings_follow_the_config() -> None:
+def test_the_notifier_follows_the_config_section_as_declared() -> None:
+    """No renaming copy: the policy reads the [notifications] settings the config declared."""
     from datetime import time
 
     n = NotificationSettings(
@@ -702,15 +704,8 @@ def test_notify_settings_follow_the_config() -> None:
         on_recovery=False,
     )
     s = app_module.notify_settings(n, timedelta(minutes=1))
-    assert (s.enabled, s.min_severity, s.notify_maintenance, s.notify_recovery) == (
-        False,
-        Severity.PARTIAL_OUTAGE,
-        True,
-        False,
-    )
-    assert s.group_window == timedelta(seconds=12)
-    assert s.quiet_hours == (time(22), time(7))
-    assert s.update_interval == timedelta(minutes=1)
+    assert s.user is n and s.update_interval == timedelta(minutes=1)
+    assert app_module.notify_settings(n).update_interval == NotifySettings().update_interval
 
 
 def test_alternatives_are_working_services_of_the_same_category(hub: Hub) -> None:

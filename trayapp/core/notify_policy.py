@@ -2,9 +2,10 @@
 
 No Qt, no I/O, no clock: the caller passes ``now`` and keeps one frozen ``PolicyState``.
 ``decide`` files an event into a group buffer; ``flush`` turns the buffer into at most one
-notification once ``settings.group_window`` has passed since the group's first event; the UI
-schedules one single-shot timer at ``next_deadline(state)`` (nothing ticks). ``decide`` also
-flushes a group whose deadline has already passed before filing the new event.
+notification once the group window (``settings.user.group_window``) has passed since the
+group's first event; the UI schedules one single-shot timer at ``next_deadline(state)``
+(nothing ticks). ``decide`` also flushes a group whose deadline has already passed before
+filing the new event.
 
 Rules, and why (a status tray that cries wolf gets muted for good):
 
@@ -41,7 +42,8 @@ Rules, and why (a status tray that cries wolf gets muted for good):
   recoveries included; a suppressed problem is not "told", so its recovery stays silent too.
   ``UNTIL_RECOVERED`` mutes end at the recovery. ``enabled=False`` suppresses everything, and
   the bookkeeping still runs, so switching back on never announces stale news.
-- **Maintenance** notifies (low) only with ``notify_maintenance``.
+- **Maintenance** notifies (low) only with ``on_maintenance``; recoveries only with
+  ``on_recovery`` (both are ``[notifications]`` keys, named as in the config file).
 - **Incident updates** on an outage the user was told of notify (low) with
   ``notify_incident_updates``, at most one per service per ``update_interval`` (an outage
   notification counts as one), and not when the same group already reports the service.
@@ -53,11 +55,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Final, Literal, TypeVar
 
 from trayapp.core.model import Event, Incident, IncidentKind, Severity
 from trayapp.core.notify_wording import Context, Item, Notification, NotificationKind, compose
+from trayapp.core.settings import NotificationSettings
 
 UNKNOWN = Severity.UNKNOWN
 UNTIL_RECOVERED: Final = "until recovered"
@@ -69,22 +72,18 @@ _V = TypeVar("_V")
 
 @dataclass(frozen=True, slots=True)
 class NotifySettings:
-    """The user's notification preferences (all of them; the UI edits these)."""
+    """What the policy follows: the user's ``[notifications]`` settings as declared (and named)
+    in ``trayapp.core.settings``, plus what the app, not the config file, decides."""
 
-    enabled: bool = True
-    min_severity: Severity = Severity.DEGRADED  # the mildest severity that counts as a problem
-    notify_maintenance: bool = False
-    notify_recovery: bool = True  # "X has recovered" after an outage the user was told of
-    group_window: timedelta = timedelta(seconds=30)
-    quiet_hours: tuple[time, time] | None = None  # local wall-clock [start, end); may wrap midnight
+    user: NotificationSettings = field(default_factory=NotificationSettings)
     notify_incident_updates: bool = True
     update_interval: timedelta = timedelta(minutes=10)  # per service, for incident updates
     timezone: tzinfo | None = None  # zone of quiet_hours; None: the system's local zone
 
     def __post_init__(self) -> None:
-        if not self.min_severity.is_problem:
+        if not self.user.min_severity.is_problem:
             raise ValueError("min_severity must be degraded, partial_outage or major_outage")
-        if self.group_window < timedelta(0) or self.update_interval < timedelta(0):
+        if self.user.group_window < 0 or self.update_interval < timedelta(0):
             raise ValueError("group_window and update_interval must not be negative")
 
 
@@ -189,9 +188,9 @@ def next_deadline(state: PolicyState) -> datetime | None:
 
 def in_quiet_hours(now: datetime, settings: NotifySettings) -> bool:
     """Whether ``now`` falls in the quiet hours, read on the local wall clock."""
-    if settings.quiet_hours is None:
+    if settings.user.quiet_hours is None:
         return False
-    start, end = settings.quiet_hours
+    start, end = settings.user.quiet_hours
     if now.tzinfo is not None:
         now = now.astimezone(settings.timezone)  # None: the system's local zone
     t = now.time().replace(tzinfo=None)
@@ -216,7 +215,7 @@ def decide(
     state, out = flush(state, now, settings, context)
     state = _file(state, event, settings)
     if state.pending and state.pending_until is None:
-        state = replace(state, pending_until=now + settings.group_window)
+        state = replace(state, pending_until=now + timedelta(seconds=settings.user.group_window))
     return state, out
 
 
@@ -300,7 +299,7 @@ def flush(
         return state, []
     pending = state.pending
     state = _expire_mutes(replace(state, pending=(), pending_until=None), now)
-    quiet = not settings.enabled or in_quiet_hours(now, settings)
+    quiet = not settings.user.enabled or in_quiet_hours(now, settings)
     items: list[Item] = []
     for change in (p for p in pending if isinstance(p, _Change)):
         state, item = _judge(state, change, now, settings, quiet)
@@ -361,17 +360,17 @@ def _judge(
         state = unmute(state, service)
     if service in state.back_watch:
         state = cancel_when_back(state, service)
-        if not settings.enabled:
+        if not settings.user.enabled:
             return state, None
         item = Item(service, "back", severity, told, via_unknown=change.via_unknown)
         return state, replace(item, down_for=down_for)
     if silent:
         return state, None
-    if told is not None and not change.via_unknown and settings.notify_recovery:
+    if told is not None and not change.via_unknown and settings.user.on_recovery:
         return state, Item(service, "recovered", severity, told, down_for=down_for)
     if (
         severity is Severity.MAINTENANCE
-        and settings.notify_maintenance
+        and settings.user.on_maintenance
         and change.first_previous is not Severity.MAINTENANCE
     ):
         title = _latest_title(state, service, "maintenance")
@@ -414,7 +413,7 @@ def _judge_update(
 
 
 def _is_problem(severity: Severity, settings: NotifySettings) -> bool:
-    return severity is not UNKNOWN and severity.rank >= settings.min_severity.rank
+    return severity is not UNKNOWN and severity.rank >= settings.user.min_severity.rank
 
 
 def _latest_title(state: PolicyState, service: str, kind: IncidentKind) -> str:

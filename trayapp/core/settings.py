@@ -5,8 +5,9 @@ settings rather than watches. Each is a frozen dataclass whose fields carry a ``
 their metadata, so the key (the field's name), the type (its annotation), the default, the
 bounds and the sentence that explains it are written in one place, and everything else reads
 them from there: the config reader (what is accepted, the error for what is not), the README's
-settings tables (a test compares them), the Settings window (ranges, suffixes) and the engine
-(which copies the polling fields it shares by name). Adding a setting is one field here.
+settings tables (a test compares them), the Settings window (ranges, suffixes), the engine
+(which copies the polling fields it shares by name) and the notification policy (which reads
+``NotificationSettings`` itself, under the same names). Adding a setting is one field here.
 """
 
 from __future__ import annotations

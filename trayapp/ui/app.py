@@ -108,21 +108,13 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
 def notify_settings(
     settings: NotificationSettings, update_interval: timedelta | None = None
 ) -> NotifySettings:
-    """The notifier's settings from the config's [notifications] section."""
-    from datetime import timedelta
-
+    """The notifier's settings: the config's [notifications] section as it is, and the
+    incident-update interval when the caller (the demo) chose one."""
     from trayapp.core.notify_policy import NotifySettings
 
-    base = NotifySettings()
-    return NotifySettings(
-        enabled=settings.enabled,
-        min_severity=settings.min_severity,
-        notify_maintenance=settings.on_maintenance,
-        notify_recovery=settings.on_recovery,
-        group_window=timedelta(seconds=settings.group_window),
-        quiet_hours=settings.quiet_hours,
-        update_interval=update_interval or base.update_interval,
-    )
+    if update_interval is None:
+        return NotifySettings(settings)
+    return NotifySettings(settings, update_interval=update_interval)
 
 
 class TrayApp(QObject):
