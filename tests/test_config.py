@@ -13,7 +13,7 @@ from trayapp.core.model import Severity
 from trayapp.core.settings import NotificationSettings, PollingSettings
 from trayapp.errors import ConfigError
 from trayapp.store import catalog, config, config_edits, config_values
-from trayapp.store.config import ConfigStore
+from trayapp.store.config import ConfigFile
 from trayapp.urls import is_loopback
 
 FULL = """\
@@ -241,28 +241,27 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the live config
 
 
-def test_store_keeps_the_last_good_config(tmp_path: Path) -> None:
+def test_the_config_file_tells_what_changed_on_disk_since_it_was_read(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    store = ConfigStore(path)
-    assert store.current.watches == config_values.default_config().watches  # before any load
+    file = ConfigFile(path)
     path.write_text('[[watch]]\nservice = "github"\n')
-    good = store.reload()
-    assert [w.name for w in good.watches] == ["GitHub"] and store.current is good
-    assert not store.changed()
+    good = file.read()
+    assert [w.name for w in good.watches] == ["GitHub"]
+    assert not file.changed()
 
     path.write_text('[[watch]]\nservice = "github"\ninterval = 2\n')
-    assert store.changed()
+    assert file.changed()
     with pytest.raises(ConfigError) as caught:
-        store.reload()
-    assert store.current is good and store.error is caught.value
+        file.read()
     assert caught.value.line == 3
-    assert not store.changed()  # the broken version was seen; no reload loop on it
+    assert not file.changed()  # the broken version was seen; no reload loop on it
 
     path.write_text('[[watch]]\nservice = "slack"\n')
     os.utime(path, ns=(1, 1))  # a different stamp even on coarse-mtime filesystems
-    assert store.changed()
-    assert [w.name for w in store.reload().watches] == ["Slack"]
-    assert store.error is None
+    assert file.changed()
+    assert [w.name for w in file.read().watches] == ["Slack"]
+    path.unlink()
+    assert file.changed()  # vanished
 
 
 # --------------------------------------------------------------------------- edits

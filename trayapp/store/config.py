@@ -91,33 +91,23 @@ def loads(text: str, path: Path | str = "<config>") -> Config:
 # --------------------------------------------------------------------------- the live config
 
 
-class ConfigStore:
-    """The config in use: reloads keep the last good version when the file turns out broken."""
+class ConfigFile:
+    """The config file as a running app reads it: read, and tell whether it changed on disk
+    since. It holds no config: the one in use is the app's, and a read that fails (a
+    ConfigError) leaves that as it was."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.config_file()
-        self.error: ConfigError | None = None
-        self._current: Config | None = None
         self._stamp: tuple[int, int] | None = None
 
-    @property
-    def current(self) -> Config:
-        """The last config that loaded; the built-in defaults before any has."""
-        return self._current or default_config()
-
-    def reload(self) -> Config:
-        """Read the file again; on error raise ConfigError and keep ``current`` as it was."""
+    def read(self) -> Config:
+        """Read the file again (raising ConfigError when it is broken); either way, the version
+        on disk now counts as seen, so a broken file is not read again until it changes."""
         self._stamp = self._stat()
-        try:
-            config = load(self.path)
-        except ConfigError as exc:
-            self.error = exc
-            raise
-        self._current, self.error = config, None
-        return config
+        return load(self.path)
 
     def changed(self) -> bool:
-        """True when the file changed (or appeared, or vanished) since the last reload."""
+        """True when the file changed (or appeared, or vanished) since the last read."""
         return self._stat() != self._stamp
 
     def _stat(self) -> tuple[int, int] | None:

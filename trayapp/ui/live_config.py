@@ -2,8 +2,13 @@
 
 Editors often save in several writes, and replace the file rather than write it in place, so
 the file and its folder are watched and a reload waits until the writes settle. A broken file
-keeps the last good config in use and says so in a notice; a good one is announced on
+keeps the config in use and says so in a notice; a good one is announced on
 ``hub.config_changed``, which the app and every view follow.
+
+The config in use is the hub's (``hub.config``: whoever announced it last, this file watcher or
+the Settings window after a save). A reload that finds the same config is not announced again:
+so a Settings save, which writes the file and announces the result at once, is applied once,
+not a second time when the watcher sees the file it wrote.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
 
 from trayapp.errors import ConfigError
 from trayapp.store import paths
-from trayapp.store.config import ConfigStore
+from trayapp.store.config import ConfigFile
 from trayapp.ui.hub import NOTICE_CONFIG
 
 if TYPE_CHECKING:
@@ -25,12 +30,12 @@ SETTLE_MS = 300  # an editor's save is often several writes: reload once they se
 
 
 class LiveConfig(QObject):
-    """Owns the ConfigStore and the file watcher; announces each good config on the hub."""
+    """Reads the config file, watches it, and announces each new good config on the hub."""
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.hub = hub
-        self.store = ConfigStore(paths.config_file())
+        self.file = ConfigFile(paths.config_file())
         self._watcher = QFileSystemWatcher(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -43,16 +48,16 @@ class LiveConfig(QObject):
         from trayapp.store.config_values import Config
 
         try:
-            cfg = self.store.reload()
+            cfg = self.file.read()
         except ConfigError as exc:
             self.hub.set_notice(NOTICE_CONFIG, f"The config file has an error: {exc}")
-            return Config(path=self.store.path)
+            return Config(path=self.file.path)
         self.hub.set_notice(NOTICE_CONFIG, None)
         return cfg
 
     def watch(self) -> None:
         """Reload when the file changes (editors replace it, so its folder is watched too)."""
-        path = self.store.path
+        path = self.file.path
         if path.parent.is_dir():
             self._watcher.addPath(str(path.parent))
         if path.exists():
@@ -61,20 +66,23 @@ class LiveConfig(QObject):
         self._watcher.directoryChanged.connect(self._timer.start)
 
     def _file_changed(self) -> None:
-        path = str(self.store.path)
-        if self.store.path.exists() and path not in self._watcher.files():
+        path = str(self.file.path)
+        if self.file.path.exists() and path not in self._watcher.files():
             self._watcher.addPath(path)  # a new file replaced the watched one
-        if self.store.changed():
+        if self.file.changed():
             self.reload()
 
     def reload(self) -> None:
-        """Read the file again and announce it; a broken file keeps the last good config."""
+        """Read the file again and announce it, unless it is the config in use already (and
+        was not broken in between); a broken file keeps the config in use."""
         try:
-            cfg = self.store.reload()
+            cfg = self.file.read()
         except ConfigError as exc:
             self.hub.set_notice(
                 NOTICE_CONFIG, f"The config file has an error: {exc}. The last good one is in use."
             )
             return
+        was_broken = NOTICE_CONFIG in self.hub.notices
         self.hub.set_notice(NOTICE_CONFIG, None)
-        self.hub.config_changed.emit(cfg)
+        if cfg != self.hub.config or was_broken:  # a window may show the file as broken
+            self.hub.config_changed.emit(cfg)
