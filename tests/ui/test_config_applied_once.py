@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from tests.ui.test_tray_offscreen import no_tray, socket_name  # noqa: F401 - the fixture
 from trayapp.ui import tray
 from trayapp.ui.app import TrayApp, TrayOptions
+from trayapp.ui.hub import NOTICE_CONFIG
 from trayapp.ui.settings import SettingsWindow
 from trayapp.ui.single_instance import InstanceServer
 
@@ -66,6 +67,17 @@ def test_a_settings_save_is_applied_once_and_an_editor_save_still_is(
         qtbot.waitUntil(lambda: not live.file.changed(), timeout=DEADLINE_MS)
         QCoreApplication.processEvents()
         assert len(applied) == 2
+
+        # a broken save keeps the config in use; fixed back to it, the window follows again
+        good = config_path.read_text()
+        config_path.write_text(good + "[notifications\n")
+        qtbot.waitUntil(lambda: NOTICE_CONFIG in controller.hub.notices, timeout=DEADLINE_MS)
+        window.reload()  # what showing it again does: the form says the file is broken
+        assert not window.save_notify_button.isEnabled()
+        config_path.write_text(good)
+        qtbot.waitUntil(lambda: NOTICE_CONFIG not in controller.hub.notices, timeout=DEADLINE_MS)
+        assert window.save_notify_button.isEnabled()  # told of the fixed file
+        assert len(applied) == 2  # the same config as before: nothing to apply
     finally:
         loop = controller.loop
         assert loop is not None

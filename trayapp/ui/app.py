@@ -339,7 +339,7 @@ class TrayApp(QObject):
 
     def _apply_config(self, cfg: Config) -> None:
         """Whoever emitted config_changed (a reload, the settings window): put it to work."""
-        if self.monitor is not None and cfg is not self.monitor.config:
+        if self.monitor is not None and cfg != self.monitor.config:  # equal: nothing to do
             self.monitor.apply(cfg)
         if self.center is not None:
             from trayapp.core import notify_policy

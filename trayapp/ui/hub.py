@@ -62,7 +62,7 @@ class Hub(QObject):
         self.offline = False
         self.offline_since: datetime | None = None  # when the current offline spell began
         self.paused = False
-        self.config: Config | None = None
+        self.config: Config | None = None  # the config in use: the views and LiveConfig read it
         # where mutes live (the notifier's policy state): read when a menu is built, not copied
         self.mute_source: Callable[[], tuple[Mapping[str, Any], frozenset[str]]] | None = None
         self.notices: dict[str, str] = {}
