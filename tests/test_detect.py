@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.formats import detect, detection, sniff_html, sniff_json
+from trayapp.formats import detect, detection, incidentio, sniff_html
 from trayapp.formats.detect import known_host, sniff
 from trayapp.formats.detection import Detection, default_endpoint
 from trayapp.formats.sniff_html import sniff_page
@@ -16,6 +16,8 @@ from trayapp.formats.sniff_html import sniff_page
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 BASE = "https://status.example.test"
+AWS_CURRENT = "https://health.aws.amazon.com/public/currentevents"
+AZURE_FEED = "https://azure.status.microsoft/en-us/status/feed/"
 
 
 def fixture(name: str) -> bytes:
@@ -36,8 +38,8 @@ def fixture(name: str) -> bytes:
         ),
         ("https://www.slack-status.com", "slack", "https://slack-status.com/api/v2.0.0/current"),
         ("https://status.heroku.com/", "heroku", "https://status.heroku.com/api/v4/current-status"),
-        ("https://health.aws.amazon.com/health/status", "aws", detect.AWS_CURRENT),
-        ("https://status.aws.amazon.com/", "aws", detect.AWS_CURRENT),
+        ("https://health.aws.amazon.com/health/status", "aws", AWS_CURRENT),
+        ("https://status.aws.amazon.com/", "aws", AWS_CURRENT),
         (
             "https://status.cloud.google.com/",
             "gcp",
@@ -48,8 +50,8 @@ def fixture(name: str) -> bytes:
             "gcp",
             "https://www.google.com/appsstatus/dashboard/incidents.json",
         ),
-        ("https://azure.status.microsoft/en-us/status", "azure", detect.AZURE_FEED),
-        ("https://status.azure.com/", "azure", detect.AZURE_FEED),
+        ("https://azure.status.microsoft/en-us/status", "azure", AZURE_FEED),
+        ("https://status.azure.com/", "azure", AZURE_FEED),
         (
             "https://rssfeed.azure.status.microsoft/en-gb/status/feed/",
             "azure",
@@ -87,7 +89,7 @@ def test_aws_service_feed_becomes_filtered_current_events(
 ) -> None:
     found = known_host(url)
     assert found is not None
-    assert found.format == "aws" and found.endpoint == detect.AWS_CURRENT
+    assert found.format == "aws" and found.endpoint == AWS_CURRENT
     assert dict(found.params) == {"service": service, "region": region}
 
 
@@ -172,9 +174,9 @@ def test_payload_shapes(name: str, path: str, format: str, endpoint: str | None)
 def test_statuspage_without_time_zone_needs_incidentio_traits() -> None:
     """Statuspage's own docs example has no time_zone: that alone must not make it incident.io."""
     plain = json.loads(fixture("statuspage_no_timezone.json"))
-    assert sniff_json.incidentio_traits(plain) == []
+    assert incidentio.compat_traits(plain) == []
     compat = json.loads(fixture("incidentio_compat_summary.json"))
-    assert set(sniff_json.incidentio_traits(compat)) == {
+    assert set(incidentio.compat_traits(compat)) == {
         "no page.time_zone",
         "ULID ids",
         "null lists",

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.support import StaticServer
-from trayapp.formats import detect
 from trayapp.formats.detect import known_host, sniff_payload
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,14 +18,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.mark.parametrize(
     ("url", "format", "endpoint"),
     [
-        ("https://www.apple.com/support/systemstatus/", "apple", detect.APPLE_CONSUMER),
-        ("https://developer.apple.com/system-status/", "apple", detect.APPLE_DEVELOPER),
+        (
+            "https://www.apple.com/support/systemstatus/",
+            "apple",
+            "https://www.apple.com/support/systemstatus/data/system_status_en_US.js",
+        ),
+        (
+            "https://developer.apple.com/system-status/",
+            "apple",
+            "https://www.apple.com/support/systemstatus/data/developer/system_status_en_US.js",
+        ),
         (
             "https://www.apple.com/support/systemstatus/data/developer/system_status_fr_FR.js",
             "apple",
             "https://www.apple.com/support/systemstatus/data/developer/system_status_fr_FR.js",
         ),
-        ("https://status.salesforce.com/", "salesforce", detect.SALESFORCE_PREVIEW),
+        (
+            "https://status.salesforce.com/",
+            "salesforce",
+            "https://api.status.salesforce.com/v1/instances/status/preview",
+        ),
         (
             "https://api.status.salesforce.com/v1/instances/status/preview?products=Tableau",
             "salesforce",

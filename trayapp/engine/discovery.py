@@ -33,18 +33,8 @@ from trayapp.formats.detection import Detection
 from trayapp.net.fetch import DEFAULT_DEADLINE, MAX_BYTES, Response, get
 
 PROBE_MAX_BYTES = 1024 * 1024  # a probe reads a summary, never a history dump
-# API paths below the origin, FORMATS.md §15 order; {host} is the page's host[:port]
-PROBES: tuple[str, ...] = (
-    "/api/v2/summary.json",  # Statuspage, incident.io compat, some Instatus
-    "/summary.json",  # Instatus
-    "/v3/summary.json",  # Instatus
-    "/index.json",  # Better Stack, cState
-    "/proxy/{host}",  # incident.io
-    "/api/v1/components",  # Cachet
-    "/api/status-page/{slug}",  # Uptime Kuma (only when the URL names a /status/<slug> page)
-    "/api/v1/endpoints/statuses?page=1&pageSize=1",  # Gatus
-    "/api/v2/alerts",  # Prometheus Alertmanager
-)
+# API paths below the origin as the formats declare them, in detection.PROBE_ORDER
+PROBES: tuple[str, ...] = detection.probe_paths()
 # failures that say the host cannot be reached at all: asking it more questions is pointless
 UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "url"})
 DETECTION_BUDGET = 3  # a whole detection takes at most this many per-request deadlines
@@ -195,8 +185,8 @@ def _same_resource(a: str, b: str) -> bool:
 async def _probe(session: _Session, page_url: str, page: Response | None) -> Detection | None:
     """Ask the page's origin for each known API in turn; the first that fits wins. Only an
     HTML page (or the site's root) is answered by its site's API: for a URL that did not
-    answer or answered something unreadable, an API that does not hang off that URL (as an
-    Uptime Kuma slug does) is named in the error, never polled in its place."""
+    answer or answered something unreadable, an API that does not hang off that URL (as one a
+    /status/<slug> page names does) is named in the error, never polled in its place."""
     for_people = page is not None and detection.looks_like_html(page.body, page.content_type)
     for_people = for_people or urlsplit(page_url).path in ("", "/")  # the root is the site
     base = detection.origin(page_url)
@@ -235,7 +225,8 @@ def _unreadable(page: Response) -> str:
 
 
 def probe_paths(page_url: str) -> list[str]:
-    """The probe paths for a page, with ``{host}`` and an Uptime Kuma ``{slug}`` filled in."""
+    """The probe paths for a page, with ``{host}`` (the page's host[:port]) and ``{slug}`` (of a
+    /status/<slug> page; a path that needs one is left out without it) filled in."""
     parts = urlsplit(page_url)
     segments = [s for s in parts.path.split("/") if s]
     slug = segments[1] if len(segments) >= 2 and segments[0] == "status" else None
@@ -248,10 +239,10 @@ def probe_paths(page_url: str) -> list[str]:
 
 
 async def _from_feed_links(session: _Session, page: Response) -> Detection | None:
-    """The first advertised feed that answers as one (Azure's feed reads as azure)."""
+    """The first advertised feed that answers as one (in a format that reads linked feeds)."""
     for link in sniff_html.feed_links(page.body, page.url):
         answer = _payload(await session.fetch(link))
-        if answer is not None and answer.format in ("feed", "azure"):
+        if answer is not None and detection.rules(answer.format).linked_feed is not None:
             return replace(
                 answer,
                 endpoint=link,

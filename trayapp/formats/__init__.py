@@ -1,25 +1,36 @@
 """Status-page formats: one pure module per format behind a small registry.
 
-Each format module defines ``TITLE``, ``DEFAULT_PATH`` (the endpoint below a page's base URL)
-and ``parse(body, ctx) -> Reading``. Parsers raise ``FormatError`` for payloads that do not fit;
-``read()`` turns that, and any other parser failure, into an ``unknown`` Reading with the reason,
-so a broken payload can never crash the app or pass for an outage or an all-clear.
+A format lives in its own module, which defines ``FORMAT`` (its name in ``FORMAT_NAMES``),
+``TITLE``, ``DEFAULT_PATH`` (the endpoint below a page's base URL), ``parse(body, ctx) ->
+Reading`` and ``DETECT``, its ``FormatRules``: how detection recognises it (known hosts, JSON or
+XML shapes, HTML markers, the API paths to probe) and the shape its endpoints take. Parsers
+raise ``FormatError`` for payloads that do not fit; ``read()`` turns that, and any other parser
+failure, into an ``unknown`` Reading with the reason, so a broken payload can never crash the
+app or pass for an outage or an all-clear.
 
-Detection lives here too (``detect`` orders the rules; ``sniff_json`` and ``sniff_html`` hold
-them). May import: ``trayapp.core`` and the plain helpers at trayapp's top; never the network,
-the store, the engine or the UI.
+Detection (``detect``, ``sniff_html``, ``detection``, ``endpoint_shapes``) knows no format by
+name: it asks the formats' rules in the order ``detection.ORDER`` (and ``PROBE_ORDER`` for API
+probes) gives, importing a format module only when detection runs. Adding a format: its module,
+its name in ``FORMAT_NAMES`` and in those order lists. May import: ``trayapp.core`` and the plain
+helpers at trayapp's top; never the network, the store, the engine or the UI.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from trayapp.core.model import Reading
 from trayapp.errors import FormatError, UnknownFormat
+
+if TYPE_CHECKING:  # a format's rules answer with these; detection is imported when it runs
+    from xml.etree.ElementTree import Element
+
+    from trayapp.formats.detection import Detection, Where
 
 FORMAT_NAMES: tuple[str, ...] = (
     "statuspage",
@@ -64,6 +75,25 @@ class ParseContext:
             if key.lower() == "charset" and value:
                 return value.strip().strip('"').lower()
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class FormatRules:
+    """How detection recognises one format (a format module's ``DETECT``); each rule answers
+    with a ``Detection`` and its evidence in words, or None. Only ``endpoint_shape`` is required:
+    a format declares the rules it has.
+    """
+
+    endpoint_shape: str  # regex over an endpoint's host + path (lower-case, no query)
+    known_host: Callable[[Where], Detection | None] | None = None  # from the URL, no request
+    sniff_json: Callable[[Any, Where], Detection | None] | None = None  # a parsed JSON payload
+    sniff_xml: Callable[[Element, Where], Detection | None] | None = None  # a parsed XML root
+    unwrap: Callable[[bytes], bytes | None] | None = None  # JSON inside a wrapper (JSONP)
+    html_markers: tuple[tuple[str, str], ...] = ()  # (label, regex): signs of a hosted page
+    page_api: Callable[[str], tuple[str, str] | None] | None = None  # (endpoint, note) in HTML
+    endpoint_below: Callable[[str], str | None] | None = None  # a page's endpoint, if special
+    probe_paths: tuple[str, ...] = ()  # APIs below a page's origin; {host}, {slug} filled in
+    linked_feed: Callable[[str], bool] | None = None  # reads the feed at a URL a page links
 
 
 def module(name: str) -> ModuleType:

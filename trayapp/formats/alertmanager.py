@@ -11,13 +11,26 @@ all-clear of a reachable Alertmanager.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Incident, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
-from trayapp.formats.common import expect, load_json, parse_time, rollup, shorten, text
+from trayapp.formats import FormatRules, ParseContext
+from trayapp.formats.common import (
+    expect,
+    first_object,
+    load_json,
+    object_at,
+    parse_time,
+    rollup,
+    shorten,
+    text,
+)
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Prometheus Alertmanager"
 DEFAULT_PATH = "/api/v2/alerts"
@@ -101,3 +114,27 @@ def read_alert(alert: Mapping[str, Any], label: str, mapping: Mapping[str, Sever
         latest_update=shorten(summary or text(notes.get("description"))) or None,
         components=(name,),
     )
+
+
+# --------------------------------------------------------------------------- detection
+
+ALERTS_PATH = re.compile(r"/api/v2/alerts(?:/groups)?/?$")
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not isinstance(data, list):
+        return None
+    item = first_object(data)
+    alert = first_object(item.get("alerts")) if "alerts" in item and "receiver" in item else item
+    if "fingerprint" in alert and "state" in object_at(alert, "status"):
+        return where.api(FORMAT, "Alertmanager API v2 alerts (fingerprint + status.state)")
+    if not data and ALERTS_PATH.search(where.path):
+        return where.api(FORMAT, "empty alert list at Alertmanager's /api/v2/alerts")
+    return None
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/(.*/)?api/v2/alerts(/groups)?",
+    sniff_json=_sniff_json,
+    probe_paths=("/api/v2/alerts",),
+)

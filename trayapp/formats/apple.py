@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
+    first_object,
     load_json,
     lookup,
     parse_time,
@@ -27,6 +28,9 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Apple System Status"
 DEFAULT_PATH = "/support/systemstatus/data/system_status_en_US.js"
@@ -108,3 +112,53 @@ def read_event(event: Mapping[str, Any], service: str) -> Incident:
         latest_update=shorten(text(event.get("message"))) or None,
         components=(service,),
     )
+
+
+# --------------------------------------------------------------------------- detection
+
+CONSUMER_DATA = "https://www.apple.com/support/systemstatus/data/system_status_en_US.js"
+DEVELOPER_DATA = "https://www.apple.com/support/systemstatus/data/developer/system_status_en_US.js"
+
+
+def _known_host(where: Where) -> Detection | None:
+    path = where.path
+    if where.site == "developer.apple.com" and path.startswith("/system-status"):
+        return where.found(
+            FORMAT,
+            DEVELOPER_DATA,
+            "https://developer.apple.com/system-status/",
+            "developer.apple.com/system-status is Apple's developer system status (JSONP data)",
+        )
+    if where.site != "apple.com" or not path.startswith("/support/systemstatus"):
+        return None
+    page = "https://www.apple.com/support/systemstatus/"
+    if path.startswith("/support/systemstatus/data/"):
+        return where.found(FORMAT, where.url, page, "Apple system status data")
+    return where.found(
+        FORMAT,
+        CONSUMER_DATA,
+        page,
+        "apple.com/support/systemstatus is Apple's system status (JSONP data)",
+    )
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    service = first_object(data.get("services")) if isinstance(data, dict) else {}
+    if not ({"serviceName", "events"} <= service.keys()):
+        return None
+    return where.api(FORMAT, "Apple system status data (services[].serviceName + events)")
+
+
+def _unwrap_jsonp(body: bytes) -> bytes | None:
+    """The JSON inside Apple's JSONP body; None for a body that is not JSONP."""
+    return unwrap(body) if body.lstrip().startswith(JSONP_PREFIX) else None
+
+
+DETECT = FormatRules(
+    endpoint_shape=(
+        r"www\.apple\.com/support/systemstatus/data/(developer/)?system_status_[a-z]{2}_[a-z]{2}\.js"
+    ),
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+    unwrap=_unwrap_jsonp,
+)

@@ -12,14 +12,27 @@ have stayed open for months, so an unfiltered watch reads them all.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
-from trayapp.formats.common import expect, load_json, parse_time, plain_text, rollup, shorten, text
+from trayapp.formats import FormatRules, ParseContext
+from trayapp.formats.common import (
+    expect,
+    first_object,
+    load_json,
+    parse_time,
+    plain_text,
+    rollup,
+    shorten,
+    text,
+)
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "AWS Health Dashboard"
 DEFAULT_PATH = "/public/currentevents"
@@ -152,3 +165,49 @@ def last_paragraph(html: str) -> str:
     """The newest update of an AWS description: its updates are ``<div>``s, oldest first."""
     parts = [p for p in html.split("</div>") if plain_text(p)]
     return plain_text(parts[-1]) if parts else ""
+
+
+# --------------------------------------------------------------------------- detection
+
+CURRENT_EVENTS = "https://health.aws.amazon.com/public/currentevents"
+SERVICE_FEED = re.compile(
+    r"/rss/(?P<service>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)\.rss$"
+)
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site not in ("health.aws.amazon.com", "status.aws.amazon.com"):
+        return None
+    page = "https://health.aws.amazon.com/health/status"
+    feed = SERVICE_FEED.search(where.path)
+    if feed and feed["service"] != "all":
+        return where.found(
+            FORMAT,
+            CURRENT_EVENTS,
+            page,
+            f"AWS Health Dashboard feed for {feed['service']} in {feed['region']}: polling the "
+            "current-events API filtered to that service and region",
+            (("service", feed["service"]), ("region", feed["region"])),
+        )
+    evidence = f"{where.site} is the AWS Health Dashboard; polling its current events"
+    return where.found(FORMAT, CURRENT_EVENTS, page, evidence)
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if isinstance(data, dict) and isinstance(data.get("archive"), list) and "current" in data:
+        return where.api(FORMAT, "legacy AWS status data.json (archive/current)")
+    if not isinstance(data, list):
+        return None
+    event = first_object(data)
+    if "arn" in event or "event_log" in event or {"region_name", "service"} <= event.keys():
+        return where.api(FORMAT, "AWS Health current events (list of events)")
+    if not data and "utf-16" in where.content_type.lower():
+        return where.api(FORMAT, "empty UTF-16 event list: the AWS Health current events API")
+    return None
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"(health|status)\.aws\.amazon\.com/(public/currentevents|data\.json)",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+)

@@ -7,10 +7,19 @@ unstated impact: ``degraded``. An empty channel is an explicit all-clear.
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
 from trayapp.core.model import Incident, Reading, Severity
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import plain_text, rollup
 from trayapp.formats.feed import Entry, load_feed
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from xml.etree.ElementTree import Element
+
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Azure status feed"
 DEFAULT_PATH = "/en-us/status/feed/"
@@ -40,3 +49,43 @@ def item_incident(entry: Entry) -> Incident:
         updated=entry.time,
         latest_update=plain_text(entry.html) or None,
     )
+
+
+# --------------------------------------------------------------------------- detection
+
+HOSTS = frozenset({"azure.status.microsoft", "rssfeed.azure.status.microsoft", "status.azure.com"})
+FEED = "https://azure.status.microsoft/en-us/status/feed/"
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site not in HOSTS:
+        return None
+    feed = where.url if re.search(r"/status/feed/?$", where.path) else FEED
+    return where.found(
+        FORMAT,
+        feed,
+        "https://azure.status.microsoft/en-us/status",
+        f"{where.site} is Azure's status site; polling its RSS feed (no item means healthy)",
+    )
+
+
+def _sniff_xml(root: Element, where: Where) -> Detection | None:
+    if root.tag != "rss" and not root.tag.endswith("}RDF"):
+        return None
+    title = root.findtext("channel/title") or ""
+    if where.host in HOSTS or title.strip().lower() == "azure status":
+        return where.api(FORMAT, "Azure status RSS feed")
+    return None
+
+
+def _linked_feed(url: str) -> bool:
+    """A feed a page links on Azure's own hosts is Azure's."""
+    return (urlsplit(url).hostname or "").lower() in HOSTS
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/([a-z]{2}-[a-z]{2}/)?status/feed/?",
+    known_host=_known_host,
+    sniff_xml=_sniff_xml,
+    linked_feed=_linked_feed,
+)

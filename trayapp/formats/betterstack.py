@@ -12,23 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     parse_time,
     plain_text,
     rollup,
     text,
 )
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Better Stack"
 DEFAULT_PATH = "/index.json"
@@ -206,3 +210,28 @@ def page_base(attrs: Mapping[str, Any], url: str) -> str | None:
     if domain:
         return f"https://{domain}"
     return f"https://{sub}.betteruptime.com" if sub else None
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if object_at(data, "data").get("type") != "status_page":
+        return None
+    return where.api(FORMAT, "Better Stack JSON:API document (data.type status_page)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/index\.json",
+    sniff_json=_sniff_json,
+    html_markers=(
+        ("Better Stack assets", r"https?://(?:[\w-]+\.)*(?:betterstack|betteruptime)\.com\b"),
+        ("Better Stack status-page bundle", r"packs/(?:css|js)/status_page|assets/status_pages"),
+        (
+            "Better Stack status classes",
+            r"text-statuspage-(?:green|yellow|red|blue)|status-page__overview",
+        ),
+        ("Better Stack logo", r"betterstack-logo|Better (?:Stack|Uptime)\b"),
+    ),
+    probe_paths=("/index.json",),
+)

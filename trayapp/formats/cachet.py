@@ -14,14 +14,27 @@ scheduled (Cachet 2, a maintenance) or unknown (Cachet 3), 1 investigating, 2 id
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
-from trayapp.formats.common import expect, load_json, lookup, parse_time, plain_text, rollup, text
+from trayapp.formats import FormatRules, ParseContext
+from trayapp.formats.common import (
+    expect,
+    first_object,
+    load_json,
+    lookup,
+    object_at,
+    parse_time,
+    plain_text,
+    rollup,
+    text,
+)
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Cachet"
 DEFAULT_PATH = "/api/v1/components"
@@ -138,3 +151,32 @@ def when(value: Any) -> Any:
 def permalink(row: Mapping[str, Any]) -> str | None:
     link = text(row.get("permalink")).strip()
     return link if link.startswith(("http://", "https://")) else None
+
+
+# --------------------------------------------------------------------------- detection
+
+COMPONENT_KEYS = frozenset({"enabled", "group_id", "status_name", "link", "order"})
+GROUP_KEYS = frozenset({"enabled_components", "lowest_human_status", "collapsed"})
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        return None
+    if "pagination" not in object_at(data, "meta"):
+        return None
+    item = first_object(data["data"])
+    if GROUP_KEYS & item.keys():
+        endpoint = where.default_endpoint(FORMAT)
+        return where.api(FORMAT, "Cachet component groups (data/meta pagination)", endpoint)
+    if "status" in item and "name" in item and COMPONENT_KEYS & item.keys():
+        return where.api(FORMAT, "Cachet components (data/meta pagination)")
+    if not data["data"] and where.path.rstrip("/").endswith("/api/v1/components"):
+        return where.api(FORMAT, "Cachet components endpoint (empty, paginated)")
+    return None
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/api/v1/components(/groups)?",
+    sniff_json=_sniff_json,
+    probe_paths=("/api/v1/components",),
+)

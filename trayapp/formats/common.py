@@ -263,3 +263,17 @@ def origin(url: str) -> str | None:
     if parts.scheme in ("http", "https") and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}"
     return None
+
+
+def object_at(value: Any, key: str) -> dict[str, Any]:
+    """``value[key]`` when both are JSON objects, else {} (detection asks about the shape of a
+    payload it does not trust yet)."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def first_object(value: Any) -> dict[str, Any]:
+    """The first element of a JSON array when it is an object, else {}."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return value[0]
+    return {}

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import as_list, expect, load_json, lookup, parse_time, rollup, text
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "cState"
 DEFAULT_PATH = "/index.json"
@@ -103,3 +106,17 @@ def go_time(value: Any) -> datetime | None:
         frac = f".{frac[:6]}" if frac else ""
         return parse_time(f"{day}T{clock}{frac}{hours}:{minutes}")
     return parse_time(value)
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not isinstance(data, dict) or "cStateVersion" not in data:
+        return None
+    return where.api(FORMAT, f"cState index.json (cStateVersion {data['cStateVersion']})")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/index\.json", sniff_json=_sniff_json, probe_paths=("/index.json",)
+)

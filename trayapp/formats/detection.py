@@ -1,17 +1,82 @@
-"""What a detection found (``Detection``) and the URL and content facts every detector shares.
+"""What a detection found (``Detection``), what a format's rule looks at (``Where``), and the order
+in which the formats are asked.
 
-The detectors (``detect`` for known hosts and payloads, ``sniff_json`` for API payloads and
-feeds, ``sniff_html`` for hosted pages' markers) all answer with one of these and read URLs the
-same way; keeping that here lets each of them import it without a cycle.
+The detectors (``detect`` for known hosts and payloads, ``sniff_html`` for hosted pages' markers
+and feed links) know no format by name: they ask each format's ``DETECT`` rules in ``ORDER``,
+first answer wins. A format module is imported when detection first asks it, never on the
+tray's start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from trayapp import formats
+from trayapp.formats import FormatRules
+
+# The order in which formats are asked about a URL, a payload or a page (first answer wins):
+# the most specific shapes first, so that a format another one's payload imitates (incident.io
+# and Instatus serve Statuspage-like JSON) answers before the one imitated; feeds last.
+ORDER: tuple[str, ...] = (
+    "incidentio",
+    "instatus",
+    "betterstack",
+    "statuspage",
+    "cstate",
+    "statusio",
+    "cachet",
+    "slack",
+    "heroku",
+    "aws",
+    "gcp",
+    "uptimekuma",
+    "gatus",
+    "apple",
+    "salesforce",
+    "alertmanager",
+    "azure",
+    "feed",
+)
+# The order in which discovery asks a page's origin for the formats' APIs (FORMATS.md §15: the
+# order that works in practice, most common first).
+PROBE_ORDER: tuple[str, ...] = (
+    "statuspage",
+    "instatus",
+    "betterstack",
+    "cstate",
+    "incidentio",
+    "cachet",
+    "uptimekuma",
+    "gatus",
+    "alertmanager",
+)
+
+T = TypeVar("T")
+
+
+def rules(format: str) -> FormatRules:
+    """The detection rules format ``format`` declares (its module is imported on first use)."""
+    declared: FormatRules = formats.module(format).DETECT
+    return declared
+
+
+def each(rule: Callable[[FormatRules], T | None]) -> Iterator[tuple[str, T]]:
+    """``(format, rule)`` for each format in ``ORDER`` that has the rule ``rule`` picks out."""
+    for name in ORDER:
+        found = rule(rules(name))
+        if found is not None:
+            yield name, found
+
+
+@cache
+def probe_paths() -> tuple[str, ...]:
+    """The formats' API paths in ``PROBE_ORDER``, each once."""
+    paths = (path for name in PROBE_ORDER for path in rules(name).probe_paths)
+    return tuple(dict.fromkeys(paths))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +100,51 @@ class Detection:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The URL a rule looks at (and the content type a body came with), read once, and the
+    ways a rule answers from it; rules stay pure functions of a payload and a ``Where``."""
+
+    url: str
+    content_type: str = ""
+
+    @property
+    def host(self) -> str:
+        return host(self.url)
+
+    @property
+    def site(self) -> str:
+        """The host without a leading ``www.`` (how the known hosts are named)."""
+        name = self.host
+        return name[4:] if name.startswith("www.") else name
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def origin(self) -> str:
+        return origin(self.url)
+
+    def api(self, format: str, evidence: str, endpoint: str | None = None) -> Detection:
+        """The URL itself (or ``endpoint``) is the API to poll; the page is the site's front."""
+        return Detection(format, endpoint or self.url, self.origin + "/", evidence)
+
+    def found(
+        self,
+        format: str,
+        endpoint: str,
+        page_url: str,
+        evidence: str,
+        params: tuple[tuple[str, str], ...] = (),
+    ) -> Detection:
+        """A detection with its own endpoint and page (a known host's)."""
+        return Detection(format, endpoint, page_url, evidence, params)
+
+    def default_endpoint(self, format: str) -> str:
+        return default_endpoint(format, self.url)
+
+
 # --------------------------------------------------------------------------- URLs
 
 
@@ -50,27 +160,11 @@ def host(url: str) -> str:
 
 
 def default_endpoint(format: str, url: str) -> str:
-    """The endpoint a format polls below the page at ``url`` (its origin + DEFAULT_PATH).
-
-    incident.io pages hosted on statuspage.incident.io live under a subpath, and their data
-    source is ``/proxy/<subpath>`` rather than ``/proxy/<host>``.
-    """
-    parts = urlsplit(url)
-    if format == "incidentio" and host(url) == "statuspage.incident.io":
-        subpath = parts.path.strip("/").split("/")[0]
-        if subpath and subpath != "proxy":
-            return urlunsplit((parts.scheme, parts.netloc, f"/proxy/{subpath}", "", ""))
-    return formats.endpoint(format, origin(url))
-
-
-AZURE_HOSTS = frozenset(
-    {"azure.status.microsoft", "rssfeed.azure.status.microsoft", "status.azure.com"}
-)
-
-
-def api(format: str, url: str, evidence: str, endpoint: str | None = None) -> Detection:
-    """A detection whose endpoint is the API URL itself; the page is the site's front door."""
-    return Detection(format, endpoint or url, origin(url) + "/", evidence)
+    """The endpoint a format polls for the page at ``url``: the one its rules derive from the
+    page (``endpoint_below``), else its DEFAULT_PATH below the page's origin."""
+    below = rules(format).endpoint_below
+    special = below(url) if below is not None else None
+    return special or formats.endpoint(format, origin(url))
 
 
 def looks_like_html(body: bytes, content_type: str = "") -> bool:

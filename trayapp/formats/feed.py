@@ -29,12 +29,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from trayapp.core.model import Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import load_xml, parse_time, plain_text, rollup
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "RSS / Atom incident feed"
 DEFAULT_PATH = "/history.rss"
@@ -370,3 +374,33 @@ def latest_update(html: str) -> str:
         ends.append(matches[1][0].start())
     text = plain_text(html[first.end() : min(ends)])
     return text.lstrip(" -\u2013\u2014:").strip() or plain_text(html)
+
+
+# --------------------------------------------------------------------------- detection
+
+ATOM_NS = "{http://www.w3.org/2005/Atom}"
+
+
+def _sniff_xml(root: ElementTree.Element, where: Where) -> Detection | None:
+    if root.tag == "rss" or root.tag.endswith("}RDF"):
+        return where.api(FORMAT, f"RSS feed{_titled(root.findtext('channel/title') or '')}")
+    if root.tag == f"{ATOM_NS}feed":
+        return where.api(FORMAT, f"Atom feed{_titled(root.findtext(f'{ATOM_NS}title') or '')}")
+    return None
+
+
+def _titled(title: str) -> str:
+    title = " ".join(title.split())
+    return f" '{title[:60]}'" if title else ""
+
+
+def _linked_feed(url: str) -> bool:
+    """Any feed a page links reads as plain RSS/Atom (a format before this one may claim it)."""
+    return True
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/.*(rss|atom|feed|xml).*",
+    sniff_xml=_sniff_xml,
+    linked_feed=_linked_feed,
+)

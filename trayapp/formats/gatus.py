@@ -8,13 +8,17 @@ endpoint form, ``/api/v1/endpoints/<key>/statuses``, is one such object and read
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from trayapp.core.model import Component, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
-from trayapp.formats.common import as_list, expect, load_json, rollup, text
+from trayapp.formats import FormatRules, ParseContext
+from trayapp.formats.common import as_list, expect, first_object, load_json, rollup, text
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Gatus"
 DEFAULT_PATH = "/api/v1/endpoints/statuses"
@@ -54,3 +58,27 @@ def read_endpoint(row: Mapping[str, Any]) -> Component:
         id=text(row.get("key")),
         group=text(row.get("group")).strip() or None,
     )
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    item = first_object(data) if isinstance(data, list) else data if isinstance(data, dict) else {}
+    if not ({"key", "results"} <= item.keys() and isinstance(item["results"], list)):
+        return None
+    parts = urlsplit(where.url)
+    # a probe asks for one endpoint (pageSize=1); the watch wants them all
+    endpoint = (
+        urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        if "pageSize" in parts.query
+        else where.url
+    )
+    return where.api(FORMAT, "Gatus endpoint statuses (key + results)", endpoint)
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/api/v1/endpoints/statuses",
+    sniff_json=_sniff_json,
+    probe_paths=("/api/v1/endpoints/statuses?page=1&pageSize=1",),
+)

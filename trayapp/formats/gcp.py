@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from trayapp.core.model import Component, Incident, Reading, Severity, worst
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     expect,
+    first_object,
     iter_json_array,
     lookup,
     parse_time,
@@ -28,6 +29,9 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Google Cloud / Workspace status"
 DEFAULT_PATH = "/incidents.json"
@@ -152,3 +156,38 @@ def _places(value: Any) -> Iterable[tuple[str, str]]:
         for p in value
         if isinstance(p, dict)
     ]
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site == "status.cloud.google.com":
+        return where.found(
+            FORMAT,
+            "https://status.cloud.google.com/incidents.json",
+            "https://status.cloud.google.com/",
+            "status.cloud.google.com is the Google Cloud dashboard; polling its incidents.json",
+        )
+    if where.site == "google.com" and where.path.startswith("/appsstatus"):
+        return where.found(
+            FORMAT,
+            "https://www.google.com/appsstatus/dashboard/incidents.json",
+            "https://www.google.com/appsstatus/dashboard/",
+            "google.com/appsstatus is the Google Workspace dashboard (same schema as Google Cloud)",
+        )
+    return None
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    incident = first_object(data)
+    if not ({"status_impact", "external_desc", "most_recent_update"} & incident.keys()):
+        return None
+    return where.api(FORMAT, "Google Cloud/Workspace incidents.json (status_impact)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+(/appsstatus/dashboard)?/incidents\.json",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
+    first_object,
     load_json,
     lookup,
     parse_time,
@@ -26,6 +27,9 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Heroku status"
 DEFAULT_PATH = "/api/v4/current-status"
@@ -132,3 +136,31 @@ def maintenance_active(item: Mapping[str, Any], state: str, now: datetime) -> bo
     if start is None:
         return False
     return start <= now and (end is None or now < end)
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site != "status.heroku.com":
+        return None
+    return where.found(
+        FORMAT,
+        "https://status.heroku.com/api/v4/current-status",
+        "https://status.heroku.com/",
+        "status.heroku.com is Heroku's own status site; its JSON API is /api/v4/current-status",
+    )
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    system = first_object(data.get("status")) if isinstance(data, dict) else {}
+    if "system" not in system:
+        return None
+    return where.api(FORMAT, "Heroku status API (status[].system)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"status\.heroku\.com/api/v4/current-status",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+)

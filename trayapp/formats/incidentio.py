@@ -8,26 +8,38 @@ nulls for empty lists and ``full_outage``) and is read by the Statuspage parser.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     origin,
     parse_time,
     plain_text,
     rollup,
     text,
 )
-from trayapp.formats.statuspage import IMPACT, check_recognised, is_open, read_payload
+from trayapp.formats.statuspage import (
+    IMPACT,
+    STATUSPAGE_KEYS,
+    check_recognised,
+    is_open,
+    read_payload,
+)
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "incident.io"
 DEFAULT_PATH = "/proxy/{host}"
@@ -331,3 +343,72 @@ def affected_names(
         if name:
             found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+# --------------------------------------------------------------------------- detection
+
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    """incident.io's own page data, or its Statuspage-compatible API (told apart by its traits)."""
+    if {"ongoing_incidents", "structure"} & object_at(data, "summary").keys():
+        return where.api(FORMAT, "incident.io page data: 'summary' with ongoing incidents")
+    if not object_at(data, "page") or not any(k in data for k in STATUSPAGE_KEYS):
+        return None
+    traits = compat_traits(data)
+    if not traits:
+        return None
+    return where.found(
+        FORMAT,
+        where.default_endpoint(FORMAT),
+        where.origin + "/",
+        f"Statuspage-compatible JSON served by incident.io ({', '.join(traits)})",
+    )
+
+
+def compat_traits(data: Mapping[str, Any]) -> list[str]:
+    """What tells incident.io's Statuspage-compatible API from Statuspage itself.
+
+    Missing ``page.time_zone`` alone is not enough (Statuspage's own documentation example lacks
+    it); incident.io also uses ULID ids and sends ``null`` where Statuspage sends ``[]``.
+    """
+    if "time_zone" in object_at(data, "page"):
+        return []
+    traits = ["no page.time_zone"]
+    ids = [object_at(data, "page").get("id")]
+    ids += [c.get("id") for c in data.get("components") or [] if isinstance(c, dict)]
+    if any(isinstance(i, str) and ULID.match(i) for i in ids):
+        traits.append("ULID ids")
+    if any(k in data and data[k] is None for k in ("incidents", "scheduled_maintenances")):
+        traits.append("null lists")
+    return traits if len(traits) > 1 else []
+
+
+def _endpoint_below(url: str) -> str | None:
+    """Pages hosted on statuspage.incident.io live under a subpath, and their data source is
+    ``/proxy/<subpath>`` rather than ``/proxy/<host>``."""
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() != "statuspage.incident.io":
+        return None
+    subpath = parts.path.strip("/").split("/")[0]
+    if not subpath or subpath == "proxy":
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, f"/proxy/{subpath}", "", ""))
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/proxy/[^/]+(/[^/]+)?",
+    sniff_json=_sniff_json,
+    html_markers=(
+        ("links to incident.io", r"https?://(?:[\w-]+\.)*incident\.io\b"),
+        ("incident.io logo storage", r"incident-io-status-page-logos"),
+        ("incident.io page data", r"ongoing_incidents|component_impacts|status_page_id"),
+        (
+            "incident.io status icons",
+            r"text-icon-(?:operational|degraded-performance|partial-outage|full-outage|under-maintenance)",
+        ),
+    ),
+    endpoint_below=_endpoint_below,
+    probe_paths=("/proxy/{host}",),
+)

@@ -12,16 +12,17 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     origin,
     parse_time,
     plain_text,
@@ -29,6 +30,9 @@ from trayapp.formats.common import (
     text,
 )
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Instatus"
 DEFAULT_PATH = "/summary.json"
@@ -281,3 +285,32 @@ def decode_after(blob: str, key: str, start: int = 0) -> Any:
     except json.JSONDecodeError:
         return None
     return value
+
+
+# --------------------------------------------------------------------------- detection
+
+INSTATUS_PAGE = re.compile(r"^(?:UP|HASISSUES|UNDERMAINTENANCE|(?:ALL|SOME|ONE)[A-Z]+)$")
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    status = object_at(data, "page").get("status")
+    if isinstance(status, str) and INSTATUS_PAGE.match(status):
+        return where.api(FORMAT, f"Instatus JSON (page.status {status})")
+    return None
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+(/v3)?/summary\.json",
+    sniff_json=_sniff_json,
+    html_markers=(
+        ("links to instatus.com", r"https?://(?:[\w-]+\.)*instatus\.com\b"),
+        ("'Powered by Instatus'", r"Powered by(?:\s|<!--.*?-->)*Instatus"),
+        ("Instatus skin class", r"\bskin-instatus\b"),
+        ("Instatus page data", r"\bactive(?:Incidents|Maintenances)\b"),
+        (
+            "Instatus status words",
+            r"\b(?:HASISSUES|UNDERMAINTENANCE|DEGRADEDPERFORMANCE|PARTIALOUTAGE|MAJOROUTAGE)\b",
+        ),
+    ),
+    probe_paths=("/summary.json", "/v3/summary.json"),
+)

@@ -11,14 +11,15 @@ its impacts has no ``endTime``. Filters: the endpoint's ``?products=`` (the serv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
+    first_object,
     load_json,
     lookup,
     parse_time,
@@ -26,6 +27,9 @@ from trayapp.formats.common import (
     shorten,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Salesforce Trust"
 DEFAULT_PATH = "/v1/instances/status/preview"
@@ -130,3 +134,32 @@ def read_incident(item: Mapping[str, Any]) -> Incident:
         latest_update=shorten(next((w for w in words if w), "")) or None,
         components=instances,
     )
+
+
+# --------------------------------------------------------------------------- detection
+
+PREVIEW = "https://api.status.salesforce.com/v1/instances/status/preview"
+PAGE = "https://status.salesforce.com/"
+HOSTS = ("status.salesforce.com", "trust.salesforce.com", "api.status.salesforce.com")
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site == "api.status.salesforce.com" and where.path.startswith("/v1/instances"):
+        return where.found(FORMAT, where.url, PAGE, "Salesforce Trust status API")
+    if where.site not in HOSTS:
+        return None
+    evidence = f"{where.site} is Salesforce Trust; polling its instances status API"
+    return where.found(FORMAT, PREVIEW, PAGE, evidence)
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not ({"key", "status", "Products", "Incidents"} <= first_object(data).keys()):
+        return None
+    return where.api(FORMAT, "Salesforce Trust instances (key, status, Products, Incidents)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"api\.status\.salesforce\.com/v1/(instances|instancealiases)/.*status.*",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+)

@@ -10,10 +10,10 @@ incidents, each with the worst severity of the open incidents naming it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
@@ -24,6 +24,9 @@ from trayapp.formats.common import (
     rollup,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Slack status"
 DEFAULT_PATH = "/api/v2.0.0/current"
@@ -107,3 +110,30 @@ def service_components(incidents: Iterable[Incident]) -> list[Component]:
         for name in incident.components:
             by_name.setdefault(name, []).append(severity)
     return [Component(name=name, severity=worst(sevs)) for name, sevs in by_name.items()]
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site not in ("slack-status.com", "status.slack.com"):
+        return None
+    return where.found(
+        FORMAT,
+        "https://slack-status.com/api/v2.0.0/current",
+        "https://slack-status.com/",
+        f"{where.site} is Slack's own status site; its JSON API is /api/v2.0.0/current",
+    )
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not isinstance(data, dict) or not isinstance(data.get("active_incidents"), list):
+        return None
+    return where.api(FORMAT, "Slack status API (active_incidents)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"slack-status\.com/api/v2\.0\.0/current",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+)

@@ -7,18 +7,19 @@ are needed, so one renamed class or one passing mention of a vendor does not dec
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from trayapp import formats
 from trayapp.formats.detection import (
-    AZURE_HOSTS,
     Detection,
     default_endpoint,
-    host,
+    each,
     looks_like_html,
     page_text,
+    rules,
 )
 
 # --------------------------------------------------------------------------- HTML pages
@@ -35,80 +36,22 @@ class Marker:
     pattern: re.Pattern[str]
 
 
-def _marker(label: str, pattern: str) -> Marker:
-    return Marker(label, re.compile(pattern, re.IGNORECASE))
+@cache
+def markers(format: str) -> tuple[Marker, ...]:
+    """The HTML markers a format declares, compiled (case-insensitive) on first use.
 
-
-# Several independent markers per platform, so that one renamed CSS class or one passing mention
-# of a vendor does not decide (stts broke three times on incident.io markup changes).
-PLATFORM_MARKERS: Mapping[str, tuple[Marker, ...]] = {
-    "incidentio": (
-        _marker("links to incident.io", r"https?://(?:[\w-]+\.)*incident\.io\b"),
-        _marker("incident.io logo storage", r"incident-io-status-page-logos"),
-        _marker("incident.io page data", r"ongoing_incidents|component_impacts|status_page_id"),
-        _marker(
-            "incident.io status icons",
-            r"text-icon-(?:operational|degraded-performance|partial-outage|full-outage|under-maintenance)",
-        ),
-    ),
-    "instatus": (
-        _marker("links to instatus.com", r"https?://(?:[\w-]+\.)*instatus\.com\b"),
-        _marker("'Powered by Instatus'", r"Powered by(?:\s|<!--.*?-->)*Instatus"),
-        _marker("Instatus skin class", r"\bskin-instatus\b"),
-        _marker("Instatus page data", r"\bactive(?:Incidents|Maintenances)\b"),
-        _marker(
-            "Instatus status words",
-            r"\b(?:HASISSUES|UNDERMAINTENANCE|DEGRADEDPERFORMANCE|PARTIALOUTAGE|MAJOROUTAGE)\b",
-        ),
-    ),
-    "betterstack": (
-        _marker(
-            "Better Stack assets", r"https?://(?:[\w-]+\.)*(?:betterstack|betteruptime)\.com\b"
-        ),
-        _marker(
-            "Better Stack status-page bundle", r"packs/(?:css|js)/status_page|assets/status_pages"
-        ),
-        _marker(
-            "Better Stack status classes",
-            r"text-statuspage-(?:green|yellow|red|blue)|status-page__overview",
-        ),
-        _marker("Better Stack logo", r"betterstack-logo|Better (?:Stack|Uptime)\b"),
-    ),
-    "statuspage": (
-        _marker("Statuspage CDN", r"dka575ofm4ao0\.cloudfront\.net"),
-        _marker("statuspage.io host", r"(?<![\w-])statuspage\.io\b|\.statuspage\.io\b"),
-        _marker("Statuspage customer assets", r"\bstspg[\w-]*"),
-        _marker("'Powered by Atlassian Statuspage'", r"atlassian\.com/software/statuspage"),
-        _marker(
-            "Statuspage layout classes",
-            r"layout-content status\b|page-status status-(?:none|minor|major|critical|maintenance)",
-        ),
-    ),
-    "statusio": (
-        _marker("status.io assets", r"(?<![\w.-])(?:(?:cdn|api|www)\.)?status\.io\b"),
-        _marker("status.io page id", r"statuspage_?id\W{1,6}[0-9a-f]{24}\b"),
-        _marker("status.io page feed", r"/pages/[0-9a-f]{24}/(?:rss|atom|feed)"),
-    ),
-}
-STATUSIO_PAGE_ID = (
-    re.compile(r"statuspage_?id\W{1,6}([0-9a-f]{24})\b", re.IGNORECASE),
-    re.compile(r"api\.status\.io/1\.0/status/([0-9a-f]{24})\b", re.IGNORECASE),
-    re.compile(r"/pages/([0-9a-f]{24})/(?:rss|atom|feed)", re.IGNORECASE),
-)
-PLATFORM_TITLES = {
-    "incidentio": "incident.io",
-    "instatus": "Instatus",
-    "betterstack": "Better Stack",
-    "statuspage": "Atlassian Statuspage",
-    "statusio": "status.io",
-}
+    Each platform declares several independent ones, so that one renamed CSS class or one passing
+    mention of a vendor does not decide (stts broke three times on incident.io markup changes).
+    """
+    declared = rules(format).html_markers
+    return tuple(Marker(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in declared)
 
 
 def platform_markers(text: str) -> dict[str, list[str]]:
-    """For each platform, the labels of the markers found in ``text``."""
+    """For each platform (in ``ORDER``), the labels of its markers found in ``text``."""
     return {
-        name: [m.label for m in markers if m.pattern.search(text)]
-        for name, markers in PLATFORM_MARKERS.items()
+        name: [m.label for m in markers(name) if m.pattern.search(text)]
+        for name, _ in each(lambda declared: declared.html_markers or None)
     }
 
 
@@ -120,26 +63,18 @@ def sniff_page(body: bytes, url: str) -> Detection | None:
     found = platform_markers(text)
     ranked = sorted(
         (name for name, labels in found.items() if len(labels) >= MARKERS_NEEDED),
-        key=lambda name: -len(found[name]),  # stable: ties keep PLATFORM_MARKERS order
+        key=lambda name: -len(found[name]),  # stable: ties keep ORDER
     )
     for name in ranked:
-        evidence = f"HTML page with {PLATFORM_TITLES[name]} markers: {', '.join(found[name])}"
-        if name == "statusio":
-            page_id = statusio_page_id(text)
-            if page_id is None:
-                continue
-            endpoint = f"https://api.status.io/1.0/status/{page_id}"
-            return Detection(name, endpoint, url, f"{evidence} (page id {page_id})")
-        return Detection(name, default_endpoint(name, url), url, evidence)
-    return None
-
-
-def statusio_page_id(text: str) -> str | None:
-    """The 24-hex status.io page id a status.io page embeds (script variable, API URL or feed)."""
-    for pattern in STATUSIO_PAGE_ID:
-        match = pattern.search(text)
-        if match:
-            return match.group(1).lower()
+        title = formats.module(name).TITLE
+        evidence = f"HTML page with {title} markers: {', '.join(found[name])}"
+        page_api = rules(name).page_api
+        if page_api is None:
+            return Detection(name, default_endpoint(name, url), url, evidence)
+        named = page_api(text)  # the page must name its API, else it is not this platform's
+        if named is not None:
+            endpoint, note = named
+            return Detection(name, endpoint, url, f"{evidence} ({note})")
     return None
 
 
@@ -187,6 +122,7 @@ def feed_link(body: bytes, url: str) -> Detection | None:
 
 
 def feed_detection(feed_url: str, page_url: str) -> Detection:
-    """A feed found through a page's ``<link rel="alternate">`` (Azure's feed reads as azure)."""
-    format = "azure" if host(feed_url) in AZURE_HOSTS else "feed"
+    """A feed found through a page's ``<link rel="alternate">``: the first format in ``ORDER``
+    that reads the feed at that URL (a provider's own feed format before plain RSS/Atom)."""
+    format = next(name for name, reads in each(lambda r: r.linked_feed) if reads(feed_url))
     return Detection(format, feed_url, page_url, f"the page links a feed: {feed_url}")

@@ -12,24 +12,29 @@ is in progress, ``maintenance.upcoming`` merely scheduled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity, worst
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     parse_time,
     plain_text,
     rollup,
     text,
 )
 from trayapp.formats.statuspage import check_recognised
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "status.io"
 DEFAULT_PATH = ""  # the API URL (api.status.io/1.0/status/<page id>) must be given in full
@@ -201,3 +206,58 @@ def incident_severity(
         return worst(current, default=S.DEGRADED)
     stated = code_severity(newest.get("status"))
     return stated if stated is not S.UNKNOWN else S.DEGRADED
+
+
+# --------------------------------------------------------------------------- detection
+
+API_PATH = re.compile(r"^/1\.0/status/(?P<id>[0-9a-f]{24})/?$", re.IGNORECASE)
+PAGE_ID = (
+    re.compile(r"statuspage_?id\W{1,6}([0-9a-f]{24})\b", re.IGNORECASE),
+    re.compile(r"api\.status\.io/1\.0/status/([0-9a-f]{24})\b", re.IGNORECASE),
+    re.compile(r"/pages/([0-9a-f]{24})/(?:rss|atom|feed)", re.IGNORECASE),
+)
+
+
+def _known_host(where: Where) -> Detection | None:
+    if where.site != "api.status.io":
+        return None
+    match = API_PATH.match(where.path)
+    if match is None:
+        return None
+    return where.found(FORMAT, where.url, where.url, f"status.io public API for page {match['id']}")
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if "status_overall" not in object_at(data, "result"):
+        return None
+    return where.api(FORMAT, "status.io API answer (result.status_overall)")
+
+
+def page_id(text: str) -> str | None:
+    """The 24-hex status.io page id a status.io page embeds (script variable, API URL or feed)."""
+    for pattern in PAGE_ID:
+        match = pattern.search(text)
+        if match:
+            return match.group(1).lower()
+    return None
+
+
+def _page_api(text: str) -> tuple[str, str] | None:
+    """A status.io page's API is named by its page id; a page without one is not answerable."""
+    found = page_id(text)
+    if found is None:
+        return None
+    return f"https://api.status.io/1.0/status/{found}", f"page id {found}"
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"api\.status\.io/1\.0/status/[0-9a-f]{24}",
+    known_host=_known_host,
+    sniff_json=_sniff_json,
+    html_markers=(
+        ("status.io assets", r"(?<![\w.-])(?:(?:cdn|api|www)\.)?status\.io\b"),
+        ("status.io page id", r"statuspage_?id\W{1,6}[0-9a-f]{24}\b"),
+        ("status.io page feed", r"/pages/[0-9a-f]{24}/(?:rss|atom|feed)"),
+    ),
+    page_api=_page_api,
+)

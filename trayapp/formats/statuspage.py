@@ -10,22 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trayapp.core.model import Component, Incident, IncidentKind, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     origin,
     parse_time,
     plain_text,
     rollup,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Atlassian Statuspage"
 DEFAULT_PATH = "/api/v2/summary.json"
@@ -283,3 +287,31 @@ def affected_names(row: Mapping[str, Any], updates: list[Mapping[str, Any]]) -> 
             if any(names):
                 break
     return tuple(dict.fromkeys(n for n in names if n))
+
+
+# --------------------------------------------------------------------------- detection
+
+STATUSPAGE_KEYS = ("status", "components", "incidents", "incident", "scheduled_maintenances")
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not object_at(data, "page") or not any(k in data for k in STATUSPAGE_KEYS):
+        return None
+    return where.api(FORMAT, "Atlassian Statuspage JSON (page, status/components)")
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/api/v[12]/(summary|status)\.json",
+    sniff_json=_sniff_json,
+    html_markers=(
+        ("Statuspage CDN", r"dka575ofm4ao0\.cloudfront\.net"),
+        ("statuspage.io host", r"(?<![\w-])statuspage\.io\b|\.statuspage\.io\b"),
+        ("Statuspage customer assets", r"\bstspg[\w-]*"),
+        ("'Powered by Atlassian Statuspage'", r"atlassian\.com/software/statuspage"),
+        (
+            "Statuspage layout classes",
+            r"layout-content status\b|page-status status-(?:none|minor|major|critical|maintenance)",
+        ),
+    ),
+    probe_paths=("/api/v2/summary.json",),  # Statuspage, incident.io compat, some Instatus
+)

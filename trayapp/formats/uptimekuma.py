@@ -18,21 +18,26 @@ second.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from trayapp.core.model import Component, Incident, Reading, Severity
 from trayapp.errors import FormatError
-from trayapp.formats import ParseContext
+from trayapp.formats import FormatRules, ParseContext
 from trayapp.formats.common import (
     as_list,
     expect,
     load_json,
     lookup,
+    object_at,
     parse_time,
     plain_text,
     rollup,
     text,
 )
+
+if TYPE_CHECKING:  # detection is imported when it runs, never on the tray's start
+    from trayapp.formats.detection import Detection, Where
 
 TITLE = "Uptime Kuma"
 DEFAULT_PATH = ""  # slug-specific: the URL must be /api/status-page/heartbeat/<slug> (or /<slug>)
@@ -178,3 +183,27 @@ def read_maintenances(data: Mapping[str, Any]) -> Iterable[Incident]:
             started=parse_time(slots[0].get("startDate")) if slots else None,
             latest_update=plain_text(row.get("description")) or None,
         )
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _sniff_json(data: Any, where: Where) -> Detection | None:
+    if not isinstance(data, dict):
+        return None
+    slug = object_at(data, "config").get("slug")
+    if slug and isinstance(data.get("publicGroupList"), list):
+        # the page config names monitors but holds no state: the heartbeat API does
+        heartbeat = f"{where.origin}/api/status-page/heartbeat/{quote(str(slug), safe='')}"
+        evidence = "Uptime Kuma status page API (config + publicGroupList)"
+        return where.api(FORMAT, evidence, heartbeat)
+    if isinstance(data.get("heartbeatList"), dict):
+        return where.api(FORMAT, "Uptime Kuma heartbeat API (heartbeatList)")
+    return None
+
+
+DETECT = FormatRules(
+    endpoint_shape=r"[^/]+/api/status-page/(heartbeat/)?[^/]+",
+    sniff_json=_sniff_json,
+    probe_paths=("/api/status-page/{slug}",),  # only when the URL names a /status/<slug> page
+)
