@@ -3,7 +3,7 @@
     python tools/build_catalog.py [--tsv ../shared/catalog/services.tsv] [--out FILE]
 
 Re-runnable: the same TSV gives the same file, byte for byte. Rules (issue #12):
-- only rows in a format trayapp reads, whose endpoint has that format's shape
+- only rows in a format trayapp reads, whose endpoint has the shape that format declares
   (trayapp/formats/endpoint_shapes.py); a row without an endpoint URL gets the one its page implies;
 - the hand-checked entries of resources/catalog.toml win: a row polling what one of them polls
   is dropped;

@@ -185,8 +185,8 @@ def _same_resource(a: str, b: str) -> bool:
 async def _probe(session: _Session, page_url: str, page: Response | None) -> Detection | None:
     """Ask the page's origin for each known API in turn; the first that fits wins. Only an
     HTML page (or the site's root) is answered by its site's API: for a URL that did not
-    answer or answered something unreadable, an API that does not hang off that URL (as one a
-    /status/<slug> page names does) is named in the error, never polled in its place."""
+    answer or answered something unreadable, an API that does not hang off that URL (as one named
+    by its /status/<slug> path does) is named in the error, never polled in its place."""
     for_people = page is not None and detection.looks_like_html(page.body, page.content_type)
     for_people = for_people or urlsplit(page_url).path in ("", "/")  # the root is the site
     base = detection.origin(page_url)
