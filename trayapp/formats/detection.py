@@ -103,7 +103,8 @@ class Detection:
 @dataclass(frozen=True, slots=True)
 class Where:
     """The URL a rule looks at (and the content type a body came with), read once, and the
-    ways a rule answers from it; rules stay pure functions of a payload and a ``Where``."""
+    ways a rule answers from it: rules stay pure functions of a payload and a ``Where``, and a
+    format module needs this module only for its types (the tray imports it only to detect)."""
 
     url: str
     content_type: str = ""
