@@ -1,14 +1,17 @@
 """The Settings window against a real config file in tmp_path and real loopback status pages.
 
-Discovery and previews run for real against a loopback server; only catalog previews (whose
-endpoints are on the internet) get a stub coroutine. The keyring here is an in-memory backend;
+Discovery and previews run for real against a loopback server, on an asyncio loop joined to Qt's
+as the app joins it (qasync); only catalog previews (whose endpoints are on the internet) get a
+stub coroutine. The keyring here is an in-memory backend;
 the real Secret Service round trip is tests/desktop/test_settings_keyring_desktop.py.
 Under tests/desktop/with-desktop.sh the last test saves $TRAYAPP_SHOTS/settings.png.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
@@ -20,23 +23,34 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.support import StaticServer
 from trayapp.core.model import Component, Reading, Severity, Watch
 from trayapp.demo.payloads import IncidentSpec, statuspage_summary
+from trayapp.demo.replay import ReplayServer
+from trayapp.demo.replay_routes import Reply, Request
+from trayapp.engine.executor import ShortLivedExecutor
+from trayapp.engine.preview import Preview
+from trayapp.engine.scheduler import Engine
+from trayapp.engine.settings import EngineSettings
+from trayapp.net import fetch
 from trayapp.store import catalog, config, config_edits
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.hub import Hub
 from trayapp.ui.settings import SettingsWindow
+from trayapp.ui.loop import QuietEventLoop
 from trayapp.ui.settings_parts import (
     DataRole,
-    Preview,
+    Runner,
     checked_components,
     interval_text,
+    preview_summary,
     token_entry_name,
 )
 
 SHOTS = Path(os.environ.get("TRAYAPP_SHOTS", "/tmp/trayapp-shots"))
+RESOLVER = "test-resolver"  # the loop's name-resolution threads (the app's: trayapp-worker)
 TOKEN = "lab_9f3c2e7a1b4d4e0fa6c8_secret_value"
 
 
@@ -63,6 +77,24 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.items.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def app_loop(qapp: QApplication) -> Iterator[QuietEventLoop]:
+    """The app's asyncio loop, joined to Qt's as ``TrayApp.start`` joins it: previews run on it
+    whenever Qt processes events (qtbot's waits), with the app's short-lived resolver threads."""
+    loop = QuietEventLoop(qapp, already_running=True)
+    loop.set_default_executor(ShortLivedExecutor(2, name=RESOLVER))
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    # let go of it as qasync's run_forever does when it ends; ``loop.stop()`` would also quit
+    # Qt, and every later wait in this process would return at once
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture
@@ -104,7 +136,7 @@ def config_path(trayapp_env: dict[str, str], site: StaticServer) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, config_path: Path) -> Iterator[SettingsWindow]:  # type: ignore[no-untyped-def]
+def window(qtbot, config_path: Path, app_loop: QuietEventLoop) -> Iterator[SettingsWindow]:  # type: ignore[no-untyped-def]
     hub = Hub()
     shown = SettingsWindow(config_path, hub)
     qtbot.addWidget(shown)
@@ -148,12 +180,12 @@ def test_preview_summary_reads_like_a_status_line() -> None:
         tuple(Component(f"C{i}", Severity.OPERATIONAL) for i in range(12)),
     )
     watch = Watch("X", "https://x.example/api/v2/summary.json", "statuspage")
-    text = Preview(watch, reading).summary()
+    text = preview_summary(Preview(watch, reading))
     assert text == (
         "Atlassian Statuspage · endpoint https://x.example/api/v2/summary.json · "
         "12 components, 0 open incidents · now degraded"
     )
-    broken = Preview(watch, Reading.unknown("statuspage", "HTTP 503")).summary()
+    broken = preview_summary(Preview(watch, Reading.unknown("statuspage", "HTTP 503")))
     assert broken.endswith("could not be read: HTTP 503")
 
 
@@ -306,6 +338,7 @@ def test_a_url_with_nothing_to_detect_says_so(
 def test_add_from_the_catalog_by_search(
     qtbot,
     config_path: Path,  # type: ignore[no-untyped-def]
+    app_loop: QuietEventLoop,
 ) -> None:
     asked: list[Watch] = []
 
@@ -465,6 +498,7 @@ def test_the_demo_profile_cannot_be_started_at_login(
 def test_search_lists_the_whole_catalog_live_and_adds_a_generated_entry_whole(
     qtbot,
     config_path: Path,  # type: ignore[no-untyped-def]
+    app_loop: QuietEventLoop,
 ) -> None:
     async def stub_check(watch: Watch) -> Preview:  # catalog endpoints are on the internet
         return Preview(watch, Reading(watch.format, Severity.OPERATIONAL, ()))

@@ -19,7 +19,7 @@ from trayapp import formats
 from trayapp.core.model import Reading, Watch
 from trayapp.errors import FetchError
 from trayapp.formats.common import rollup
-from trayapp.net.fetch import Response, get
+from trayapp.net.fetch import MAX_BYTES, Response, get
 
 log = logging.getLogger(__name__)
 TokenLookup = Callable[[str], str | None]
@@ -84,20 +84,27 @@ async def bearer(watch: Watch, lookup: TokenLookup | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"} if secret else {}
 
 
-async def check_once(client: httpx.AsyncClient, watch: Watch) -> Reading:
+async def check_once(
+    client: httpx.AsyncClient, watch: Watch, *, max_bytes: int = MAX_BYTES
+) -> Reading:
     """Fetch and read ``watch`` once; transport failures become an unknown Reading."""
-    reading, _reached = await check_reached(client, watch)
+    reading, _reached = await check_reached(client, watch, max_bytes=max_bytes)
     return reading
 
 
 async def check_reached(
-    client: httpx.AsyncClient, watch: Watch, token_lookup: TokenLookup | None = None
+    client: httpx.AsyncClient,
+    watch: Watch,
+    token_lookup: TokenLookup | None = None,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> tuple[Reading, bool]:
     """``check_once``, and whether the server was reached at all (False after a DNS, connect
     or TLS failure: when no source is reached, the user may be the one offline)."""
     now = datetime.now(UTC)
+    headers = await bearer(watch, token_lookup)
     try:
-        response = await get(client, watch.url, headers=await bearer(watch, token_lookup))
+        response = await get(client, watch.url, headers=headers, max_bytes=max_bytes)
     except FetchError as exc:
         return replace(Reading.unknown(watch.format, str(exc)), fetched_at=now), exc.connected
     return replace(interpret(watch, response), fetched_at=now), True

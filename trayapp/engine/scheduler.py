@@ -22,10 +22,11 @@ engine's client, slots and settings (``context``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -56,6 +57,7 @@ from trayapp.probes import spec as probe
 from trayapp.probes import state as probe_state
 
 if TYPE_CHECKING:  # detection is imported when a source first needs it, never on start
+    from trayapp.engine.preview import Preview
     from trayapp.formats.detection import Detection
 
 log = logging.getLogger(__name__)
@@ -203,11 +205,7 @@ class Engine:
         context, settings = self._context, self.settings
         context.slots = Slots(settings.max_concurrency, settings.per_host)
         if context.client is None:
-            context.client = fetch.make_client(
-                timeout=settings.timeout,
-                connect_timeout=settings.connect_timeout,
-                max_connections=settings.max_concurrency * 2,
-            )
+            context.client = self._new_client()
         try:
             for watch in self._watches:
                 self._start_source(watch)
@@ -222,6 +220,50 @@ class Engine:
             if self._own_client:
                 await context.client.aclose()
                 context.client = None
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return fetch.make_client(
+            timeout=self.settings.timeout,
+            connect_timeout=self.settings.connect_timeout,
+            max_connections=self.settings.max_concurrency * 2,
+        )
+
+    # ------------------------------------------------------------------ previews (UI → engine)
+
+    async def detect_preview(self, url: str) -> Preview:
+        """What ``url`` would read as, before it is watched: detected and read once within the
+        engine's deadlines and size cap, in a global slot (as the engine's own detection)."""
+        from trayapp.engine import preview
+        from trayapp.engine.discovery import DETECTION_BUDGET
+
+        async with self._lease() as client:
+            return await preview.detect(
+                client,
+                url,
+                deadline=self.settings.timeout * DETECTION_BUDGET,
+                max_bytes=self.settings.max_bytes,
+            )
+
+    async def check_preview(self, watch: Watch) -> Preview:
+        """What ``watch`` reads as now, every component included, in a global and a per-host
+        slot (as a poll); a failure is the preview's reading, never an exception."""
+        from trayapp.engine import preview
+
+        async with self._lease(watch.url) as client:
+            return await preview.check(client, watch, max_bytes=self.settings.max_bytes)
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, url: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+        """The running engine's client inside its slots (``url``'s host's too, when given); when
+        it is not running (before ``run``, or a Settings window on its own), a client of its own
+        for this one use."""
+        client, slots = self._context.client, self._context.slots
+        if client is None or slots is None:
+            async with self._new_client() as own:
+                yield own
+            return
+        async with slots.overall, slots.host(url) if url else contextlib.nullcontext():
+            yield client
 
     def _start_source(self, watch: Watch) -> None:
         specs = self._probes.get(watch.name, ())

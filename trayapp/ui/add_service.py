@@ -1,5 +1,6 @@
 """The add-service dialog of the Settings window: search the catalog or paste a URL, see a
-preview (detected off the UI thread), pick the interval and components, save."""
+preview (detected and read by the engine, on the app's asyncio loop), pick the interval and
+components, save."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp.core.model import Watch
+from trayapp.engine.preview import Preview
 from trayapp.errors import ConfigError
 from trayapp.store import catalog, catalog_search, config_edits
 from trayapp.store.config_values import Config
@@ -34,13 +36,13 @@ from trayapp.ui.settings_parts import (
     DataRole,
     Detect,
     MessageLine,
-    Preview,
-    Worker,
+    Runner,
     checked_components,
     fill_components,
     fill_intervals,
     format_title,
     heading,
+    preview_summary,
     problem_text,
 )
 from trayapp.urls import is_loopback
@@ -64,7 +66,6 @@ class AddServiceDialog(QDialog):
         self,
         config_path: Path,
         current: Config,
-        worker: Worker,
         detect: Detect,
         check: Check,
         parent: QWidget | None = None,
@@ -72,7 +73,7 @@ class AddServiceDialog(QDialog):
         super().__init__(parent)
         self.config_path = config_path
         self.current = current
-        self.worker = worker
+        self.worker = Runner(self)  # its preview is cancelled when the dialog closes
         self.detect, self.check = detect, check
         self.entry: catalog.CatalogEntry | None = None
         self.preview: Preview | None = None
@@ -80,7 +81,8 @@ class AddServiceDialog(QDialog):
         self.setWindowTitle("Add a service")
         fit_to_screen(self, 640, 600)
         self._build()
-        worker.done.connect(self._finished)
+        self.worker.done.connect(self._finished)
+        self.finished.connect(self.worker.cancel)
 
     def _build(self) -> None:
         self.search = QLineEdit()
@@ -248,7 +250,7 @@ class AddServiceDialog(QDialog):
                 self.message.error(f"Detection failed: {problem}")
             return
         self.preview = result
-        self.preview_label.setText(result.summary())
+        self.preview_label.setText(preview_summary(result))
         fill_components(self.components, result.components, ())
         if self.entry is None:
             page_name = result.reading.page_name

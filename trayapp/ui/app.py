@@ -136,7 +136,12 @@ class TrayApp(QObject):
         self.incident_log: IncidentLog | None = None
         self.live_config: LiveConfig | None = None  # see start()
         self._engine_task: asyncio.Task[None] | None = None
-        self.windows = Windows(hub, lambda: self.incident_log, options.title)
+        self.windows = Windows(
+            hub,
+            lambda: self.incident_log,
+            options.title,
+            engine=lambda: None if self.monitor is None else self.monitor.engine,
+        )
         self._stopping = False
         self._ready_fired = False
         self._ready_timer: QTimer | None = None

@@ -9,10 +9,13 @@ Problems are shown in words in the window, never as a traceback: a broken config
 file is left alone and nothing can be saved until it is fixed), a locked or missing keyring,
 a page that cannot be detected. What was typed stays in the form, so nothing is lost.
 
-Detection and previews run off the UI thread: each in a short-lived worker thread with its own
-asyncio loop (``asyncio.run``), the result handed back through a queued Qt signal. So they work
-the same with or without qasync, and the UI never waits on the network. Both are injectable
-(``detect=``, ``check=``) for tests that must not leave the machine.
+The UI does no network I/O of its own: detection and previews are the engine's
+(``Engine.detect_preview``, ``Engine.check_preview``: its client, slots, deadlines and size cap;
+an idle Engine with the same limits when the window has no running one). They run as tasks on
+the app's asyncio loop, which qasync runs inside Qt's, so there is no extra thread or loop and the
+UI never waits; the answer comes back by a Qt signal, a stale one is ignored, and closing the
+add-service dialog cancels its preview. Both are injectable (``detect=``, ``check=``) for tests
+whose pages are on the internet (the catalog's).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.engine.scheduler import Engine
 from trayapp.errors import ConfigError
 from trayapp.store import config
 from trayapp.store.config_values import Config
@@ -35,14 +39,7 @@ from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.settings_general import GeneralTab
 from trayapp.ui.settings_notifications import NotificationsTab
-from trayapp.ui.settings_parts import (
-    Check,
-    Detect,
-    MessageLine,
-    Worker,
-    check_preview,
-    detect_preview,
-)
+from trayapp.ui.settings_parts import Check, Detect, MessageLine, Runner
 from trayapp.ui.settings_services import ServicesTab
 from trayapp.ui.settings_tokens import TokensTab
 
@@ -59,17 +56,21 @@ class SettingsWindow(ServicesTab, NotificationsTab, TokensTab, GeneralTab, QWidg
         config_path: Path,
         hub: QObject | None = None,
         *,
-        detect: Detect = detect_preview,
-        check: Check = check_preview,
+        engine: Engine | None = None,
+        detect: Detect | None = None,
+        check: Check | None = None,
     ) -> None:
         super().__init__()
         self.config_path = Path(config_path)
         self.hub = hub
-        self.detect, self.check = detect, check
+        if engine is None:  # not running: a client of its own per preview
+            engine = Engine(())
+        self.detect = detect or engine.detect_preview
+        self.check = check or engine.check_preview
         self.current: Config | None = None
         self.add_dialog: AddServiceDialog | None = None
         self.confirm_remove: Callable[[str], bool] = self._ask_remove
-        self.worker = Worker(self)
+        self.worker = Runner(self)
         self.worker.done.connect(self._components_checked)
         self._components_ticket = 0
         self.setWindowTitle("trayapp — Settings")

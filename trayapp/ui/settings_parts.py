@@ -1,20 +1,17 @@
-"""What the Settings window's tabs share: previews of a watch, the worker that runs them off the
-UI thread, interval and component lists, and the message line."""
+"""What the Settings window's tabs share: previews of a watch in words, the runner that runs
+them on the app's asyncio loop, interval and component lists, and the message line."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import re
-import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from itertools import count
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -25,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp import formats
-from trayapp.core.model import Reading, Watch
+from trayapp.core.model import Watch
+from trayapp.engine.preview import Preview
 from trayapp.store import secrets
 from trayapp.store.config_values import Config
 from trayapp.ui.uptime_bars import muted
@@ -40,63 +38,24 @@ DataRole = Qt.ItemDataRole.UserRole
 # --------------------------------------------------------------------------- previews
 
 
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """What a watch would read as: shown before it is saved. ``watch`` has no component filter."""
-
-    watch: Watch
-    reading: Reading
-    evidence: str = ""
-
-    @property
-    def components(self) -> list[str]:
-        return list(dict.fromkeys(c.name for c in self.reading.components))
-
-    def summary(self) -> str:
-        """'Atlassian Statuspage · endpoint https://… · 12 components, 1 open incident'."""
-        parts = [format_title(self.watch.format), f"endpoint {self.watch.url}"]
-        reading = self.reading
-        if reading.error is not None:
-            parts.append(f"could not be read: {reading.error}")
-        else:
-            counts = [plural(len(self.components), "component")]
-            counts.append(plural(len(reading.open_incidents), "open incident"))
-            if reading.active_maintenances:
-                counts.append(plural(len(reading.active_maintenances), "maintenance"))
-            parts.append(", ".join(counts))
-            parts.append(f"now {reading.severity.label}")
-        return " · ".join(parts)
+Detect = Callable[[str], Coroutine[Any, Any, Preview]]  # e.g. Engine.detect_preview
+Check = Callable[[Watch], Coroutine[Any, Any, Preview]]  # e.g. Engine.check_preview
 
 
-Detect = Callable[[str], Awaitable[Preview]]
-Check = Callable[[Watch], Awaitable[Preview]]
-
-
-async def detect_preview(url: str) -> Preview:
-    """Find the format behind ``url`` and read it once (DetectionError when nothing fits)."""
-    from trayapp.engine import discovery, poll
-    from trayapp.net import fetch
-
-    async with fetch.make_client() as client:
-        found = await discovery.discover(client, url)
-        watch = Watch(
-            name=default_name(found.page_url),
-            url=found.endpoint,
-            format=found.format,
-            page_url=found.page_url,
-            params=found.params,
-        )
-        return Preview(watch, await poll.check_once(client, watch), found.evidence)
-
-
-async def check_preview(watch: Watch) -> Preview:
-    """Read ``watch`` once, every component included (the filter is what the user picks)."""
-    from trayapp.engine import poll
-    from trayapp.net import fetch
-
-    watch = replace(watch, components=())
-    async with fetch.make_client() as client:
-        return Preview(watch, await poll.check_once(client, watch))
+def preview_summary(preview: Preview) -> str:
+    """'Atlassian Statuspage · endpoint https://… · 12 components, 1 open incident · now …'."""
+    parts = [format_title(preview.watch.format), f"endpoint {preview.watch.url}"]
+    reading = preview.reading
+    if reading.error is not None:
+        parts.append(f"could not be read: {reading.error}")
+    else:
+        counts = [plural(len(preview.components), "component")]
+        counts.append(plural(len(reading.open_incidents), "open incident"))
+        if reading.active_maintenances:
+            counts.append(plural(len(reading.active_maintenances), "maintenance"))
+        parts.append(", ".join(counts))
+        parts.append(f"now {reading.severity.label}")
+    return " · ".join(parts)
 
 
 def format_title(name: str) -> str:
@@ -113,11 +72,13 @@ def problem_text(error: object) -> str:
     return text or type(error).__name__
 
 
-class Worker(QObject):
-    """Runs one coroutine at a time per ticket in a worker thread; results come back queued.
+class Runner(QObject):
+    """Runs one coroutine at a time on the app's asyncio loop, which qasync runs inside Qt's:
+    no thread and no loop of its own, and the UI never waits (the I/O runs between events).
 
-    ``done(ticket, result, error)`` is emitted in the Qt thread. A newer ``start`` makes older
-    tickets stale, so a slow answer to an old question is ignored by whoever checks ``current``.
+    ``done(ticket, result, error)`` is emitted when it ends. A newer ``start`` cancels the one
+    before and makes its ticket stale, so a late answer to an old question is ignored by whoever
+    checks ``current``; ``cancel`` (a dialog closed mid-preview) ends it without an answer.
     """
 
     done = Signal(int, object, object)
@@ -126,26 +87,35 @@ class Worker(QObject):
         super().__init__(parent)
         self._tickets = count(1)
         self.current = 0
+        self._task: asyncio.Task[Any] | None = None
 
-    def start(self, make: Callable[[], Awaitable[Any]]) -> int:
+    def start(self, make: Callable[[], Coroutine[Any, Any, Any]]) -> int:
+        self.cancel()
         ticket = self.current = next(self._tickets)
-
-        def work() -> None:
-            result: Any = None
-            error: BaseException | None = None
-            try:
-                result = asyncio.run(_awaited(make))
-            except Exception as exc:  # handed to the UI, which says it in words
-                error = exc
-            with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
-                self.done.emit(ticket, result, error)
-
-        threading.Thread(target=work, name=f"trayapp-preview-{ticket}", daemon=True).start()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the app's loop is not up (it failed to start): say so, later
+            missing = RuntimeError("the app's network loop is not running")
+            QTimer.singleShot(0, self, lambda: self._emit(ticket, None, missing))
+            return ticket
+        self._task = loop.create_task(make(), name=f"settings preview {ticket}")
+        self._task.add_done_callback(lambda task: self._ended(ticket, task))
         return ticket
 
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
-async def _awaited(make: Callable[[], Awaitable[Any]]) -> Any:
-    return await make()
+    def _ended(self, ticket: int, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        self._emit(ticket, None if error is not None else task.result(), error)
+
+    def _emit(self, ticket: int, result: object, error: BaseException | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
+            self.done.emit(ticket, result, error)
 
 
 # --------------------------------------------------------------------------- small words
@@ -153,10 +123,6 @@ async def _awaited(make: Callable[[], Awaitable[Any]]) -> Any:
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def default_name(page_url: str) -> str:
-    return (urlsplit(page_url).hostname or page_url).removeprefix("www.")
 
 
 def interval_text(seconds: float) -> str:
@@ -261,7 +227,7 @@ class SettingsTab:
     current: Config | None
     hub: QObject | None
     message: MessageLine
-    worker: Worker
+    worker: Runner
     tabs: QTabWidget
     detect: Detect
     check: Check

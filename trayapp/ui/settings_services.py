@@ -23,20 +23,20 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp.core.model import Watch
+from trayapp.engine.preview import Preview
 from trayapp.errors import ConfigError
 from trayapp.store import config_edits
 from trayapp.store.config_values import Config
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.settings_parts import (
     DataRole,
-    Preview,
     SettingsTab,
-    Worker,
     checked_components,
     fill_components,
     fill_intervals,
     format_title,
     hint,
+    preview_summary,
     problem_text,
 )
 from trayapp.urls import is_loopback
@@ -163,7 +163,7 @@ class ServicesTab(SettingsTab):
             return
         kept = checked_components(self.component_list)
         fill_components(self.component_list, result.components, kept)
-        self.message.ok(result.summary())
+        self.message.ok(preview_summary(result))
 
     def save_watch(self) -> None:
         watch = self.selected_watch()
@@ -204,7 +204,6 @@ class ServicesTab(SettingsTab):
         dialog = AddServiceDialog(
             self.config_path,
             self.current,
-            Worker(self._widget()),
             self.detect,
             self.check,
             self._widget(),

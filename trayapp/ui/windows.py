@@ -16,6 +16,7 @@ from trayapp.store import paths
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from trayapp.engine.scheduler import Engine
     from trayapp.store.incident_log import IncidentLog
     from trayapp.store.log_rows import Uptime
     from trayapp.ui.hub import Hub
@@ -27,7 +28,8 @@ class Windows:
     """The windows made so far, by kind (``main``, ``history``, ``settings``).
 
     ``incident_log`` is read when the main window asks for a service's last day, so the log
-    the engine opened later is the one used.
+    the engine opened later is the one used; ``engine`` when the Settings window is made (its
+    previews run in that engine).
     """
 
     def __init__(
@@ -35,10 +37,12 @@ class Windows:
         hub: Hub,
         incident_log: Callable[[], IncidentLog | None],
         title: str | None = None,
+        engine: Callable[[], Engine | None] = lambda: None,
     ) -> None:
         self.hub = hub
         self.title = title  # the main window's, after "trayapp — "
         self._incident_log = incident_log
+        self._engine = engine
         self._made: dict[str, QWidget] = {}
 
     def get(self, kind: str) -> QWidget | None:
@@ -81,7 +85,7 @@ class Windows:
             if kind == "settings":
                 from trayapp.ui.settings import SettingsWindow
 
-                return SettingsWindow(paths.config_file(), self.hub)
+                return SettingsWindow(paths.config_file(), self.hub, engine=self._engine())
         except ImportError as exc:  # a build without that window
             log.warning("the %s window is not available: %s", kind, exc)
             return None
