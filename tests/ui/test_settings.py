@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication
 
 import keyring
 import pytest
+import shiboken6
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 from PySide6.QtCore import Qt
@@ -38,8 +39,8 @@ from trayapp.net import fetch
 from trayapp.store import catalog, config, config_edits
 from trayapp.ui.add_service import AddServiceDialog
 from trayapp.ui.hub import Hub
-from trayapp.ui.settings import SettingsWindow
 from trayapp.ui.loop import QuietEventLoop
+from trayapp.ui.settings import SettingsWindow
 from trayapp.ui.settings_parts import (
     DataRole,
     Runner,
@@ -80,15 +81,17 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture
-def app_loop(qapp: QApplication) -> Iterator[QuietEventLoop]:
+def app_loop(qtbot) -> Iterator[QuietEventLoop]:  # type: ignore[no-untyped-def]
     """The app's asyncio loop, joined to Qt's as ``TrayApp.start`` joins it: previews run on it
     whenever Qt processes events (qtbot's waits), with the app's short-lived resolver threads."""
-    loop = QuietEventLoop(qapp, already_running=True)
+    loop = QuietEventLoop(QApplication.instance(), already_running=True)
     loop.set_default_executor(ShortLivedExecutor(2, name=RESOLVER))
     asyncio.set_event_loop(loop)
     yield loop
-    for task in asyncio.all_tasks(loop):
+    left = asyncio.all_tasks(loop)
+    for task in left:
         task.cancel()
+    qtbot.waitUntil(lambda: all(task.done() for task in left), timeout=5000)
     # let go of it as qasync's run_forever does when it ends; ``loop.stop()`` would also quit
     # Qt, and every later wait in this process would return at once
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
@@ -333,6 +336,145 @@ def test_a_url_with_nothing_to_detect_says_so(
     assert not dialog.add_button.isEnabled() and dialog.detect_button.isEnabled()
     dialog.save()
     assert config_path.read_text() == before
+
+
+# --------------------------------------------------------------------------- previews in the engine
+
+
+@pytest.fixture
+def engine(qtbot, app_loop: QuietEventLoop) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """A running engine with small limits (1 s, 64 KiB), on the app's loop, watching nothing."""
+    running = Engine((), EngineSettings(timeout=1.0, connect_timeout=1.0, max_bytes=64 * 1024))
+    task = app_loop.create_task(running.run())
+    qtbot.waitUntil(lambda: running._client is not None, timeout=5000)
+    yield running
+    running.stop()
+    qtbot.waitUntil(task.done, timeout=5000)
+
+
+def test_a_preview_is_the_running_engines_on_the_apps_loop_with_no_thread_of_its_own(
+    qtbot,  # type: ignore[no-untyped-def]
+    config_path: Path,
+    engine: Engine,
+) -> None:
+    """Detection and the read go through the engine's client (the app's User-Agent), in the Qt
+    thread, as a task on the app's loop: the only new threads are the loop's name resolvers."""
+    agents: list[str] = []
+    body = statuspage_summary("Lab Status", {"API": Severity.OPERATIONAL})
+
+    def summary(request: Request) -> Reply:
+        agents.append(request.headers.get("user-agent", ""))
+        return Reply(body=body)
+
+    sent_from: list[str] = []
+    client = engine._client
+    assert client is not None
+
+    async def note_thread(request: object) -> None:
+        sent_from.append(threading.current_thread().name)
+
+    client.event_hooks["request"].append(note_thread)
+    shown = SettingsWindow(config_path, Hub(), engine=engine)
+    qtbot.addWidget(shown)
+    shown.show()
+    before = {t.name for t in threading.enumerate()}
+    started: set[str] = set()
+
+    def answered() -> bool:
+        started.update(t.name for t in threading.enumerate())
+        return dialog.preview is not None
+
+    with ReplayServer({"/api/v2/summary.json": summary}) as server:
+        dialog = open_dialog(shown)
+        dialog.url.setText(server.url("/"))
+        dialog.detect_button.click()
+        assert dialog.worker._task is not None and not dialog.worker._task.done()
+        qtbot.waitUntil(answered, timeout=10_000)
+    assert dialog.preview_label.text().endswith("1 component, 0 open incidents · now operational")
+    assert agents == [fetch.USER_AGENT, fetch.USER_AGENT]  # the probe, then the read
+    assert sent_from and set(sent_from) == {threading.main_thread().name}
+    new = {n for n in started - before if not n.startswith("replay-")}  # the server's own
+    assert new <= {RESOLVER}, f"threads started for a preview: {new}"
+
+
+def test_a_preview_keeps_to_the_engines_limits(
+    qtbot,  # type: ignore[no-untyped-def]
+    config_path: Path,
+    engine: Engine,
+) -> None:
+    """The engine's size cap and total deadline, not a client's defaults, bound a preview."""
+    routes = {"/big": Reply(huge=1024 * 1024), "/slow": Reply(hang=True)}
+    with ReplayServer(routes) as server:
+        for name in ("big", "slow"):
+            config_edits.add_watch(
+                config_path, url=server.url(name), format="statuspage", name=name
+            )
+        shown = SettingsWindow(config_path, Hub(), engine=engine)
+        qtbot.addWidget(shown)
+        shown.show()
+        for name, words in (("big", "over the 65,536-byte cap"), ("slow", "within 1 s")):
+            shown.select_watch(name)
+            shown.load_components_button.click()
+            qtbot.waitUntil(shown.load_components_button.isEnabled, timeout=10_000)
+            assert shown.message.is_error and words in shown.message.text()
+            assert shown.message.text().startswith("Could not read the page: ")
+
+
+def test_closing_the_dialog_mid_preview_cancels_it(
+    window: SettingsWindow,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    with ReplayServer({"/": Reply(hang=True)}) as server:
+        dialog = open_dialog(window)
+        dialog.url.setText(server.url("/"))
+        dialog.detect_button.click()
+        task = dialog.worker._task
+        assert task is not None
+        qtbot.waitUntil(lambda: server.stats.requests == 1, timeout=10_000)
+        dialog.reject()
+        qtbot.waitUntil(task.done, timeout=5000)
+        assert task.cancelled()
+        qtbot.waitUntil(lambda: server.stats.faults.get("hang") == 1, timeout=5000)  # let go
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)  # deleted, no answer
+    assert not window.message.is_error
+
+
+def test_a_newer_question_cancels_the_older_one(
+    qtbot,  # type: ignore[no-untyped-def]
+    app_loop: QuietEventLoop,
+) -> None:
+    runner = Runner()
+    slow_started = asyncio.Event()
+
+    async def slow() -> str:
+        slow_started.set()
+        await asyncio.sleep(60)
+        return "old"
+
+    async def fast() -> str:
+        return "new"
+
+    answers: list[tuple[int, object, object]] = []
+    runner.done.connect(lambda *args: answers.append(args))
+    first = runner.start(slow)
+    old = runner._task
+    qtbot.waitUntil(slow_started.is_set, timeout=5000)
+    second = runner.start(fast)
+    qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+    assert old is not None and old.cancelled()
+    assert answers == [(second, "new", None)] and runner.current == second != first
+
+
+def test_without_the_apps_loop_a_preview_says_so_in_words(qtbot) -> None:  # type: ignore[no-untyped-def]
+    runner = Runner()
+
+    async def never() -> None:
+        raise AssertionError("started without a loop")
+
+    with qtbot.waitSignal(runner.done, timeout=5000) as answered:
+        ticket = runner.start(never)
+    assert answered.args[0] == ticket and answered.args[1] is None
+    assert str(answered.args[2]) == "the app's network loop is not running"
 
 
 def test_add_from_the_catalog_by_search(
