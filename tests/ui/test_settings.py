@@ -49,6 +49,7 @@ from trayapp.ui.settings_parts import (
     preview_summary,
     token_entry_name,
 )
+from trayapp.ui.windows import Windows
 
 SHOTS = Path(os.environ.get("TRAYAPP_SHOTS", "/tmp/trayapp-shots"))
 RESOLVER = "test-resolver"  # the loop's name-resolution threads (the app's: trayapp-worker)
@@ -395,6 +396,18 @@ def test_a_preview_is_the_running_engines_on_the_apps_loop_with_no_thread_of_its
     assert sent_from and set(sent_from) == {threading.main_thread().name}
     new = {n for n in started - before if not n.startswith("replay-")}  # the server's own
     assert new <= {RESOLVER}, f"threads started for a preview: {new}"
+
+
+def test_the_apps_settings_window_previews_in_the_apps_engine(
+    qtbot,  # type: ignore[no-untyped-def]
+    trayapp_env: dict[str, str],
+) -> None:
+    engine = Engine(())
+    windows = Windows(Hub(), lambda: None, engine=lambda: engine)
+    shown = windows.show("settings")
+    assert isinstance(shown, SettingsWindow)
+    qtbot.addWidget(shown)
+    assert shown.detect == engine.detect_preview and shown.check == engine.check_preview
 
 
 def test_a_preview_keeps_to_the_engines_limits(
