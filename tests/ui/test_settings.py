@@ -347,7 +347,7 @@ def engine(qtbot, app_loop: QuietEventLoop) -> Iterator[Engine]:  # type: ignore
     """A running engine with small limits (1 s, 64 KiB), on the app's loop, watching nothing."""
     running = Engine((), EngineSettings(timeout=1.0, connect_timeout=1.0, max_bytes=64 * 1024))
     task = app_loop.create_task(running.run())
-    qtbot.waitUntil(lambda: running._client is not None, timeout=5000)
+    qtbot.waitUntil(lambda: running._context.client is not None, timeout=5000)
     yield running
     running.stop()
     qtbot.waitUntil(task.done, timeout=5000)
@@ -368,7 +368,7 @@ def test_a_preview_is_the_running_engines_on_the_apps_loop_with_no_thread_of_its
         return Reply(body=body)
 
     sent_from: list[str] = []
-    client = engine._client
+    client = engine._context.client
     assert client is not None
 
     async def note_thread(request: object) -> None:
