@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +24,8 @@ from trayapp.core.tracker import TrackerConfig
 from trayapp.demo import payloads
 from trayapp.demo.replay import ReplayServer
 from trayapp.demo.replay_routes import Reply, Request, in_turn, refused_url
+from trayapp.engine.connectivity import Connectivity
+from trayapp.engine.context import EngineContext
 from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings
 from trayapp.net.retry_after import parse_retry_after
@@ -343,6 +346,38 @@ async def test_without_reference_hosts_every_source_failing_at_once_means_offlin
         await asyncio.sleep(0.5)
     assert "offline" in recorder.kinds()
     assert "unreadable" not in recorder.kinds()
+
+
+async def test_after_a_resume_failures_within_the_grace_are_not_held_against_a_source() -> None:
+    """Just resumed, the network may not be up yet: a source failing then is not turned
+    unreadable; once the grace has passed its failures count again."""
+    arrived: list[tuple[float, str]] = []  # (monotonic time, kind) of each event as it came
+    grace = 4.0
+    engine = Engine(
+        [watch(refused_url(SUMMARY), "A")],
+        fast(resume_grace=grace),
+        on_event=lambda event: arrived.append((time.monotonic(), event.kind)),
+    )
+    async with running(engine):
+        resumed = time.monotonic()
+        engine.resumed_from_sleep()  # before the first poll: it fails within the grace
+        await until(lambda: "A" in engine.statuses() and engine.statuses()["A"].failures > 0)
+        assert time.monotonic() < resumed + grace, "the first poll came too late to tell"
+        await until(lambda: any(kind == "unreadable" for _, kind in arrived), grace + 10)
+    assert min(when for when, _ in arrived) >= resumed + grace, arrived
+
+
+def test_a_wall_clock_ahead_of_the_monotonic_one_means_the_machine_slept() -> None:
+    """The monotonic clock stops during suspend, the wall clock does not; a resume already in
+    its grace is not seen twice."""
+    context = EngineContext(settings=fast(), rng=random.Random(1))
+    connectivity = Connectivity(context, {}, lambda offline, when: None)
+    wall, mono = time.time(), time.monotonic()
+    assert not connectivity.slept_since(wall, mono)
+    assert connectivity.slept_since(wall - 120, mono)  # two minutes the monotonic clock missed
+    connectivity.begin_grace(60)
+    assert connectivity.in_grace()
+    assert not connectivity.slept_since(wall - 120, mono)
 
 
 # --------------------------------------------------------------------------- active probes
