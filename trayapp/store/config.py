@@ -29,9 +29,6 @@ from trayapp.store.config_layout import _Layout, _syntax_error
 from trayapp.store.config_reader import _Reader
 from trayapp.store.config_values import MAX_FILE_BYTES, Config, default_config
 
-# --------------------------------------------------------------------------- values
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -88,7 +85,7 @@ def loads(text: str, path: Path | str = "<config>") -> Config:
     return replace(config, path=Path(path))
 
 
-# --------------------------------------------------------------------------- the live config
+# --------------------------------------------------------------------------- the file, watched
 
 
 class ConfigFile:
@@ -116,6 +113,3 @@ class ConfigFile:
         except OSError:
             return None
         return info.st_mtime_ns, info.st_size
-
-
-# --------------------------------------------------------------------------- editing
