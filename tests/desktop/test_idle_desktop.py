@@ -28,10 +28,18 @@ from tests.desktop.test_tray_desktop import (
 pytestmark = in_desktop
 
 # Imported when first needed: the notification backend (desktop-notifier and its D-Bus stack)
-# at the first notification, the keyring when a token is read, the windows when they open.
+# at the first notification, the keyring when a token is read, the windows when they open,
+# the HTML parser and XML when a page holds markup or is a feed.
 DEFERRED_UNTIL_NOTIFIED = ("desktop_notifier", "dbus_fast")
 DEFERRED_UNTIL_OPENED = ("trayapp.ui.status_window", "trayapp.ui.history", "trayapp.ui.settings")
-DEFERRED = (*DEFERRED_UNTIL_NOTIFIED, *DEFERRED_UNTIL_OPENED, "keyring", "tomlkit")
+DEFERRED_UNTIL_MARKUP = ("html", "xml", "trayapp.formats.markup")
+DEFERRED = (
+    *DEFERRED_UNTIL_NOTIFIED,
+    *DEFERRED_UNTIL_OPENED,
+    *DEFERRED_UNTIL_MARKUP,
+    "keyring",
+    "tomlkit",
+)
 IDLE_THREADS = 5
 
 

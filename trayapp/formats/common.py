@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
 from trayapp.core.model import Component, Incident, Reading, Severity, worst
 from trayapp.errors import FormatError
+
+if TYPE_CHECKING:  # imported where used: an idle tray reads JSON pages with plain-text updates
+    from xml.etree import ElementTree
 
 
 def load_json(body: bytes, *, encoding: str | None = None) -> Any:
@@ -91,6 +92,8 @@ def _invalid(exc: json.JSONDecodeError) -> FormatError:
 
 def load_xml(body: bytes) -> ElementTree.Element:
     """Parse XML (feeds), refusing DTDs so no entity tricks can expand."""
+    from xml.etree import ElementTree
+
     if not body.strip():
         raise FormatError("empty response body")
     if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body[:4096].upper():
@@ -211,41 +214,15 @@ def text(value: Any) -> str:
 UPDATE_LIMIT = 300  # characters of an incident update kept for display
 
 
-class _TextCollector(HTMLParser):
-    """Collects the text of an HTML fragment; block tags become spaces, inline tags nothing."""
-
-    _BREAKS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "td", "h1", "h2", "h3", "h4"})
-    _SKIP = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
 def plain_text(value: Any, limit: int = UPDATE_LIMIT) -> str:
     """Display text of an update that may hold HTML: tags dropped, entities decoded, whitespace
     folded, capped at ``limit`` characters."""
     raw = text(value)
-    if not raw:
-        return ""
-    collector = _TextCollector()
+    if "<" not in raw and "&" not in raw:  # no markup: the parser would hand it back as it is
+        return shorten(raw, limit)
+    from trayapp.formats.markup import TextCollector
+
+    collector = TextCollector()
     collector.feed(raw)
     collector.close()
     return shorten("".join(collector.parts), limit)

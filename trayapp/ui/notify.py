@@ -20,7 +20,6 @@ QtAsyncio cannot open the D-Bus socket and fails silently).
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import math
 import platform
@@ -114,6 +113,8 @@ class DesktopNotifierBackend:
             log.debug("could not withdraw notification %s: %s", identifier, exc)
 
     async def _show(self, n: Notification) -> str:
+        import html  # here, not at idle: html.entities is 0.3 MiB of tables
+
         from desktop_notifier import Icon, Urgency
 
         urgency = {"low": Urgency.Low, "normal": Urgency.Normal, "critical": Urgency.Critical}
