@@ -111,6 +111,18 @@ class Hub(QObject):
         services), as the notifier knows them now."""
         return self.mute_source() if self.mute_source else ({}, frozenset())
 
+    def on_view_change(self, slot: Callable[..., object]) -> None:
+        """Call ``slot`` whenever anything a view of the services shows may have changed."""
+        for signal in (
+            self.status_changed,
+            self.offline_changed,
+            self.paused_changed,
+            self.config_changed,
+            self.mutes_changed,
+            self.notices_changed,
+        ):
+            signal.connect(slot)
+
     def services(self) -> list[SourceStatus]:
         """Every watched service in config order (placeholders until it is first checked)."""
         return list(self.statuses.values())

@@ -161,15 +161,7 @@ class StatusWindow(QWidget):
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self.refresh)
-        for signal in (
-            hub.status_changed,
-            hub.offline_changed,
-            hub.paused_changed,
-            hub.config_changed,
-            hub.mutes_changed,
-            hub.notices_changed,
-        ):
-            signal.connect(self._changed)
+        hub.on_view_change(self._changed)
         self.refresh()
 
     # ---- drawing

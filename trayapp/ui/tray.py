@@ -289,15 +289,7 @@ class Tray(QObject):
         self._retry = _single_shot(self, 0, self._retry_show)
         self._stale = _single_shot(self, 0, self.refresh)  # the next service to turn stale
         self._retry_delay = RETRY_FIRST
-        for signal in (
-            hub.status_changed,
-            hub.offline_changed,
-            hub.paused_changed,
-            hub.config_changed,
-            hub.mutes_changed,
-            hub.notices_changed,
-        ):
-            signal.connect(self._refresh.start)
+        hub.on_view_change(self._refresh.start)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.palette_changed)
         if icon is not None:
             self._adopt(icon, full=False)
