@@ -29,7 +29,8 @@ pytestmark = in_desktop
 
 # Imported when first needed: the notification backend (desktop-notifier and its D-Bus stack)
 # at the first notification, the keyring when a token is read, the windows when they open,
-# the HTML parser and XML when a page holds markup or is a feed.
+# the HTML parser and XML when a page holds markup or is a feed; QtDBus never (Qt's own D-Bus
+# tray backend needs no bindings: which backend Qt took is read off its widgets).
 DEFERRED_UNTIL_NOTIFIED = ("desktop_notifier", "dbus_fast")
 DEFERRED_UNTIL_OPENED = ("trayapp.ui.status_window", "trayapp.ui.history", "trayapp.ui.settings")
 DEFERRED_UNTIL_MARKUP = ("html", "xml", "trayapp.formats.markup")
@@ -37,6 +38,7 @@ DEFERRED = (
     *DEFERRED_UNTIL_NOTIFIED,
     *DEFERRED_UNTIL_OPENED,
     *DEFERRED_UNTIL_MARKUP,
+    "PySide6.QtDBus",
     "keyring",
     "tomlkit",
 )
@@ -106,3 +108,23 @@ def test_the_idle_tray_defers_what_it_does_not_use(
         assert imported(modules(app), "trayapp.ui.status_window")
         assert app.ask("quit") == "ok"
         assert_clean_exit(app, app.wait_exit())
+
+
+@pytest.mark.skipif(TRAY_MODE == "none", reason="needs a tray host")
+def test_the_menu_goes_over_d_bus_exactly_when_qt_took_the_sni_backend(qapp: Any) -> None:
+    """``exports_dbus_menu`` reads Qt's choice (no XEmbed window of its own), without QtDBus:
+    True under a StatusNotifierWatcher, False in an XEmbed-only tray (HARNESS_TRAY=xembed)."""
+    from PySide6.QtGui import QColor, QIcon, QPixmap
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from trayapp.ui.tray import exports_dbus_menu
+
+    pixmap = QPixmap(22, 22)
+    pixmap.fill(QColor("#009e73"))
+    icon = QSystemTrayIcon(QIcon(pixmap))
+    icon.show()
+    try:
+        assert exports_dbus_menu() is (TRAY_MODE in ("sni", "both"))
+    finally:
+        icon.hide()
+        icon.deleteLater()
