@@ -385,10 +385,41 @@ def icon_shows(state: str) -> bool:
 
 
 def screenshot(path: Path, window: str | None = None) -> Path:
+    """Grab ``window`` (or the whole screen) once it has finished drawing."""
+    settled(window)
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["import", "-window", window or "root", str(path)], check=True, timeout=30)
     assert path.stat().st_size > 1000
     return path
+
+
+def settled(window: str | None = None) -> None:
+    """Wait until two grabs of ``window`` in a row are the same: nothing is still drawing.
+
+    A window is mapped before it is painted, and a loaded machine paints late, so a fixed
+    pause would be either too short there or wasted everywhere else.
+    """
+
+    def pixels() -> bytes:
+        grab = ["import", "-window", window or "root", "-depth", "8", "rgb:-"]
+        return subprocess.run(grab, check=True, timeout=30, capture_output=True).stdout
+
+    last = [pixels()]
+
+    def same() -> bool:
+        now = pixels()
+        unchanged, last[0] = now == last[0], now
+        return unchanged
+
+    wait_until(same, PATIENCE, 0.1, "the screen to stop changing")
+
+
+def rows(region: tuple[int, int, int, int]) -> list[bytes]:
+    """The pixel rows of a region (x, y, w, h) of the screen."""
+    x, y, w, h = region
+    grab = ["import", "-window", "root", "-crop", f"{w}x{h}+{x}+{y}", "-depth", "8", "rgb:-"]
+    data = subprocess.run(grab, check=True, timeout=30, capture_output=True).stdout
+    return [data[i : i + 3 * w] for i in range(0, len(data), 3 * w)]
 
 
 def bar_box(state: str) -> tuple[int, int]:
@@ -591,10 +622,13 @@ def backdrop(qapp: Any) -> Any:
     )
     widget.setGeometry(0, 32, screen.width(), screen.height() - 32)
     widget.show()
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
+
+    def exposed() -> bool:
         qapp.processEvents()
-        time.sleep(0.02)
+        handle = widget.windowHandle()
+        return handle is not None and handle.isExposed()
+
+    wait_until(exposed, PATIENCE, 0.02, "the backdrop to be shown")
     return widget
 
 
@@ -607,7 +641,6 @@ def take_menu_screenshot(qapp: Any, app: App, item: str) -> None:
     window = wait_until(
         lambda: xdotool_search("^trayapp"), PATIENCE, 0.2, "the status window to be mapped"
     )
-    time.sleep(0.5)
     screenshot(SHOTS / "status-window.png", window)
     app.wait_state(lambda s: s.get("window"), PATIENCE, "the window to report itself shown")
 
@@ -956,11 +989,21 @@ def take_submenu_screenshot(qapp: Any, filename: str, crop: tuple[int, int] = (1
     xdotool("mousemove", str(x), str(y), "click", "3")
     width = QGuiApplication.primaryScreen().geometry().width()
     row_x, row_y = menu_row("major_outage", 60, (width - 600, 40, 600, 300))
+    w, h = crop
+    region = (width - w, 0, w, h)
+    settled()
+    before = rows(region)
     xdotool("mousemove", str(row_x + 40), str(row_y))
-    time.sleep(1.2)
+    # the hovered row lights up at once (a few dozen rows of pixels); the submenu comes later
+    # and covers hundreds: wait for that, and grab once it has finished drawing
+    wait_until(
+        lambda: sum(a != b for a, b in zip(before, rows(region), strict=True)) > 100,
+        PATIENCE,
+        0.1,
+        "the service's submenu to open",
+    )
     full = screenshot(SHOTS / filename.replace(".png", "-full.png"))
     cut = SHOTS / filename
-    w, h = crop
     subprocess.run(
         ["convert", str(full), "-crop", f"{w}x{h}+{width - w}+0", "+repage", str(cut)],
         check=True,
@@ -1019,7 +1062,6 @@ def test_no_tray_inner(qapp: Any, tmp_path: Path, apps: list[App]) -> None:
         assert state["tray"] is False
         assert "tray" in state["notices"]
         window = wait_until(lambda: xdotool_search("^trayapp"), PATIENCE, 0.2, "a mapped window")
-        time.sleep(0.5)
         screenshot(SHOTS / "status-window-no-tray.png", window)
 
         host = subprocess.Popen(
