@@ -179,13 +179,30 @@ def test_pixmaps_are_painted_at_device_size(size: int, dpr: float, device: int) 
 
 
 @pytest.mark.parametrize(("size", "dpr"), [(16, 1.0), (22, 1.0), (22, 2.0), (24, 1.5), (64, 2.0)])
-def test_the_icon_holds_an_exact_painting_for_tray_sizes(size: int, dpr: float) -> None:
-    """No scaling: Qt hands out the pixmap painted for that very size and scale."""
+def test_the_icon_holds_an_exact_painting_for_tray_sizes(
+    size: int, dpr: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No scaling: Qt hands out the pixmap painted for that very size and a screen's scale."""
+    monkeypatch.setattr(icons, "screen_scales", lambda: (1.0, 1.5, 2.0))
     icon = icons.icon_for(TrayState.PARTIAL_OUTAGE, dark_panel=False)
     got = icon.pixmap(QSize(size, size), dpr).toImage()
     want = image(TrayState.PARTIAL_OUTAGE, size, dpr)
     assert got.size() == want.size()
     assert pixels(got) == pixels(want)
+
+
+def test_state_icons_are_painted_for_the_screens_scales_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scale no screen has is never asked for; its pixmaps would be kept all day for
+    nothing (0.17 MiB per state at 2x)."""
+    assert icons.screen_scales() == (1.0,)  # the offscreen screen
+    one = icons.icon_for(TrayState.OPERATIONAL, dark_panel=False)
+    assert {s.width() for s in one.availableSizes()} == set(icons.SIZES)
+    monkeypatch.setattr(icons, "screen_scales", lambda: (1.0, 2.0))  # a 2x screen came
+    two = icons.icon_for(TrayState.OPERATIONAL, dark_panel=False)
+    assert two is not one
+    assert {2 * size for size in icons.SIZES} <= {s.width() for s in two.availableSizes()}
 
 
 def test_icons_carry_every_size_and_are_cached() -> None:

@@ -287,6 +287,10 @@ class Tray(QObject):
         self._retry_delay = RETRY_FIRST
         hub.on_view_change(self._refresh.start)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.palette_changed)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):  # icons are painted for the screens' scales
+            app.screenAdded.connect(self.palette_changed)
+            app.screenRemoved.connect(self.palette_changed)
         if icon is not None:
             self._adopt(icon, full=False)
 
