@@ -3,7 +3,7 @@
 A tray idles far longer than it works, so what a burst leaves behind is what the user pays for
 all day: cycles not yet collected, free heap pages glibc keeps for later, source lines kept by
 ``linecache`` (a logged traceback reads them; PySide6's import hook no longer does, see
-``ui.qt_setup.lighten_pyside_import_hook``).
+``ui.pyside_hook``).
 """
 
 from __future__ import annotations

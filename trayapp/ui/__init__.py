@@ -7,3 +7,9 @@ May import: everything below it (``trayapp.demo``, ``trayapp.engine``, ``trayapp
 ``trayapp.formats``, ``trayapp.core``, ``trayapp.probes``, ``trayapp.net``, the plain helpers);
 never the command line. Only this folder imports Qt.
 """
+
+import PySide6  # noqa: F401  # every module here imports it; its import hook comes with it
+
+from trayapp.ui.pyside_hook import lighten_pyside_import_hook
+
+lighten_pyside_import_hook()  # before the modules of this folder, and theirs, are imported

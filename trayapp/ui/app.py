@@ -35,7 +35,7 @@ from trayapp.errors import IncidentLogError
 from trayapp.store import paths
 from trayapp.ui import commands, early_icon
 from trayapp.ui.hub import NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
-from trayapp.ui.qt_setup import activation, application, lighten_pyside_import_hook, no_display
+from trayapp.ui.qt_setup import activation, application, no_display
 from trayapp.ui.single_instance import Claim, InstanceServer, server_name
 from trayapp.ui.warm_up import WarmUp
 from trayapp.ui.windows import Windows
@@ -92,7 +92,6 @@ def run_tray(argv: Sequence[str] | None = None, options: TrayOptions | None = No
         print(missing, file=sys.stderr)
         return 1
     app = application(argv)
-    lighten_pyside_import_hook()
     server = InstanceServer(server_name(paths.data_dir()))
     if server.hand_over("show", activation()):
         print(ALREADY_RUNNING, file=sys.stderr)

@@ -1,12 +1,12 @@
-"""The process's Qt side before anything else: is there a display, the QApplication, and a
-lighter PySide import hook. Only Qt is imported here: this runs before the icon shows."""
+"""The process's Qt side before anything else: is there a display, and the QApplication (the
+lighter PySide import hook is installed by the package itself, see ``pyside_hook``). Only Qt is
+imported here: this runs before the icon shows."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -40,31 +40,6 @@ def application(argv: Sequence[str] | None) -> QApplication:
     app.setDesktopFileName(APP_ID)  # Wayland panels find the icon through trayapp.desktop
     app.setQuitOnLastWindowClosed(False)  # closing a window must not end the tray
     return app
-
-
-def lighten_pyside_import_hook() -> None:
-    """PySide6's import hook (its ``__feature__`` support) asks of every module imported after
-    PySide6 whether its source mentions "PySide6", through ``inspect.getsource``, which keeps
-    each module's lines in ``linecache``: about 10 MiB for the network stack. Dropping them
-    later does not give the memory back: the line strings were made between the modules' own
-    objects, and the holes they leave keep Python's heap arenas in use. Ask the same question
-    of the file's bytes instead (read and let go). Left alone if PySide changes."""
-    feature = sys.modules.get("shibokensupport.feature")
-    original = getattr(feature, "_mod_uses_pyside", None)
-    if feature is None or getattr(original, "__name__", None) != "_mod_uses_pyside":
-        return
-
-    def uses_pyside(module: Any) -> bool:
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str) and path.endswith(".py"):
-            try:
-                with open(path, "rb") as source:
-                    return b"PySide6" in source.read()
-            except OSError:
-                pass
-        return bool(original(module))  # type: ignore[misc]
-
-    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]
 
 
 def activation() -> dict[str, str] | None:
