@@ -86,3 +86,44 @@ def test_a_settings_save_is_applied_once_and_an_editor_save_still_is(
         qtbot.waitUntil(shutdown.done, timeout=DEADLINE_MS)
         asyncio.set_event_loop(None)
         QCoreApplication.processEvents()
+
+
+def test_a_file_written_into_a_config_folder_that_did_not_exist_is_applied(
+    qapp: QApplication,
+    qtbot: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    socket_name: str,  # noqa: F811 - the fixture
+) -> None:
+    """A first run has no config folder (the defaults apply); `trayapp watch add` then makes
+    it and the file. The running tray must read that file: it watches a folder it made."""
+    from trayapp.store.config_edits import add_watch
+
+    monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRAYAPP_CONFIG_DIR", str(tmp_path / "config" / "trayapp"))
+    config_path = tmp_path / "config" / "trayapp" / "config.toml"
+    assert not config_path.parent.exists()
+    monkeypatch.setattr(tray, "RETRY_FIRST", 3600.0)
+    no_tray(monkeypatch)
+    controller = TrayApp(qapp, InstanceServer(socket_name), TrayOptions())
+    controller.start()
+    monitor = controller.monitor
+    assert monitor is not None, controller.hub.notices
+    applied: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(monitor.engine, "set_watches", lambda *args, **_: applied.append(args))
+    try:
+        add_watch(  # what `trayapp watch add` writes (the loopback URL is never polled here)
+            config_path, url="http://127.0.0.1:9/api/v2/summary.json", name="Lab",
+            format="statuspage",
+        )  # fmt: skip
+        qtbot.waitUntil(lambda: "Lab" in [w.name for w in controller.hub.config.watches],
+                        timeout=DEADLINE_MS)  # fmt: skip
+        assert applied and "Lab" in [w.name for w in applied[-1][0]]
+    finally:
+        loop = controller.loop
+        assert loop is not None
+        controller._stopping = True
+        shutdown = loop.create_task(controller._shutdown(stop_loop=False))
+        qtbot.waitUntil(shutdown.done, timeout=DEADLINE_MS)
+        asyncio.set_event_loop(None)
+        QCoreApplication.processEvents()

@@ -13,6 +13,7 @@ not a second time when the watcher sees the file it wrote.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer
@@ -25,6 +26,8 @@ from trayapp.ui.hub import NOTICE_CONFIG
 if TYPE_CHECKING:
     from trayapp.store.config_values import Config
     from trayapp.ui.hub import Hub
+
+log = logging.getLogger(__name__)
 
 SETTLE_MS = 300  # an editor's save is often several writes: reload once they settle
 
@@ -56,8 +59,16 @@ class LiveConfig(QObject):
         return cfg
 
     def watch(self) -> None:
-        """Reload when the file changes (editors replace it, so its folder is watched too)."""
+        """Reload when the file changes (editors replace it, so its folder is watched too).
+
+        The folder is made if it is missing (a first run on the defaults): a watcher cannot
+        watch what does not exist, and ``trayapp watch add`` would then write a file the
+        running tray never reads."""
         path = self.file.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:  # read-only home, a file in the way: the tray still runs
+            log.warning("cannot watch the config folder %s: %s", path.parent, exc)
         if path.parent.is_dir():
             self._watcher.addPath(str(path.parent))
         if path.exists():
