@@ -550,6 +550,15 @@ def test_notification_settings_round_trip(window: SettingsWindow, config_path: P
     assert "Nothing to save" in window.message.text()
 
 
+def test_the_also_checkboxes_say_what_their_settings_do(window: SettingsWindow) -> None:
+    """A label and its tooltip (the setting's declared help) agree: "starts or ends" was
+    promised while only a maintenance's start notifies."""
+    for box in (window.on_recovery, window.on_maintenance):
+        label, tooltip = box.text().lower(), box.toolTip().lower()
+        assert label and label in tooltip, (label, tooltip)
+    assert window.on_maintenance.text() == "When a maintenance starts"
+
+
 # --------------------------------------------------------------------------- tokens
 
 

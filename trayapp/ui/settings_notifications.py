@@ -28,6 +28,14 @@ from trayapp.ui.settings_parts import SettingsTab, hint, problem_text
 DECLARED = {f.name: d for f, d in declared(NotificationSettings)}  # bounds and help, once
 
 
+def also_label(name: str) -> str:
+    """An "Also" checkbox's words, from its setting's help ("notify when a maintenance
+    starts" → "When a maintenance starts"), so the label never promises more than the setting
+    does (nor than its tooltip, the same help, says)."""
+    words = DECLARED[name].help.removeprefix("notify ")
+    return words[:1].upper() + words[1:]
+
+
 class NotificationsTab(SettingsTab):
     """The Settings window's Notifications tab: when a change becomes a desktop notification."""
 
@@ -50,8 +58,8 @@ class NotificationsTab(SettingsTab):
         self.min_severity = QComboBox()
         for severity in NOTIFY_LEVELS:
             self.min_severity.addItem(severity.label.capitalize() + " or worse", severity)
-        self.on_recovery = QCheckBox("When a service recovers")
-        self.on_maintenance = QCheckBox("When maintenance starts or ends")
+        self.on_recovery = QCheckBox(also_label("on_recovery"))
+        self.on_maintenance = QCheckBox(also_label("on_maintenance"))
         self.group_window = QSpinBox()
         window = DECLARED["group_window"]
         self.group_window.setRange(int(window.low or 0), int(window.high or 0))
