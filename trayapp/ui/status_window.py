@@ -7,16 +7,22 @@ once a minute per service. It redraws from the hub when the hub says something c
 shown, one single-shot timer a minute keeps "for 5 min" and "checked 2 min ago" true (nothing
 runs while it is hidden). A right click on a service offers the same actions as its tray
 submenu.
+
+Columns: each is as wide as what it shows, and the Service column at least as wide as its longest
+name (up to a cap), so a long state ("major outage (not on its status page yet)") never squeezes
+the names to "…": when the row does not fit, the State column gives way first (elided, its
+tooltip says it whole), then Last check. The first show widens the window to fit its rows, within
+the screen.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -35,6 +41,7 @@ from trayapp.core.model import Severity
 from trayapp.core.summary import TrayState
 from trayapp.ui import icons
 from trayapp.ui.hub import Hub
+from trayapp.ui.screen import fit_to_screen
 from trayapp.ui.tray import clock, fill_service_menu, mute_text, state_of, tooltip_of
 
 if TYPE_CHECKING:
@@ -52,6 +59,8 @@ UPTIME_EVERY = timedelta(minutes=1)  # how often a service's figures are read ag
 UptimeLookup = Callable[[str, datetime], "Uptime | None"]  # (service, now) -> its last 24 h
 NAME_ROLE = Qt.ItemDataRole.UserRole  # the service name on top-level rows
 REFRESH_MS = 60_000  # how often relative times are redrawn while the window is shown
+NAME_CAP = 320  # px: the Service column's floor never exceeds this (a longer name elides)
+GIVING_WAY = ((1, 120), (3, 140))  # (column, its floor in px): State, then Last check, elide
 
 
 def uptime_cells(uptime: Uptime | None) -> tuple[str, str]:
@@ -65,6 +74,19 @@ def uptime_cells(uptime: Uptime | None) -> tuple[str, str]:
         percent_text(uptime.fraction, 2, none=none),
         percent_text(uptime.seen_fraction, 2, none=none),
     )
+
+
+def column_widths(name: int, others: Sequence[int], available: int) -> list[int]:
+    """Each column's width: the Service column at least ``name`` (up to NAME_CAP), the others
+    their content's; when the row is wider than ``available``, the GIVING_WAY columns shrink,
+    down to their floors, in that order; room left over goes to the Service column."""
+    widths = [min(name, NAME_CAP), *others]
+    for column, floor in GIVING_WAY:
+        over = sum(widths) - available
+        if over > 0 and widths[column] > floor:
+            widths[column] = max(floor, widths[column] - over)
+    widths[0] += max(0, available - sum(widths))
+    return widths
 
 
 def state_text(status: SourceStatus, now: datetime) -> str:
@@ -97,6 +119,7 @@ class StatusWindow(QWidget):
         self._clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._uptime = uptime
         self._uptimes: dict[str, tuple[datetime, Uptime | None]] = {}  # read at, figures
+        self._sized = False  # the first show widens the window to its rows
         self.setWindowTitle("trayapp")
         self.setWindowIcon(icons.app_icon())
         self.resize(760, 380)
@@ -127,10 +150,9 @@ class StatusWindow(QWidget):
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemActivated.connect(self._activated)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # set by _fit_columns
         header.setStretchLastSection(False)
+        self.tree.viewport().installEventFilter(self)  # a resize places the columns again
 
         self.check_button = QPushButton("Check all now")
         self.check_button.clicked.connect(lambda: hub.check_requested.emit(""))
@@ -199,6 +221,7 @@ class StatusWindow(QWidget):
                 for line in range(child.childCount()):  # (spanning works on items in a tree)
                     if (grandchild := child.child(line)) is not None:
                         grandchild.setFirstColumnSpanned(True)
+        self._fit_columns()
         if self.isVisible():
             self._redraw.start(REFRESH_MS)
 
@@ -213,10 +236,9 @@ class StatusWindow(QWidget):
         )  # fmt: skip
         item.setData(0, NAME_ROLE, name)
         item.setIcon(0, icons.icon_for(summary.row_state(status, now)))
-        if status.state.last_error:
-            item.setToolTip(1, status.state.last_error)
-        if muted:
-            item.setToolTip(0, muted)
+        item.setToolTip(0, f"{name}\n{muted}" if muted else name)  # whole, should it elide
+        item.setToolTip(1, status.state.last_error or item.text(1))
+        item.setToolTip(3, item.text(3))
         unreadable = status.severity is Severity.UNKNOWN and status.state.last_error
         for line in (
             f"Could not be read: {status.state.last_error}" if unreadable else None,
@@ -268,6 +290,36 @@ class StatusWindow(QWidget):
             self._uptimes[name] = cached
         return cached[1]
 
+    def _widths_wanted(self) -> tuple[int, list[int]]:
+        """The longest service name's width (icon and indentation included) and each other
+        column's content width (its header's at least)."""
+        tree, header = self.tree, self.tree.header()
+        items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+        names = (
+            tree.sizeHintForIndex(tree.indexFromItem(item, 0)).width()
+            for item in items
+            if item is not None
+        )
+        name = max(names, default=0) + (tree.indentation() if tree.rootIsDecorated() else 0)
+        name = max(name, header.sectionSizeHint(0))
+        others = [
+            max(tree.sizeHintForColumn(column), header.sectionSizeHint(column))
+            for column in range(1, len(COLUMNS))
+        ]
+        return name, others
+
+    def _fit_columns(self) -> None:
+        name, others = self._widths_wanted()
+        widths = column_widths(name, others, self.tree.viewport().width())
+        for column, width in enumerate(widths):
+            if self.tree.columnWidth(column) != width:
+                self.tree.setColumnWidth(column, width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.tree.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
     def _expanded(self) -> set[str]:
         items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
         return {item.data(0, NAME_ROLE) for item in items if item is not None and item.isExpanded()}
@@ -280,6 +332,14 @@ class StatusWindow(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         self.refresh()
+        if not self._sized:
+            self._sized = True
+            name, others = self._widths_wanted()
+            wanted = min(name, NAME_CAP) + sum(others)  # the row in full, and the frame around
+            extra = self.width() - self.tree.viewport().width()
+            scrollbar = self.tree.verticalScrollBar().sizeHint().width()
+            if wanted + extra + scrollbar > self.width():
+                fit_to_screen(self, wanted + extra + scrollbar, self.height())
         super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
