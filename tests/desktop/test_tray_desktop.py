@@ -641,7 +641,7 @@ def take_menu_screenshot(qapp: Any, app: App, item: str) -> None:
     window = wait_until(
         lambda: xdotool_search("^trayapp"), PATIENCE, 0.2, "the status window to be mapped"
     )
-    screenshot(SHOTS / "status-window.png", window)
+    keep_as_project_screenshot(screenshot(SHOTS / "status-window.png", window))
     app.wait_state(lambda s: s.get("window"), PATIENCE, "the window to report itself shown")
 
 
@@ -979,6 +979,14 @@ def test_seed_story_outage_then_back_within_one_problem_interval(
         assert_clean_exit(app, app.wait_exit())
 
 
+def keep_as_project_screenshot(shot: Path) -> None:
+    """With TRAYAPP_UPDATE_SCREENSHOT=1, ``shot`` becomes the README's copy of it."""
+    if os.environ.get("TRAYAPP_UPDATE_SCREENSHOT") == "1":
+        target = REPO / "resources" / "screenshots" / shot.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+
+
 def take_submenu_screenshot(qapp: Any, filename: str, crop: tuple[int, int] = (1100, 420)) -> Path:
     """Right-click the outage icon, hover the service's row so its submenu opens, grab it;
     with TRAYAPP_UPDATE_SCREENSHOT=1 the crop becomes the project's screenshot."""
@@ -1009,10 +1017,7 @@ def take_submenu_screenshot(qapp: Any, filename: str, crop: tuple[int, int] = (1
         check=True,
         timeout=30,
     )
-    if os.environ.get("TRAYAPP_UPDATE_SCREENSHOT") == "1":
-        target = REPO / "resources" / "screenshots" / filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cut, target)
+    keep_as_project_screenshot(cut)
     xdotool("key", "Escape")
     xdotool("key", "Escape")
     xdotool("mousemove", "300", "600")
