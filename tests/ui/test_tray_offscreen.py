@@ -769,6 +769,25 @@ def test_the_start_up_icon_is_cached_for_the_next_run(
     assert early_icon.show() is None  # no tray to show it in
 
 
+def test_a_first_start_shows_the_installed_app_icon_without_painting(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing cached yet: the icon comes from the installed PNG files, in every tray size,
+    and nothing is painted (painting first needs the enum tables, which cost the time to icon)."""
+    monkeypatch.setenv("TRAYAPP_DATA_DIR", str(tmp_path / "data"))
+    assert early_icon.cached() is None
+    painted: list[object] = []
+    monkeypatch.setattr(icons, "quick_icon", lambda state: painted.append(state))
+    icon = early_icon.shipped()
+    assert icon is not None
+    sizes = {(s.width(), s.height()) for s in icon.availableSizes()}
+    assert sizes == {(n, n) for n in early_icon.SHIPPED_SIZES}
+    image = icon.pixmap(64, 64).toImage()
+    square = image.pixelColor(8, 32)  # the app icon's blue square, not the grey "unknown"
+    assert square.blue() > 150 and square.red() < 60, square.name()
+    assert painted == []
+
+
 def test_a_start_that_fails_is_reported_not_left_starting(
     qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, socket_name: str
 ) -> None:

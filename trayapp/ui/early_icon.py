@@ -1,8 +1,9 @@
 """The "starting" icon, shown before the tray, its menu and the engine are imported.
 
 The painter needs Qt's enum tables, which take PySide a few dozen milliseconds to build, so each
-run keeps the icon as PNG files for the next one to show at once; the first start paints it.
-Only Qt and the paths are imported here: this runs before anything else is.
+run keeps the icon as PNG files for the next one to show at once; a first start (nothing kept
+yet) shows the app's own icon from its installed PNG files instead of painting. Only Qt and the
+paths are imported here: this runs before anything else is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from trayapp.store import paths
 log = logging.getLogger(__name__)
 
 STARTING = "trayapp: starting…"
+SHIPPED_SIZES = (16, 22, 24, 32, 48, 64)  # of resources/icons/trayapp-<size>.png: tray sizes
 
 
 def cache_folder() -> Path | None:
@@ -45,8 +47,8 @@ def show() -> QSystemTrayIcon | None:
     """Show the start-up icon at once (cached, else painted), if there is a tray to show it in."""
     if not QSystemTrayIcon.isSystemTrayAvailable():
         return None
-    icon = cached()
-    if icon is None:
+    icon = cached() or shipped()
+    if icon is None:  # a build without its resources: paint
         from trayapp.core.summary import TrayState
         from trayapp.ui import icons
 
@@ -72,6 +74,24 @@ def cached() -> QIcon | None:
             pixmap = QPixmap(str(path))
             pixmap.setDevicePixelRatio(float(scale or 1))
             icon.addPixmap(pixmap)
+    return None if icon.isNull() else icon
+
+
+def shipped() -> QIcon | None:
+    """The app's own icon as installed (PNG files in ``trayapp.resources``): what a first start
+    shows until the tray takes over, since painting the "starting" icon would first need the
+    enum tables (measured: 1.4x the bare tray icon's time to icon, against 1.1x with files)."""
+    import importlib.util  # already imported by site; importlib.resources would add ~8 ms
+
+    spec = importlib.util.find_spec("trayapp.resources")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "icons"
+    icon = QIcon()
+    for size in SHIPPED_SIZES:
+        path = folder / f"trayapp-{size}.png"
+        if path.is_file():
+            icon.addFile(str(path))
     return None if icon.isNull() else icon
 
 
