@@ -14,7 +14,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QGuiApplication exists
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTreeWidgetItem
 
 from trayapp.core import verdict
 from trayapp.core.model import Severity, Watch
@@ -61,12 +61,17 @@ def hub(qapp: QApplication) -> Hub:
     return hub
 
 
-def elided(window: StatusWindow, row: int, column: int) -> bool:
+def row(window: StatusWindow, index: int) -> QTreeWidgetItem:
+    item = window.tree.topLevelItem(index)
+    assert item is not None
+    return item
+
+
+def elided(window: StatusWindow, index: int, column: int) -> bool:
     """Whether the cell's text is wider than the room its column leaves it (the view then
     draws it with "…"): the width the delegate asks for against the column's."""
     tree = window.tree
-    item = tree.topLevelItem(row)
-    assert item is not None
+    item = row(window, index)
     wanted = tree.sizeHintForIndex(tree.indexFromItem(item, column)).width()
     indent = tree.indentation() if column == 0 else 0
     return wanted + indent > tree.columnWidth(column)
@@ -81,11 +86,11 @@ def test_a_long_state_leaves_every_service_name_readable(hub: Hub, qtbot: Any) -
     window.resize(760, 380)  # the width the demo opened at, below what the rows want
     qtbot.waitUntil(lambda: window.tree.viewport().width() < 740)
     tree = window.tree
-    states = {tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(1) for i in range(4)}
+    states = {row(window, i).text(0): row(window, i).text(1) for i in range(4)}
     assert states["Gemini (demo)"] == LONG_STATE
     qtbot.waitUntil(lambda: not any(elided(window, row, 0) for row in range(4)))
     assert elided(window, 2, 1)  # the State column gave way instead
-    assert tree.topLevelItem(2).toolTip(1) == LONG_STATE  # and its tooltip says it whole
+    assert row(window, 2).toolTip(1) == LONG_STATE  # and its tooltip says it whole
     header = tree.header()
     assert sum(header.sectionSize(c) for c in range(6)) <= tree.viewport().width()
 
@@ -111,7 +116,7 @@ def test_the_first_show_widens_the_window_to_its_rows_within_the_screen(
     window.hide()
     window.show()  # a later show keeps the size the user chose
     assert window.width() == 500
-    assert window.tree.topLevelItem(0).toolTip(0) == NAMES[0]
+    assert row(window, 0).toolTip(0) == NAMES[0]
 
 
 def test_column_widths_keep_the_name_and_let_the_state_give_way() -> None:

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
     if not rows:
-        print("No history yet: uptime appears once trayapp has watched something.")
+        print("No history yet: uptime appears once trayapp has read a service's status.")
         return 0
     _print_table(rows)
     late = [(service, lag) for service, lag in lags.items() if lag is not None]
@@ -142,7 +142,7 @@ def _percent(percent: float | None, up: log_rows.Uptime) -> str:
     but the page was unreadable or the user offline)."""
     if percent is not None:
         return f"{percent:.2f}%"
-    return NOT_WATCHED if up.watched_time.total_seconds() <= 0 else "—"
+    return "—" if up.has_run else NOT_WATCHED
 
 
 def _local_services() -> frozenset[str]:

@@ -161,6 +161,7 @@ class Uptime:
     seen_observed: timedelta | None = None
     seen_up: timedelta | None = None
     watched: timedelta | None = None  # the app running and online (None: not measured)
+    ran: bool | None = None  # the app ran in the window, online or not (None: not measured)
 
     @property
     def fraction(self) -> float | None:
@@ -193,6 +194,12 @@ class Uptime:
     def watched_time(self) -> timedelta:
         """Time watched: the app running and the user online (readable page or not)."""
         return self.observed if self.watched is None else self.watched
+
+    @property
+    def has_run(self) -> bool:
+        """Whether trayapp ran in the window, offline or not: no figure then means the page was
+        unreadable or you were offline, where without a run it means "not watched"."""
+        return self.watched_time > _ZERO if self.ran is None else self.ran
 
     @property
     def coverage(self) -> float:
@@ -228,7 +235,8 @@ class DayBar(NamedTuple):
 
     ``worst`` and ``uptime`` are as you saw it (your checks' outages count as major outage);
     ``page_uptime`` is as the page says (None: the same as ``uptime``). ``watched``: trayapp ran
-    (online) at some point that day, so a day without figures was unreadable, not unwatched.
+    (online or offline) at some point that day, so a day without figures was unreadable or
+    offline, not unwatched.
     """
 
     day: date

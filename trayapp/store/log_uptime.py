@@ -28,12 +28,15 @@ from trayapp.store.log_rows import (
 
 
 class _Views(NamedTuple):
-    """What a window holds: watched spans, the page's severities, and as you saw it (None for a
-    component: your checks watch the whole service)."""
+    """What a window holds: watched spans (running and online), the page's severities, as you
+    saw it (None for a component: your checks watch the whole service), and the spans trayapp
+    ran, online or not, a lone heartbeat's zero-length one included (offline time is not
+    watched, but it is not "not running" either)."""
 
     watched: list[tuple[int, int]]
     page: list[tuple[int, int, Severity]]
     seen: list[tuple[int, int, Severity]] | None
+    ran: list[tuple[int, int]]
 
     def since(self, lo: int) -> _Views:
         """The same views cut to start at ``lo`` (µs): a shorter window ending at the same time."""
@@ -41,6 +44,7 @@ class _Views(NamedTuple):
             [(max(a, lo), b) for a, b in self.watched if b > lo],
             _since(self.page, lo),
             None if self.seen is None else _since(self.seen, lo),
+            [(max(a, lo), b) for a, b in self.ran if b >= lo],
         )
 
 
@@ -62,6 +66,7 @@ def _uptime(
         None if seen is None else _length(seen) * _US,
         None if seen is None else _length(seen, up=True) * _US,
         sum((b - a for a, b in views.watched), 0) * _US,
+        bool(views.ran),
     )
 
 
@@ -90,7 +95,7 @@ def _day_bounds(days: int, now: datetime, tz: tzinfo) -> list[int]:
 def _day_bars(views: _Views, bounds: list[int], today: date) -> list[DayBar]:
     page = _per_day(views.page, bounds)
     seen = page if views.seen is None else _per_day(views.seen, bounds)
-    watched = _per_day([(a, b, Severity.UNKNOWN) for a, b in views.watched], bounds)
+    ran = [any(a < hi and b >= lo for a, b in views.ran) for lo, hi in pairwise(bounds)]
     first = today - timedelta(days=len(bounds) - 2)
     return [
         DayBar(
@@ -98,9 +103,9 @@ def _day_bars(views: _Views, bounds: list[int], today: date) -> list[DayBar]:
             worst([s for *_, s in seen_day]) if seen_day else None,
             _fraction(seen_day),
             _fraction(page_day),
-            bool(watched_day),
+            ran_day,
         )
-        for d, (seen_day, page_day, watched_day) in enumerate(zip(seen, page, watched, strict=True))
+        for d, (seen_day, page_day, ran_day) in enumerate(zip(seen, page, ran, strict=True))
     ]
 
 
@@ -282,14 +287,15 @@ class UptimeQueries:
             for a, b, sev in _segments(changes, lo, hi)
             if Severity(sev) is not Severity.UNKNOWN
         ]
-        watched = _subtract(self._watched(start, end), self._offline(service, start, end))
+        ran = self._ran(start, end)
+        watched = _subtract(_merge(ran), self._offline(service, start, end))
         page = [(a, b, Severity(s)) for a, b, s in _intersect(states, watched)]
         if component is not None:
-            return _Views(watched, page, None)
+            return _Views(watched, page, None, ran)
         down = [(a, b, _CHECKS_DOWN) for a, b in self._checks_down(service, start, end)]
         down = _intersect(down, watched)
         seen = sorted([*_cut(page, [(a, b) for a, b, _ in down]), *down])
-        return _Views(watched, page, seen)
+        return _Views(watched, page, seen, ran)
 
     def _checks_down(self, service: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
         """Spans (µs, merged) when your checks saw ``service`` down, clipped to the window."""
@@ -343,16 +349,17 @@ class UptimeQueries:
             (a, b) for a, b, kind in _segments(toggles, _us(start), _us(end)) if kind == "offline"
         ]
 
-    def _watched(self, start: datetime, end: datetime) -> list[tuple[int, int]]:
-        """Spans the app was running (heartbeats); the whole window if none were ever recorded."""
+    def _ran(self, start: datetime, end: datetime) -> list[tuple[int, int]]:
+        """Spans the app was running (heartbeats), clipped to the window, sorted, unmerged: a
+        run that has beaten once so far (offline, no poll yet) is a zero-length span, and still
+        a run. The whole window if no heartbeat was ever recorded."""
         if self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM observed)").fetchone()[0]:
             return [(_us(start), _us(end))]
         rows = self._conn.execute(
-            "SELECT started_at, ended_at FROM observed WHERE started_at < ? AND ended_at > ?"
+            "SELECT started_at, ended_at FROM observed WHERE started_at < ? AND ended_at >= ?"
             " ORDER BY started_at",
             (_ts(end), _ts(start)),
         )
-        spans = [(max(_us(_dt(a)), _us(start)), min(_us(_dt(b)), _us(end))) for a, b in rows]
-        return _merge(spans)
+        return [(max(_us(_dt(a)), _us(start)), min(_us(_dt(b)), _us(end))) for a, b in rows]
 
     # --- acknowledgements --------------------------------------------------------------------

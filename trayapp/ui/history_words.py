@@ -63,8 +63,8 @@ def uptime_figures(uptimes: dict[str, Any], *, seen: bool = False) -> str:
     for name in WINDOWS:
         uptime = uptimes.get(name)
         fraction = None if uptime is None else uptime.seen_fraction if seen else uptime.fraction
-        watched = uptime is not None and uptime.watched_time > timedelta(0)
-        figure = percent_text(fraction, 2, none="no data" if watched else NOT_WATCHED)
+        ran = uptime is not None and uptime.has_run
+        figure = percent_text(fraction, 2, none="no data" if ran else NOT_WATCHED)
         label = name.replace("h", " h").replace("d", " d")
         if runs and runs[-1][1] == figure:
             runs[-1][0].append(label)

@@ -69,7 +69,7 @@ def uptime_cells(uptime: Uptime | None) -> tuple[str, str]:
         return "", ""
     from trayapp.ui.uptime_bars import NOT_WATCHED, percent_text
 
-    none = "no data" if uptime.watched_time > timedelta(0) else NOT_WATCHED
+    none = "no data" if uptime.has_run else NOT_WATCHED
     return (
         percent_text(uptime.fraction, 2, none=none),
         percent_text(uptime.seen_fraction, 2, none=none),
