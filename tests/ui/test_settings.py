@@ -719,3 +719,25 @@ def test_zz_screenshot(window: SettingsWindow, site: StaticServer, qtbot) -> Non
     search(qtbot, dialog, "git", "GitHub")
     qtbot.wait(300)
     assert dialog.grab().save(str(SHOTS / "settings-add-search.png"))
+
+
+def test_closing_the_window_cancels_its_previews_and_its_dialogs(
+    window: SettingsWindow,
+    qtbot,  # type: ignore[no-untyped-def]
+) -> None:
+    """The app deletes a closed Settings window: no preview task may outlive it."""
+    with ReplayServer({"/": Reply(hang=True)}) as server:
+        dialog = open_dialog(window)
+        dialog.url.setText(server.url("/"))
+        dialog.detect_button.click()
+        detecting = dialog.worker._task
+        window.worker.start(lambda: asyncio.sleep(3600))
+        loading = window.worker._task
+        assert detecting is not None and loading is not None
+        qtbot.waitUntil(lambda: server.stats.requests == 1, timeout=10_000)
+        window.close()
+        qtbot.waitUntil(lambda: detecting.done() and loading.done(), timeout=5000)
+        assert detecting.cancelled() and loading.cancelled()
+        assert window.add_dialog is None
+        qtbot.waitUntil(lambda: server.stats.faults.get("hang") == 1, timeout=5000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)

@@ -60,6 +60,7 @@ def state(app: TrayApp) -> dict[str, Any]:
         "tooltip": tooltip_of(hub, now),
         "tray": app.tray is not None and app.tray.visible,
         "window": app.windows.visible("main"),
+        "windows": app.windows.open_kinds(),  # each is destroyed when closed
         "started": hub.started,
         "paused": hub.paused,
         "offline": hub.offline,

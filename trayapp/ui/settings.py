@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QTabWidget,
     QVBoxLayout,
@@ -103,6 +104,16 @@ class SettingsWindow(ServicesTab, NotificationsTab, TokensTab, GeneralTab, QWidg
         super().showEvent(event)
         if not event.spontaneous():
             self.reload()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Cancel the previews under way (this window's and its add-service dialog's): the
+        window is deleted next, and their tasks must not outlive it."""
+        self.worker.cancel()
+        dialog = self.add_dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.reject()  # its ``finished`` cancels its preview
+        self.add_dialog = None
+        super().closeEvent(event)
 
     def reload(self) -> Config | None:
         """Read the config file and fill every tab; a broken file disables saving."""
