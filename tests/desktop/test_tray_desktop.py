@@ -780,9 +780,22 @@ def test_history_and_settings_open_from_the_menu(
         apps.append(app)
         item = wait_until(lambda: item_of(app.proc.pid), PATIENCE, 0.1, "the icon")
         app.wait_state(lambda s: s.get("started"), PATIENCE, "the app to start")
-        for entry, title in (("History…", "trayapp — History"), ("Settings…", "Settings")):
+        opened = (
+            ("History…", "history", "trayapp — History"),
+            ("Settings…", "settings", "Settings"),
+        )
+        for entry, _, title in opened:
             menu_click(item, find_item(menu_layout(item), entry))
             wait_until(lambda t=title: xdotool_search(t), PATIENCE, 0.2, f"the {entry} window")
+        app.wait_state(lambda s: s.get("windows") == ["history", "settings"], PATIENCE, "both")
+        for _, kind, title in opened:  # closed as the user closes it: the window is destroyed
+            assert app.ask("close", kind) == "ok"
+            wait_until(lambda t=title: not xdotool_search(t), PATIENCE, 0.2, f"{kind} gone")
+        app.wait_state(lambda s: s.get("windows") == [], PATIENCE, "no window left open")
+        for entry, kind, title in opened:  # and made afresh on the next request
+            menu_click(item, find_item(menu_layout(item), entry))
+            window = wait_until(lambda t=title: xdotool_search(t), PATIENCE, 0.2, f"{kind} again")
+            screenshot(SHOTS / f"{kind}-reopened.png", window)
         menu_click(item, find_item(menu_layout(item), "Status window…"))
         app.wait_state(lambda s: s.get("window"), PATIENCE, "the status window")
         menu_click(item, find_item(menu_layout(item), "Quit"))

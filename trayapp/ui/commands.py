@@ -2,7 +2,8 @@
 
 A later launch asks it to ``show`` its window (or, racing it, learns it is there: ``ping``),
 ``trayapp secret`` says ``tokens-changed``, and tests, benchmarks and scripts read ``state``
-and ``modules`` or ask for a ``check`` of every service now.
+and ``modules``, ask for a ``check`` of every service now, or ``open`` and ``close`` a window
+by kind (``main``, ``history``, ``settings``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from trayapp.ui.single_instance import TOKENS_CHANGED
 if TYPE_CHECKING:
     from trayapp.ui.app import TrayApp
 
+WINDOW_KINDS = ("main", "history", "settings")
+
 
 def answer(app: TrayApp, name: str, argument: Any) -> str:
     """Carry out one command and say how it went (``ok``, ``pong``, JSON, ``unknown command``)."""
@@ -25,6 +28,12 @@ def answer(app: TrayApp, name: str, argument: Any) -> str:
     if name == "show":
         activation = argument if isinstance(argument, dict) else None
         app.windows.show("main", {str(k): str(v) for k, v in (activation or {}).items()})
+        return "ok"
+    if name in ("open", "close") and argument in WINDOW_KINDS:
+        if name == "open":
+            app.windows.show(argument)
+        elif (window := app.windows.get(argument)) is not None:
+            window.close()  # as the user closes it: the window is destroyed
         return "ok"
     if name == "quit":
         QTimer.singleShot(0, app.quit)  # answer first
