@@ -533,14 +533,20 @@ def test_demo_colours_menu_notifications_mute_and_quit(
     states.stop()
     wait_until(lambda: icon_shows("operational"), PATIENCE, 0.1, "the bar to show green")
 
-    sent = {(c.summary, c.urgency[1] if c.urgency else None) for c in our_calls(app)}
+    calls = [(c.summary, c.urgency[1] if c.urgency else None) for c in our_calls(app)]
+    sent = set(calls)
     assert sent >= {
         ("OpenAI (demo): degraded", URGENCY_BYTE["normal"]),
         ("OpenAI (demo): major outage", URGENCY_BYTE["critical"]),
-        ("OpenAI (demo): degraded", URGENCY_BYTE["low"]),  # improving
         ("OpenAI (demo) has recovered", URGENCY_BYTE["low"]),
         ("Anthropic (demo): maintenance", URGENCY_BYTE["low"]),
     }, sent
+    # On the way down (partial outage, degraded) each step is an "improving" note at low
+    # urgency, unless two steps fell in one group window and were told as one (the policy's
+    # rule, which a loaded machine's late polls can bring about): never a louder one.
+    openai = [call for call in calls if call[0].startswith("OpenAI (demo)")]
+    after_major = openai[openai.index(("OpenAI (demo): major outage", URGENCY_BYTE["critical"])) :]
+    assert all(urgency == URGENCY_BYTE["low"] for _, urgency in after_major[1:]), openai
     assert not [s for s, _ in sent if "GitHub" in s], sent  # muted: nothing at all
     first = next(c for c in our_calls(app) if c.summary.startswith("Gemini (demo)"))
     assert first.summary == "Gemini (demo): major outage"
