@@ -22,6 +22,7 @@ from trayapp.core.settings import PollingSettings, declared
 from trayapp.core.status import SourceStatus
 from trayapp.core.tracker import SourceState, TrackerConfig, resume
 from trayapp.core.verdict import Acknowledgement
+from trayapp.engine.poll import TokenLookup
 from trayapp.engine.scheduler import Engine
 from trayapp.engine.settings import EngineSettings
 from trayapp.probes.spec import ProbeSpec
@@ -58,7 +59,8 @@ class Monitor:
     """Runs the engine for a config and records what it sees in the incident log.
 
     ``log`` may be None (e.g. a read-only demo); listeners are plain callables and are called in
-    the engine's event loop thread.
+    the engine's event loop thread. ``token_lookup`` reads a keyring entry: in this process by
+    default; the tray passes ``secrets.get_secret_apart`` so it never loads the keyring itself.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class Monitor:
         *,
         settings: EngineSettings | None = None,
         client: httpx.AsyncClient | None = None,
+        token_lookup: TokenLookup = secrets.get_secret,
     ) -> None:
         self.config = config
         self.log = log_
@@ -80,7 +83,7 @@ class Monitor:
             on_status=self._on_status,
             on_acknowledgement=self._on_acknowledgement,
             probes=_probes(config),
-            token_lookup=secrets.get_secret,
+            token_lookup=token_lookup,
             client=client,
             resume=self._resume,
         )

@@ -72,8 +72,8 @@ def restrict(reading: Reading, components: tuple[str, ...]) -> Reading:
 
 async def bearer(watch: Watch, lookup: TokenLookup | None) -> dict[str, str]:
     """The Authorization header of a watch whose status API wants a token (``token = "NAME"``
-    on a url watch). The secret is read from the keyring for each request and kept nowhere;
-    a missing or locked keyring polls without it (the server's 401 then says why)."""
+    on a url watch). The secret comes from ``lookup`` (the engine's ``TokenCache``), never a
+    log; a missing or locked keyring polls without it (the server's 401 then says why)."""
     if watch.token is None or lookup is None:
         return {}
     try:

@@ -21,9 +21,9 @@ from trayapp.core.verdict import sentence as verdict_sentence
 from trayapp.engine import timing
 from trayapp.engine.connectivity import Connectivity
 from trayapp.engine.context import EngineContext
-from trayapp.engine.poll import TokenLookup
 from trayapp.engine.settings import MAX_DELAY, bounded
 from trayapp.engine.sources import _Source
+from trayapp.engine.tokens import TokenCache
 from trayapp.probes import classify, run
 from trayapp.probes import spec as probe
 from trayapp.probes import state as probe_state
@@ -40,12 +40,12 @@ class ProbeRunner:
         self,
         context: EngineContext,
         connectivity: Connectivity,
-        token_lookup: TokenLookup | None,
+        tokens: TokenCache | None,
         on_probed: Probed,
     ) -> None:
         self._context = context
         self._connectivity = connectivity
-        self._token_lookup = token_lookup
+        self._tokens = tokens
         self._on_probed = on_probed
 
     async def run(self, src: _Source, index: int) -> None:
@@ -61,7 +61,7 @@ class ProbeRunner:
                     await wake.wait()
             wake.clear()  # after the wait: a wake during the request below is not lost
             await context.unpaused.wait()
-            token = await self._token(spec)
+            token = await self._token(spec, recheck=src.probe_states[index].paused)
             fingerprint = probe.fingerprint(spec, token)
             state = probe_state.resume_if_changed(src.probe_states[index], fingerprint)
             client, slots = context.running()
@@ -90,11 +90,14 @@ class ProbeRunner:
             src.probe_states[index] = replace(state, next_at=now + timedelta(seconds=delay))
             self._on_probed(src, now)
 
-    async def _token(self, spec: probe.ProbeSpec) -> str | None:
-        if not spec.token_name or self._token_lookup is None:
+    async def _token(self, spec: probe.ProbeSpec, *, recheck: bool) -> str | None:
+        """The probe's token; read afresh when re-checking a "yours" hold (a rotated key)."""
+        if not spec.token_name or self._tokens is None:
             return None
+        if recheck:
+            self._tokens.forget(spec.token_name)
         try:  # the keyring may block (D-Bus, an unlock prompt): never in the event loop
-            return await asyncio.to_thread(self._token_lookup, spec.token_name)
+            return await asyncio.to_thread(self._tokens, spec.token_name)
         except Exception as exc:  # a locked or missing keyring: the probe reports no token
             log.warning("no token for %s: %s", spec.name, type(exc).__name__)
             return None

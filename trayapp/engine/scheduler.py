@@ -50,6 +50,7 @@ from trayapp.engine.sources import (
     _wrong_source,
     redetected_note,
 )
+from trayapp.engine.tokens import TokenCache
 from trayapp.errors import FetchError
 from trayapp.net import fetch
 from trayapp.net.retry_after import parse_retry_after
@@ -91,7 +92,7 @@ class Engine:
         self._context.unpaused.set()
         self._watches = list(watches)
         self._probes = {name: tuple(specs) for name, specs in (probes or {}).items()}
-        self._token_lookup = token_lookup
+        self._tokens = TokenCache(token_lookup) if token_lookup is not None else None
         self._on_event = on_event or (lambda event: None)
         self._on_status = on_status or (lambda status: None)
         self._on_ack = on_acknowledgement or (lambda ack: None)
@@ -101,7 +102,7 @@ class Engine:
         self._stop = asyncio.Event()
         self._connectivity = Connectivity(self._context, self._sources, self._offline_changed)
         self._probe_runner = ProbeRunner(
-            self._context, self._connectivity, token_lookup, self._probed
+            self._context, self._connectivity, self._tokens, self._probed
         )
 
     @property
@@ -136,7 +137,8 @@ class Engine:
 
     def check_now(self, name: str | None = None) -> None:
         """Poll one source (or all) and run its probes now, failing ones included: the user
-        asked, once (a held "yours" is re-checked too)."""
+        asked, once (a held "yours" is re-checked too), with the tokens read afresh."""
+        self._forget_tokens()
         for src in self._selected(name):
             self._wake(src, None)
             for wake in src.probe_wakes:
@@ -144,7 +146,12 @@ class Engine:
 
     def tokens_changed(self) -> None:
         """A token was stored or removed: re-check the probes held on the user's side now."""
+        self._forget_tokens()
         self._wake_probes(lambda state: state.paused)
+
+    def _forget_tokens(self) -> None:
+        if self._tokens is not None:
+            self._tokens.forget()
 
     def _wake_probes(self, which: Callable[[probe_state.ProbeState], bool]) -> None:
         for src in self._sources.values():
@@ -336,7 +343,7 @@ class Engine:
                 headers["If-None-Match"] = src.etag
             if src.last_modified:
                 headers["If-Modified-Since"] = src.last_modified
-        headers |= await poll.bearer(watch, self._token_lookup)
+        headers |= await poll.bearer(watch, self._tokens)
         client, slots = self._context.running()
         now = datetime.now(UTC)
         # the deadline runs inside the slots: a slot is held no longer

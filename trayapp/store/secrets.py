@@ -7,8 +7,11 @@ all, are refused with a message a person can act on. No function here logs or ec
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
 
 from trayapp.errors import SecretStoreError
 
@@ -28,6 +31,8 @@ _UNSAFE = {
     "keyrings.alt.file.EncryptedKeyring": "asks for its password on a terminal",
     "keyrings.alt.pyfs.EncryptedKeyring": "asks for its password on a terminal",
 }
+CHILD = "trayapp.store.keyring_child"
+CHILD_TIMEOUT = 60.0  # seconds for one keyring operation apart, an unlock prompt included
 _NO_KEYRING = (
     "no system keyring is available: trayapp keeps tokens only in the desktop's secret store "
     "(GNOME Keyring or KWallet via the Secret Service, macOS Keychain, Windows Credential Manager)"
@@ -81,6 +86,64 @@ def delete_secret(name: str) -> bool:
     except Exception as exc:
         raise SecretStoreError(_explain(exc, "delete the secret")) from None
     return True
+
+
+# The same operations in a short-lived child process (``keyring_child``), for the long-running
+# tray: keyring and its D-Bus and crypto stack are loaded there and freed when it exits.
+
+
+def get_secret_apart(name: str) -> str | None:
+    """``get_secret`` in a child process; the secret comes back over its stdout pipe."""
+    value = _ask_child("get", check_name(name), "", "read the secret").get("value")
+    return value if isinstance(value, str) else None
+
+
+def set_secret_apart(name: str, value: str) -> None:
+    """``set_secret`` in a child process; the secret goes over its stdin pipe only."""
+    check_name(name)
+    if not value:
+        raise SecretStoreError("refusing to store an empty secret")
+    _ask_child("set", name, value, "store the secret")
+
+
+def delete_secret_apart(name: str) -> bool:
+    """``delete_secret`` in a child process."""
+    return _ask_child("delete", check_name(name), "", "delete the secret").get("deleted") is True
+
+
+def _ask_child(operation: str, name: str, given: str, action: str) -> dict[str, Any]:
+    """Run ``keyring_child`` once within ``CHILD_TIMEOUT``; its answer, or SecretStoreError.
+    Its output is never quoted in an error (it may hold the secret); its stderr is dropped."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", CHILD, operation, name],
+            input=given,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=CHILD_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SecretStoreError(
+            f"could not {action}: the keyring did not answer within {CHILD_TIMEOUT:.0f} s "
+            "(is it locked, waiting for its password?)"
+        ) from None
+    except OSError as exc:
+        raise SecretStoreError(
+            f"could not {action}: the keyring helper could not start ({exc.strerror})"
+        ) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise SecretStoreError(
+            f"could not {action}: the keyring helper failed (exit status {done.returncode})"
+        )
+    if "error" in answer:
+        raise SecretStoreError(str(answer["error"]))
+    return answer
 
 
 def _backend() -> KeyringBackend:

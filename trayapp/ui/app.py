@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from trayapp import memory
 from trayapp.errors import IncidentLogError
-from trayapp.store import paths
+from trayapp.store import paths, secrets
 from trayapp.ui import commands, early_icon
 from trayapp.ui.hub import NOTICE_LOG, NOTICE_START, NOTICE_TRAY, Hub
 from trayapp.ui.qt_setup import activation, application, no_display
@@ -284,7 +284,12 @@ class TrayApp(QObject):
         cfg = live.load()
         self.incident_log = self._open_log()
         self.hub.config_changed.emit(cfg)
-        monitor = Monitor(cfg, self.incident_log, settings=self.options.engine_settings)
+        monitor = Monitor(  # tokens are read in a child process: the tray never loads keyring
+            cfg,
+            self.incident_log,
+            settings=self.options.engine_settings,
+            token_lookup=secrets.get_secret_apart,
+        )
         monitor.event_listeners.append(self.hub.publish_event)
         monitor.status_listeners.append(self.hub.publish_status)
         monitor.problem_listeners.append(self._log_write_problem)

@@ -1,4 +1,7 @@
-"""The Settings window's API tokens tab: a service's token, stored in the system keyring."""
+"""The Settings window's API tokens tab: a service's token, stored in the system keyring.
+
+It runs in the tray, so the keyring is reached through a short-lived child process
+(``secrets.*_apart``): the tray never loads keyring and its D-Bus and crypto stack."""
 
 from __future__ import annotations
 
@@ -77,7 +80,7 @@ class TokensTab(SettingsTab):
         entry = self._entry_name(name)
         referenced = self.current is not None and self.current.token_for(name) is not None
         try:
-            stored = secrets.get_secret(entry) is not None
+            stored = secrets.get_secret_apart(entry) is not None
         except (SecretStoreError, ValueError) as exc:
             self.token_state.setText(f"The keyring cannot be used: {problem_text(exc)}")
             return
@@ -107,7 +110,7 @@ class TokensTab(SettingsTab):
             return
         entry = self._entry_name(name)
         try:
-            secrets.set_secret(entry, value)
+            secrets.set_secret_apart(entry, value)
         except (SecretStoreError, ValueError) as exc:
             self.message.error(f"The token was not saved: {problem_text(exc)}")
             return  # the field keeps what was typed
@@ -133,7 +136,7 @@ class TokensTab(SettingsTab):
             return
         entry = self._entry_name(name)
         try:
-            secrets.delete_secret(entry)
+            secrets.delete_secret_apart(entry)
         except (SecretStoreError, ValueError) as exc:
             self.message.error(f"The token was not removed: {problem_text(exc)}")
             return
