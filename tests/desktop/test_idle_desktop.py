@@ -28,18 +28,20 @@ from tests.desktop.test_tray_desktop import (
 pytestmark = in_desktop
 
 # Imported when first needed: the notification backend (desktop-notifier and its D-Bus stack)
-# at the first notification, the keyring when a token is read, the windows when they open,
+# at the first notification, the windows when they open, the keyring never (a child process),
 # the HTML parser and XML when a page holds markup or is a feed; QtDBus never (Qt's own D-Bus
 # tray backend needs no bindings: which backend Qt took is read off its widgets).
 DEFERRED_UNTIL_NOTIFIED = ("desktop_notifier", "dbus_fast")
 DEFERRED_UNTIL_OPENED = ("trayapp.ui.status_window", "trayapp.ui.history", "trayapp.ui.settings")
 DEFERRED_UNTIL_MARKUP = ("html", "xml", "trayapp.formats.markup")
+# never in the tray: tokens are read and stored by a short-lived child (store.keyring_child)
+DEFERRED_UNTIL_TOKEN_STORED = ("keyring", "secretstorage", "jeepney", "cryptography")
 DEFERRED = (
     *DEFERRED_UNTIL_NOTIFIED,
     *DEFERRED_UNTIL_OPENED,
     *DEFERRED_UNTIL_MARKUP,
+    *DEFERRED_UNTIL_TOKEN_STORED,
     "PySide6.QtDBus",
-    "keyring",
     "tomlkit",
 )
 IDLE_THREADS = 5

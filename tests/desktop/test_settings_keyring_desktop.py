@@ -172,30 +172,23 @@ def test_token_round_trips_through_the_secret_service_and_leaks_nowhere(
 def test_a_missing_keyring_is_explained_in_words(
     qtbot,  # type: ignore[no-untyped-def]
     trayapp_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With no usable keyring (the fail backend), Save says why and keeps what was typed."""
-    import keyring
-    from keyring.backends import fail
-
+    """With no usable keyring (the fail backend, chosen in the environment the keyring child
+    inherits), Save says why and keeps what was typed."""
     from trayapp.ui.settings import SettingsWindow
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        config_path = paths.config_file(ensure=True)
-        config_path.write_text(
-            '[[watch]]\nurl = "http://127.0.0.1:9/x.json"\nformat = "statuspage"\n'
-        )
-        before = config_path.read_text()
-        window = SettingsWindow(config_path)
-        qtbot.addWidget(window)
-        window.show()
-        window.tabs.setCurrentIndex(2)
-        window.token_field.setText("tok_never_stored_0123456789abcdef")
-        window.save_token_button.click()
-        assert window.message.is_error
-        assert "no system keyring is available" in window.message.text()
-        assert window.token_field.text() == "tok_never_stored_0123456789abcdef"
-        assert config_path.read_text() == before
-    finally:
-        keyring.set_keyring(previous)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    config_path = paths.config_file(ensure=True)
+    config_path.write_text('[[watch]]\nurl = "http://127.0.0.1:9/x.json"\nformat = "statuspage"\n')
+    before = config_path.read_text()
+    window = SettingsWindow(config_path)
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentIndex(2)
+    window.token_field.setText("tok_never_stored_0123456789abcdef")
+    window.save_token_button.click()
+    assert window.message.is_error
+    assert "no system keyring is available" in window.message.text()
+    assert window.token_field.text() == "tok_never_stored_0123456789abcdef"
+    assert config_path.read_text() == before
