@@ -155,3 +155,44 @@ async def test_the_engine_reads_a_token_once_and_again_after_a_change_or_check_n
             before = probe_calls(server)
             await until(lambda: probe_calls(server) >= before + 3)
             assert len(reads) == 3
+
+
+async def test_a_probe_held_on_a_rejected_key_reads_its_token_again_at_each_recheck() -> None:
+    """A key rotated outside trayapp (seahorse, secret-tool) is picked up by the slow recheck."""
+    from tests.test_engine import (
+        BAD_KEY,
+        OK_BODY,
+        SUMMARY,
+        fast,
+        probe_calls,
+        running,
+        until,
+        verdict_kind,
+        watch,
+    )
+    from trayapp.core.tracker import TrackerConfig
+    from trayapp.demo.replay import ReplayServer
+    from trayapp.demo.replay_routes import Reply
+    from trayapp.engine.scheduler import Engine
+    from trayapp.probes import spec as probe
+
+    reads: list[str] = []
+
+    def lookup(name: str) -> str | None:
+        reads.append(name)
+        return "sk-test-wrong"
+
+    routes = {SUMMARY: Reply(body=OK_BODY), "/v1/models": Reply(status=401, body=BAD_KEY)}
+    with ReplayServer(routes, speed=0) as server:
+        spec = probe.preset("openai", server.url("/"))
+        engine = Engine(
+            [watch(server.url(SUMMARY))],
+            fast(tracker=TrackerConfig(confirm_worse=2, confirm_better=2), yours_recheck=0.5),
+            probes={"Example": [replace(spec, interval=0.1, token_name="openai")]},
+            token_lookup=lookup,
+        )
+        async with running(engine):
+            await until(lambda: verdict_kind(engine) == "yours")
+            held, read = probe_calls(server), len(reads)
+            await until(lambda: probe_calls(server) >= held + 2, timeout=10)
+            assert len(reads) >= read + 2  # each recheck asked the keyring
