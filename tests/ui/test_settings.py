@@ -2,7 +2,7 @@
 
 Discovery and previews run for real against a loopback server, on an asyncio loop joined to Qt's
 as the app joins it (qasync); only catalog previews (whose endpoints are on the internet) get a
-stub coroutine. The keyring here is an in-memory backend;
+stub coroutine. The keyring here is a JSON-file backend behind the real keyring child;
 the real Secret Service round trip is tests/desktop/test_settings_keyring_desktop.py.
 Under tests/desktop/with-desktop.sh the last test saves $TRAYAPP_SHOTS/settings.png.
 """
@@ -18,14 +18,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
-import keyring
 import pytest
 import shiboken6
-from keyring.backend import KeyringBackend
-from keyring.errors import KeyringLocked, PasswordDeleteError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.child_keyring import stored
 from tests.support import StaticServer
 from trayapp.core.model import Component, Reading, Severity, Watch
 from trayapp.demo.payloads import IncidentSpec, statuspage_summary
@@ -56,31 +54,6 @@ RESOLVER = "test-resolver"  # the loop's name-resolution threads (the app's: tra
 TOKEN = "lab_9f3c2e7a1b4d4e0fa6c8_secret_value"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring in a dict, for offscreen tests (the desktop test uses the real one)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self, locked: bool = False) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-        self.locked = locked
-
-    def get_password(self, service: str, username: str) -> str | None:
-        if self.locked:
-            raise KeyringLocked("Failed to unlock the collection!")
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        if self.locked:
-            raise KeyringLocked("Failed to unlock the collection!")
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
-
-
 @pytest.fixture
 def app_loop(qtbot) -> Iterator[QuietEventLoop]:  # type: ignore[no-untyped-def]
     """The app's asyncio loop, joined to Qt's as ``TrayApp.start`` joins it: previews run on it
@@ -102,12 +75,14 @@ def app_loop(qtbot) -> Iterator[QuietEventLoop]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    store = MemoryKeyring()
-    keyring.set_keyring(store)
-    yield store
-    keyring.set_keyring(previous)
+def child_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The Tokens tab's keyring child uses a JSON-file backend in ``tmp_path`` (by environment,
+    which the child inherits); the file is returned."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.child_keyring.JsonFileKeyring")
+    monkeypatch.setenv("TRAYAPP_TEST_KEYRING", str(path))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    return path
 
 
 @pytest.fixture
@@ -563,7 +538,7 @@ def test_the_also_checkboxes_say_what_their_settings_do(window: SettingsWindow) 
 
 
 def test_a_token_goes_to_the_keyring_and_only_its_name_to_the_config(
-    window: SettingsWindow, config_path: Path, memory_keyring: MemoryKeyring
+    window: SettingsWindow, config_path: Path, child_keyring: Path
 ) -> None:
     window.tabs.setCurrentIndex(2)
     window.token_service.setCurrentIndex(window.token_service.findData("Lab"))
@@ -571,7 +546,7 @@ def test_a_token_goes_to_the_keyring_and_only_its_name_to_the_config(
     assert window.token_field.echoMode() == window.token_field.EchoMode.Password
     window.token_field.setText(TOKEN)
     window.save_token_button.click()
-    assert memory_keyring.items == {("trayapp", "lab-token"): TOKEN}
+    assert stored(child_keyring) == {"trayapp/lab-token": TOKEN}
     text = config_path.read_text()
     assert 'token = "lab-token"' in text and TOKEN not in text
     assert window.token_field.text() == ""
@@ -579,15 +554,18 @@ def test_a_token_goes_to_the_keyring_and_only_its_name_to_the_config(
     assert TOKEN not in window.message.text() + window.token_state.text()
 
     window.remove_token_button.click()
-    assert memory_keyring.items == {}
+    assert stored(child_keyring) == {}
     assert "token" not in config_path.read_text()
     assert "No token for Lab" in window.token_state.text()
 
 
 def test_a_locked_keyring_is_explained_and_nothing_is_lost(
-    window: SettingsWindow, config_path: Path, memory_keyring: MemoryKeyring
+    window: SettingsWindow,
+    config_path: Path,
+    child_keyring: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    memory_keyring.locked = True
+    monkeypatch.setenv("TRAYAPP_TEST_KEYRING_LOCKED", "1")
     before = config_path.read_text()
     window.tabs.setCurrentIndex(2)
     assert "keyring cannot be used" in window.token_state.text()
@@ -598,9 +576,9 @@ def test_a_locked_keyring_is_explained_and_nothing_is_lost(
     assert TOKEN not in window.message.text()
     assert window.token_field.text() == TOKEN  # still there to save once unlocked
     assert config_path.read_text() == before
-    memory_keyring.locked = False
+    monkeypatch.delenv("TRAYAPP_TEST_KEYRING_LOCKED")
     window.save_token_button.click()
-    assert not window.message.is_error and memory_keyring.items
+    assert not window.message.is_error and stored(child_keyring)
 
 
 # --------------------------------------------------------------------------- problems
