@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -400,26 +400,13 @@ class Demo:
             if incident is not None:
                 first = scenes_of(slug)[0].at  # the incident began with the service's first scene
                 started = self.started_at + timedelta(seconds=first / self.speed)
-                incident = _with_start(incident, started)
+                incident = replace(incident, started=started)
         page = f"{self.base_url}/{slug}/"
         body = statuspage_summary(service.name, states, incident, at=at, url=page.rstrip("/"))
         return Reply(body=_local_links(body, page), etag=True, last_modified=at)
 
     def _static_routes(self) -> dict[str, Route]:
         return {f"/{s.slug}/": _page(s) for s in SERVICES}
-
-
-def _with_start(spec: IncidentSpec, started: datetime) -> IncidentSpec:
-    return IncidentSpec(
-        name=spec.name,
-        status=spec.status,
-        impact=spec.impact,
-        update=spec.update,
-        components=spec.components,
-        history=spec.history,
-        started=started,
-        id=spec.id,
-    )
 
 
 def _local_links(body: bytes, page: str) -> bytes:
