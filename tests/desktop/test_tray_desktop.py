@@ -393,21 +393,23 @@ def screenshot(path: Path, window: str | None = None) -> Path:
     return path
 
 
+def pixels(window: str | None = None, crop: str = "") -> bytes:
+    """The raw RGB of ``window`` (or the whole screen), or of its ``crop`` (``WxH+X+Y``)."""
+    grab = ["import", "-window", window or "root", *(["-crop", crop] if crop else [])]
+    grab += ["-depth", "8", "rgb:-"]
+    return subprocess.run(grab, check=True, timeout=30, capture_output=True).stdout
+
+
 def settled(window: str | None = None) -> None:
     """Wait until two grabs of ``window`` in a row are the same: nothing is still drawing.
 
     A window is mapped before it is painted, and a loaded machine paints late, so a fixed
     pause would be either too short there or wasted everywhere else.
     """
-
-    def pixels() -> bytes:
-        grab = ["import", "-window", window or "root", "-depth", "8", "rgb:-"]
-        return subprocess.run(grab, check=True, timeout=30, capture_output=True).stdout
-
-    last = [pixels()]
+    last = [pixels(window)]
 
     def same() -> bool:
-        now = pixels()
+        now = pixels(window)
         unchanged, last[0] = now == last[0], now
         return unchanged
 
@@ -417,8 +419,7 @@ def settled(window: str | None = None) -> None:
 def rows(region: tuple[int, int, int, int]) -> list[bytes]:
     """The pixel rows of a region (x, y, w, h) of the screen."""
     x, y, w, h = region
-    grab = ["import", "-window", "root", "-crop", f"{w}x{h}+{x}+{y}", "-depth", "8", "rgb:-"]
-    data = subprocess.run(grab, check=True, timeout=30, capture_output=True).stdout
+    data = pixels(crop=f"{w}x{h}+{x}+{y}")
     return [data[i : i + 3 * w] for i in range(0, len(data), 3 * w)]
 
 
